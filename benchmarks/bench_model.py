@@ -1,0 +1,74 @@
+"""Training-step time and inference throughput of the paper configuration.
+
+Each figure is also printed as a ratio against a plain ``torch.nn.MultiheadAttention``
+forward over the same tensors (batch x 150 x 1024), so it survives a noisy machine.
+
+    python benchmarks/bench_model.py [--device cuda] [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+
+from rasl.config import ModelConfig
+from rasl.losses import total_loss
+from rasl.model import RASLModel
+
+
+def timed(fn, device: str, repeats: int) -> float:
+    """Median seconds of ``fn()`` after one warm-up call."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        t = time.perf_counter()
+        fn()
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - t)
+    return sorted(times)[len(times) // 2]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--batch", type=int, default=8)
+    a = ap.parse_args(argv)
+    torch.manual_seed(0)
+    cfg = ModelConfig(dim=1024)
+    model = RASLModel(cfg).to(a.device)
+    opt = torch.optim.RMSprop(model.parameters(), lr=1e-3)
+    x = {m: torch.rand(a.batch, cfg.clip_steps, cfg.dim, device=a.device) for m in cfg.modalities}
+    mha = torch.nn.MultiheadAttention(cfg.dim, 1, batch_first=True).to(a.device)
+
+    def train_step():
+        loss = total_loss(model.losses(x))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    @torch.inference_mode()
+    def score():
+        model.score(x)
+
+    @torch.inference_mode()
+    def reference():
+        mha(x["visual"], x["visual"], x["visual"], need_weights=False)
+
+    ref = timed(reference, a.device, a.repeats)
+    step = timed(train_step, a.device, a.repeats)
+    infer = timed(score, a.device, a.repeats)
+    print(f"device {a.device}, batch {a.batch} clips of {cfg.clip_steps} x {cfg.dim}")
+    print(f"reference MultiheadAttention forward: {ref * 1e3:.1f} ms")
+    print(f"training step (both branches, all losses): {step * 1e3:.1f} ms = {step / ref:.1f} x reference")
+    print(f"inference: {a.batch / infer:.1f} clips/s ({infer * 1e3:.1f} ms per batch) = {infer / ref:.2f} x reference time")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

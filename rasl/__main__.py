@@ -1,0 +1,5 @@
+import sys
+
+from rasl.cli import main
+
+sys.exit(main())

@@ -1,0 +1,165 @@
+"""One typed configuration describes a run; profiles are values of it.
+
+The clip geometry of Section III-F is defined here once and imported everywhere else:
+frames are sampled every ``STEP_S`` = 0.2 s and the model sees clips of ``CLIP_S`` = 30 s,
+i.e. ``CLIP_STEPS`` = 150 feature vectors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+STEP_S = 0.2  # seconds between two sampled frames (5 frames per second)
+CLIP_S = 30.0  # seconds per model clip
+CLIP_STEPS = round(CLIP_S / STEP_S)  # 150 feature vectors per clip (N in the paper)
+
+MODALITIES = ("visual", "audio")
+FUSIONS = ("scl", "sum", "concat", "mlp", "lowrank")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Architecture and loss switches of Section III; every ablation is a value here."""
+
+    dim: int = 1024  # d_v = d_a: feature length after the audio interpolation (III-F)
+    clip_steps: int = CLIP_STEPS  # N
+    channels: tuple[int, ...] = (8, 16, 32)  # encoder conv widths; decoder mirrors them
+    kernel_size: int = 3
+    psi_channels: int = 32  # width of psi, Eq. (4)
+    proj_dim: int = 8  # rows of W_hat / W_check, Eq. (8)
+    k: int = 10  # top-k / bottom-k, Eq. (6)-(8); 0 disables L_r ("w/o RASL")
+    k_point_contrastive: bool = True  # False: eta = mean of the top-k activations (Fig. 6)
+    self_attention: bool = True  # False: F^m is the identity ("w/o SA")
+    auxiliary: bool = True  # masked FVS reconstruction, Eq. (10)
+    mask_ratio: float = 0.5  # share of feature vectors that M masks
+    modalities: tuple[str, ...] = MODALITIES  # ("visual",) / ("audio",): single-modality pretraining
+    fusion: str = "scl"  # "scl": two branches + Eq. (9); else Table IV's fusion into one branch
+    temperature_init: float = 3.1  # Gamma of Eq. (9), a log-scale (see implementation notes)
+    lowrank_rank: int = 4  # rank of the low-rank fusion (Ye et al.), Table IV only
+
+    def __post_init__(self) -> None:
+        if self.fusion not in FUSIONS:
+            raise ValueError(f"fusion must be one of {FUSIONS}, got {self.fusion!r}")
+        if not self.modalities or any(m not in MODALITIES for m in self.modalities):
+            raise ValueError(f"modalities must be a non-empty subset of {MODALITIES}")
+        if self.fusion != "scl" and set(self.modalities) != set(MODALITIES):
+            raise ValueError("a fusion scheme needs both modalities")
+        if self.k < 0 or 2 * self.k > self.clip_steps:
+            raise ValueError(f"k must be in [0, clip_steps/2], got {self.k}")
+        if self.dim % 2 ** len(self.channels):
+            raise ValueError(f"dim must be divisible by {2 ** len(self.channels)}")
+
+    @property
+    def inference_modality(self) -> str:
+        """The branch that scores at inference: visual whenever it was pretrained."""
+        return "fused" if self.fusion != "scl" else self.modalities[0]
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """Which encoders turn a video into its two feature vector sequences (III-A)."""
+
+    visual: str = "swin"
+    audio: str = "hubert"
+    device: str = "cpu"
+    batch_size: int = 32  # frames per encoder call
+    weights: str | None = None  # local weights file for the visual encoder, if any
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Pretraining, Algorithm 1."""
+
+    steps: int = 20000
+    batch_size: int = 8
+    lr: float = 1e-3  # RMSprop
+    seed: int = 0
+    device: str = "cpu"
+    bf16: bool = False  # autocast on CUDA only
+    checkpoint_every: int = 1000
+    num_workers: int = 0
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything a run needs; saved inside every checkpoint."""
+
+    name: str = "paper"
+    model: ModelConfig = field(default_factory=ModelConfig)
+    features: FeatureConfig = field(default_factory=FeatureConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    data_root: str | None = None  # RASL_DATA; None means the generated demo set
+    out_dir: str = "artifacts"
+
+    def replace(self, **sections) -> "RunConfig":
+        """A copy with whole sections or sections' fields replaced.
+
+        ``cfg.replace(model={"k": 0})`` changes one field of one section.
+        """
+        changes = {}
+        for key, value in sections.items():
+            current = getattr(self, key)
+            if isinstance(value, dict) and dataclasses.is_dataclass(current):
+                value = dataclasses.replace(current, **value)
+            changes[key] = value
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "RunConfig":
+        model = dict(d["model"])
+        model["channels"] = tuple(model["channels"])
+        model["modalities"] = tuple(model["modalities"])
+        return cls(
+            name=d["name"],
+            model=ModelConfig(**model),
+            features=FeatureConfig(**d["features"]),
+            train=TrainConfig(**d["train"]),
+            data_root=d["data_root"],
+            out_dir=d["out_dir"],
+        )
+
+
+def default_data_root() -> str | None:
+    """The data root from ``RASL_DATA``, else ``../shared/data`` beside the checkout, else None."""
+    env = os.environ.get("RASL_DATA")
+    if env:
+        return env
+    beside = Path(__file__).resolve().parents[2] / "shared" / "data"
+    return str(beside) if beside.is_dir() else None
+
+
+def smoke() -> RunConfig:
+    """CPU, offline encoders, the shared real videos (or the generated demo set), minutes."""
+    return RunConfig(
+        name="smoke",
+        model=ModelConfig(dim=1280),  # efficientnet_lite0 pools to 1280-d
+        features=FeatureConfig(visual="efficientnet_lite0", audio="mel"),
+        train=TrainConfig(steps=60, checkpoint_every=30),
+        data_root=default_data_root(),
+    )
+
+
+def paper() -> RunConfig:
+    """The paper's settings: Swin-B (1024-d) and HuBERT features, GPU, ActivityNet."""
+    return RunConfig(
+        name="paper",
+        features=FeatureConfig(visual="swin", audio="hubert", device="cuda"),
+        train=TrainConfig(device="cuda"),
+        data_root=os.environ.get("RASL_DATA"),
+    )
+
+
+PROFILES = {"smoke": smoke, "paper": paper}
+
+
+def profile(name: str) -> RunConfig:
+    try:
+        return PROFILES[name]()
+    except KeyError:
+        raise ValueError(f"unknown profile {name!r}; choose one of {sorted(PROFILES)}") from None

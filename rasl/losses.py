@@ -1,0 +1,88 @@
+"""The loss terms of Section III, one function per equation.
+
+Shapes: B clips, N time steps, D feature length, Dz/Dr flattened representation length.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def reconstruction_loss(target: torch.Tensor, recon: torch.Tensor) -> torch.Tensor:
+    """L1 reconstruction, Eq. (5) (L_e) and Eq. (10) (L_au): mean |rho - rho~| over (B, N, D)."""
+    return (target - recon).abs().mean()
+
+
+def top_bottom_k(s: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Index sets Phi^k (Eq. 6) and Pi^k (Eq. 7) of the k largest and k smallest activations.
+
+    s: (B, N) -> two (B, k) index tensors, each ordered by ascending activation as the
+    equations state (s_{l_i} <= s_{l_{i+1}}), so top[:, i] pairs with bottom[:, i] in Eq. (8).
+    """
+    top = s.topk(k, dim=-1, largest=True, sorted=True).indices.flip(-1)
+    bottom = s.topk(k, dim=-1, largest=False, sorted=True).indices
+    return top, bottom
+
+
+def _gather_steps(x: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+    """x (B, N, F), idx (B, k) -> (B, k, F)."""
+    return x.gather(1, idx.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
+
+
+def k_point_contrastive_loss(
+    s: torch.Tensor,
+    z: torch.Tensor,
+    k: int,
+    project_top: torch.nn.Module,
+    project_bottom: torch.nn.Module,
+    contrastive: bool = True,
+) -> torch.Tensor:
+    """L_r of Eq. (8): -log sigmoid(eta), averaged over the batch.
+
+    s: (B, N) activations; z: (B, N, Dz) psi-processed representations. With
+    ``contrastive`` eta = mean_i s^_i [1 - cos(LN(W^ z^_i), LN(W' z'_i))] over the top-k
+    (z^) and bottom-k (z') steps; without it (the Fig. 6 ablation) eta = mean_i s^_i.
+    ``project_top``/``project_bottom`` are W^ and W' followed by layer normalisation.
+    """
+    top, bottom = top_bottom_k(s, k)
+    s_top = s.gather(1, top)  # (B, k)
+    if contrastive:
+        sim = F.cosine_similarity(
+            project_top(_gather_steps(z, top)), project_bottom(_gather_steps(z, bottom)), dim=-1
+        )  # (B, k)
+        eta = (s_top * (1 - sim)).mean(-1)
+    else:
+        eta = s_top.mean(-1)
+    return F.softplus(-eta).mean()  # -log(1 / (1 + e^-eta)), computed stably
+
+
+def symmetric_contrastive_loss(
+    r_audio: torch.Tensor, r_visual: torch.Tensor, log_temperature: torch.Tensor
+) -> torch.Tensor:
+    """L_s of Eq. (9), read as CLIP's symmetric contrastive loss within each clip.
+
+    r_audio, r_visual: (B, N, Dr). Logits_ij = exp(Gamma) * cos(r^a_i, r^v_j) for the N steps
+    of a clip; the paired step (j = i) is the positive, every other step a negative, and the
+    cross-entropy is taken in both directions (audio->visual, visual->audio) and averaged.
+    Gamma is a log-scale, clamped so that exp(Gamma) <= 100 as in CLIP.
+    """
+    a = F.normalize(r_audio, dim=-1)
+    v = F.normalize(r_visual, dim=-1)
+    logits = log_temperature.exp().clamp(max=100.0) * a @ v.transpose(1, 2)  # (B, N, N)
+    b, n, _ = logits.shape
+    target = torch.arange(n, device=logits.device).repeat(b)
+    loss_a = F.cross_entropy(logits.reshape(b * n, n), target)
+    loss_v = F.cross_entropy(logits.transpose(1, 2).reshape(b * n, n), target)
+    return (loss_a + loss_v) / 2
+
+
+def random_step_mask(b: int, n: int, ratio: float, generator: torch.Generator | None = None) -> torch.Tensor:
+    """M of Eq. (10): (B, N) of 0/1 with exactly round(ratio * N) masked (0) steps per clip."""
+    ranks = torch.rand(b, n, generator=generator).argsort(-1).argsort(-1)
+    return (ranks >= round(ratio * n)).float()
+
+
+def total_loss(terms: dict[str, torch.Tensor]) -> torch.Tensor:
+    """L_total of Eq. (11): the plain sum of every active term (L_e, L_r, L_au per modality, L_s)."""
+    return torch.stack(list(terms.values())).sum()

@@ -1,0 +1,203 @@
+"""The network of Section III: intramodal self-attention, per-modality conv autoencoders
+with the RASL module, and the fusion schemes of Table IV.
+
+Shapes: B clips, N time steps (150), D feature length (1024 for Swin-B), C encoder
+channels, L = D / 2^3 the feature axis after the three stride-2 convolutions.
+
+The convolutions run along each time step's feature vector (a 1-channel signal of length
+D); time steps mix only in the self-attention. This keeps one representation r_i and one
+activation s_i per 0.2-s step, as Eq. (4), (5) and (9) need (see the implementation notes).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from rasl.config import ModelConfig
+from rasl.losses import (
+    k_point_contrastive_loss,
+    random_step_mask,
+    reconstruction_loss,
+    symmetric_contrastive_loss,
+)
+
+
+class SelfAttention(nn.Module):
+    """F^m, Eq. (1)-(2): rho + softmax(rho W^Q (rho W^K)^T / sqrt(d)) rho W^V W^O."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.w_q, self.w_k, self.w_v, self.w_o = (nn.Linear(dim, dim, bias=False) for _ in range(4))
+
+    def forward(self, rho: torch.Tensor) -> torch.Tensor:
+        """(B, N, D) -> (B, N, D)."""
+        o = F.scaled_dot_product_attention(self.w_q(rho), self.w_k(rho), self.w_v(rho))  # Eq. (1)
+        return rho + self.w_o(o)  # Eq. (2)
+
+
+class RASLAutoencoder(nn.Module):
+    """One branch's autoencoder E^m / D^m with its RASL module (psi, w, W^, W')."""
+
+    def __init__(self, cfg: ModelConfig, dim: int):
+        super().__init__()
+        widths = (1, *cfg.channels)
+        k, pad = cfg.kernel_size, cfg.kernel_size // 2
+        self.encoder = nn.Sequential(
+            *(m for c_in, c_out in zip(widths, widths[1:]) for m in (nn.Conv1d(c_in, c_out, k, 2, pad), nn.ReLU()))
+        )
+        # ReLU after every layer except the decoder's output: features take both signs, and
+        # a final ReLU can leave the whole decoder without gradient at initialisation.
+        self.decoder = nn.Sequential(
+            *(
+                m
+                for c_in, c_out in zip(widths[::-1], widths[-2::-1])
+                for m in (nn.ConvTranspose1d(c_in, c_out, k, 2, pad, output_padding=1), nn.ReLU())
+            )
+        )[:-1]
+        self.length = dim // 2 ** len(cfg.channels)  # L
+        self.psi = nn.Conv1d(cfg.channels[-1], cfg.psi_channels, k, padding=pad)
+        z_dim = cfg.psi_channels * self.length
+        self.w = nn.Linear(z_dim, 1, bias=False)  # the bias-free weighted sum of Eq. (4)
+        if cfg.k > 0 and cfg.k_point_contrastive:  # W^ and W' with layer norm sigma, Eq. (8)
+            self.project_top = nn.Sequential(nn.Linear(z_dim, cfg.proj_dim, bias=False), nn.LayerNorm(cfg.proj_dim))
+            self.project_bottom = nn.Sequential(nn.Linear(z_dim, cfg.proj_dim, bias=False), nn.LayerNorm(cfg.proj_dim))
+        else:
+            self.project_top = self.project_bottom = None
+
+    def encode(self, rho_bar: torch.Tensor) -> torch.Tensor:
+        """r = E^m(rho_bar), Eq. (3): (B, N, D) -> (B, N, C, L)."""
+        b, n, d = rho_bar.shape
+        return self.encoder(rho_bar.reshape(b * n, 1, d)).reshape(b, n, -1, self.length)
+
+    def activate(self, r: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """z = psi(r), s_i = sum_c w_c z_i[c], Eq. (4): r (B, N, C, L) -> z (B, N, Dz), s (B, N)."""
+        b, n = r.shape[:2]
+        z = self.psi(r.flatten(0, 1)).reshape(b, n, -1)
+        return z, self.w(z).squeeze(-1)
+
+    def decode(self, s: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
+        """rho~ = D^m(s . r), Eq. (5): s (B, N), r (B, N, C, L) -> (B, N, D)."""
+        b, n = r.shape[:2]
+        return self.decoder((s[..., None, None] * r).flatten(0, 1)).reshape(b, n, -1)
+
+
+class LowRankFusion(nn.Module):
+    """Low-rank bimodal fusion (Ye et al., ICCV 2021, after Liu et al., ACL 2018):
+    h = sum_r (W_v^r [v; 1]) * (W_a^r [a; 1])."""
+
+    def __init__(self, dim: int, rank: int):
+        super().__init__()
+        self.visual = nn.Linear(dim + 1, rank * dim, bias=False)
+        self.audio = nn.Linear(dim + 1, rank * dim, bias=False)
+        self.rank = rank
+
+    def forward(self, v: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+        """(B, N, D) twice -> (B, N, D)."""
+        one = v.new_ones(*v.shape[:-1], 1)
+        hv = self.visual(torch.cat([v, one], -1)).unflatten(-1, (self.rank, -1))
+        ha = self.audio(torch.cat([a, one], -1)).unflatten(-1, (self.rank, -1))
+        return (hv * ha).sum(-2)
+
+
+class MLPFusion(nn.Module):
+    """The submodule MLP of MINI-Net (Hong et al., ECCV 2020): MLP([v; a]) -> D."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.mlp = nn.Sequential(nn.Linear(2 * dim, dim), nn.ReLU(), nn.Linear(dim, dim))
+
+    def forward(self, v: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+        return self.mlp(torch.cat([v, a], -1))
+
+
+def _fusion(cfg: ModelConfig) -> tuple[nn.Module | None, int]:
+    """Table IV's fusion scheme and the length of the fused feature vectors."""
+    if cfg.fusion == "mlp":
+        return MLPFusion(cfg.dim), cfg.dim
+    if cfg.fusion == "lowrank":
+        return LowRankFusion(cfg.dim, cfg.lowrank_rank), cfg.dim
+    return None, 2 * cfg.dim if cfg.fusion == "concat" else cfg.dim
+
+
+class RASLModel(nn.Module):
+    """The whole pretraining network (Fig. 3); ``score`` is its inference path.
+
+    With ``fusion == "scl"`` each pretrained modality has its own SA and autoencoder and the
+    two are tied only by L_s (Eq. 9). With another fusion the self-attended FVS are fused
+    and fed to one autoencoder named ``"fused"`` (Table IV).
+    """
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        attend = SelfAttention if cfg.self_attention else lambda dim: nn.Identity()
+        self.attend = nn.ModuleDict({m: attend(cfg.dim) for m in cfg.modalities})
+        if cfg.fusion == "scl":
+            self.branches = nn.ModuleDict({m: RASLAutoencoder(cfg, cfg.dim) for m in cfg.modalities})
+            self.fuse = None
+        else:
+            self.fuse, fused_dim = _fusion(cfg)
+            self.branches = nn.ModuleDict({"fused": RASLAutoencoder(cfg, fused_dim)})
+        two_branches = cfg.fusion == "scl" and len(cfg.modalities) == 2
+        self.log_temperature = nn.Parameter(torch.tensor(cfg.temperature_init)) if two_branches else None
+
+    def attended(self, name: str, fvs: dict[str, torch.Tensor]) -> torch.Tensor:
+        """rho_bar fed to autoencoder ``name``: F^m(rho^m), or the fusion of F^v(rho^v) and F^a(rho^a)."""
+        if name != "fused":
+            return self.attend[name](fvs[name])
+        v, a = self.attend["visual"](fvs["visual"]), self.attend["audio"](fvs["audio"])
+        if self.cfg.fusion == "sum":
+            return v + a
+        if self.cfg.fusion == "concat":
+            return torch.cat([v, a], -1)
+        return self.fuse(v, a)
+
+    def target(self, name: str, fvs: dict[str, torch.Tensor]) -> torch.Tensor:
+        """What autoencoder ``name`` reconstructs: its own FVS; for a fused branch the
+        concatenated FVS (concat) or their mean (the other schemes), a fixed target that a
+        learned fusion cannot collapse."""
+        if name != "fused":
+            return fvs[name]
+        if self.cfg.fusion == "concat":
+            return torch.cat([fvs["visual"], fvs["audio"]], -1)
+        return (fvs["visual"] + fvs["audio"]) / 2
+
+    def losses(self, fvs: dict[str, torch.Tensor], generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+        """Algorithm 1, lines 4-12: every active loss term for a batch of clips.
+
+        fvs: modality -> (B, N, D). Returns e.g. {"L_e/visual", "L_r/visual", "L_au/visual",
+        ..., "L_s"}; Eq. (11) sums them (``rasl.losses.total_loss``).
+        """
+        cfg, terms, reps = self.cfg, {}, {}
+        b, n = next(iter(fvs.values())).shape[:2]
+        if cfg.auxiliary:
+            mask = random_step_mask(b, n, cfg.mask_ratio, generator).to(next(iter(fvs.values())).device)
+            masked = {m: x * mask[..., None] for m, x in fvs.items()}  # M . rho, Eq. (10)
+        for name, ae in self.branches.items():
+            target = self.target(name, fvs)
+            r = ae.encode(self.attended(name, fvs))
+            z, s = ae.activate(r)
+            terms[f"L_e/{name}"] = reconstruction_loss(target, ae.decode(s, r))
+            if cfg.k > 0:
+                terms[f"L_r/{name}"] = k_point_contrastive_loss(
+                    s, z, cfg.k, ae.project_top, ae.project_bottom, cfg.k_point_contrastive
+                )
+            if cfg.auxiliary:
+                r_masked = ae.encode(self.attended(name, masked))
+                terms[f"L_au/{name}"] = reconstruction_loss(target, ae.decode(s, r_masked))
+            reps[name] = r.flatten(2)
+        if self.log_temperature is not None:
+            terms["L_s"] = symmetric_contrastive_loss(reps["audio"], reps["visual"], self.log_temperature)
+        return terms
+
+    def score(self, fvs: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Inference: the activation sequence s of the scoring branch, (B, N).
+
+        Only the inputs of ``cfg.inference_modality`` are read: the visual FVS alone for a
+        model pretrained with both modalities (Section III-D).
+        """
+        name = self.cfg.inference_modality
+        ae = self.branches[name]
+        return ae.activate(ae.encode(self.attended(name, fvs)))[1]

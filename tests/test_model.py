@@ -1,0 +1,133 @@
+"""The network of Section III: shapes, Eq. (1)-(2) by hand, gradients, and every ablation."""
+
+import math
+
+import pytest
+import torch
+
+from rasl.config import ModelConfig
+from rasl.losses import total_loss
+from rasl.model import RASLModel, SelfAttention
+
+TINY = dict(dim=64, clip_steps=20, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4)
+
+
+def fvs(b=2, cfg=ModelConfig(**TINY), seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return {m: torch.rand(b, cfg.clip_steps, cfg.dim, generator=g) for m in ("visual", "audio")}
+
+
+def test_self_attention_matches_equations_1_and_2():
+    torch.manual_seed(0)
+    sa = SelfAttention(8)
+    rho = torch.randn(1, 5, 8)
+    q, k, v = rho @ sa.w_q.weight.T, rho @ sa.w_k.weight.T, rho @ sa.w_v.weight.T
+    o = torch.softmax(q @ k.transpose(1, 2) / math.sqrt(8), -1) @ v
+    assert torch.allclose(sa(rho), rho + o @ sa.w_o.weight.T, atol=1e-6)
+    assert sum(p.numel() for p in sa.parameters()) == 4 * 8 * 8  # four bias-free d x d projections
+
+
+def test_autoencoder_shapes():
+    cfg = ModelConfig(**TINY)
+    ae = RASLModel(cfg).branches["visual"]
+    x = torch.rand(2, 20, 64)
+    r = ae.encode(x)
+    assert r.shape == (2, 20, 16, 64 // 8)  # three stride-2 convolutions
+    z, s = ae.activate(r)
+    assert z.shape == (2, 20, 8 * 8) and s.shape == (2, 20)
+    assert ae.decode(s, r).shape == x.shape
+    convs = [m for m in ae.encoder if isinstance(m, torch.nn.Conv1d)]
+    assert [c.stride[0] for c in convs] == [2, 2, 2] and ae.w.bias is None
+
+
+def test_decoder_reads_s_times_r():  # Eq. (5): a zero activation removes a step's representation
+    torch.manual_seed(0)
+    cfg = ModelConfig(**TINY)
+    ae = RASLModel(cfg).branches["visual"]
+    r = ae.encode(torch.rand(1, 20, 64))
+    s = torch.ones(1, 20)
+    s[0, 3] = 0
+    out = ae.decode(s, r)
+    zero = ae.decode(torch.zeros(1, 20), r)
+    assert torch.allclose(out[0, 3], zero[0, 3])
+    assert not torch.allclose(out[0, 4], zero[0, 4])
+
+
+def test_every_parameter_learns_including_the_temperature():
+    model = RASLModel(ModelConfig(**TINY))
+    terms = model.losses(fvs(), torch.Generator().manual_seed(0))
+    assert set(terms) == {f"L_{t}/{m}" for t in ("e", "r", "au") for m in ("visual", "audio")} | {"L_s"}
+    total_loss(terms).backward()
+    missing = [n for n, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
+    assert missing == []
+    assert model.log_temperature.item() == pytest.approx(3.1)
+
+
+def names(model):
+    return {n for n, _ in model.named_parameters()}
+
+
+@pytest.mark.parametrize(
+    "change, absent_terms, absent_params",
+    [
+        (dict(k=0), {"L_r/visual", "L_r/audio"}, "project_"),  # w/o RASL
+        (dict(self_attention=False), set(), "attend."),  # w/o SA
+        (dict(auxiliary=False), {"L_au/visual", "L_au/audio"}, None),  # w/o auxiliary
+        (dict(k_point_contrastive=False), set(), "project_"),  # Fig. 6
+        (dict(modalities=("visual",)), {"L_e/audio", "L_r/audio", "L_au/audio", "L_s"}, "audio"),
+        (dict(modalities=("audio",)), {"L_e/visual", "L_r/visual", "L_au/visual", "L_s"}, "visual"),
+    ],
+)
+def test_ablation_removes_its_part(change, absent_terms, absent_params):
+    full = RASLModel(ModelConfig(**TINY))
+    model = RASLModel(ModelConfig(**{**TINY, **change}))
+    terms = model.losses(fvs(), torch.Generator().manual_seed(0))
+    assert set(terms) == set(full.losses(fvs())) - absent_terms
+    if absent_params:
+        assert not any(absent_params in n for n in names(model))
+        assert any(absent_params in n for n in names(full))
+    total_loss(terms).backward()
+    assert all(p.grad is not None for p in model.parameters())
+
+
+def test_ablation_without_contrastive_uses_mean_top_k():
+    model = RASLModel(ModelConfig(**TINY, k_point_contrastive=False, auxiliary=False, modalities=("visual",)))
+    x = fvs()
+    s = model.score(x)
+    expected = torch.nn.functional.softplus(-s.topk(3, -1).values.mean(-1)).mean()
+    assert model.losses(x)["L_r/visual"].item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+@pytest.mark.parametrize("fusion, fused_len", [("sum", 64), ("concat", 128), ("mlp", 64), ("lowrank", 64)])
+def test_fusion_feeds_one_branch(fusion, fused_len):  # Table IV
+    model = RASLModel(ModelConfig(**TINY, fusion=fusion))
+    assert list(model.branches) == ["fused"] and model.log_temperature is None
+    x = fvs()
+    terms = model.losses(x)
+    assert set(terms) == {"L_e/fused", "L_r/fused", "L_au/fused"}
+    assert model.attended("fused", x).shape == (2, 20, fused_len)
+    assert model.score(x).shape == (2, 20)
+    total_loss(terms).backward()
+    assert all(p.grad is not None for p in model.parameters())
+
+
+def test_scoring_needs_only_the_visual_stream():
+    model = RASLModel(ModelConfig(**TINY)).eval()
+    x = fvs()
+    with torch.no_grad():
+        assert torch.equal(model.score({"visual": x["visual"]}), model.score(x))
+
+
+def test_masked_auxiliary_input_differs_from_main_input():  # Eq. (10) reconstructs from M . rho
+    model = RASLModel(ModelConfig(**{**TINY, "k": 0}, modalities=("visual",)))
+    terms = model.losses(fvs(), torch.Generator().manual_seed(0))
+    assert terms["L_au/visual"].item() != pytest.approx(terms["L_e/visual"].item(), rel=1e-7)
+
+
+def test_config_rejects_inconsistent_ablations():
+    with pytest.raises(ValueError):
+        ModelConfig(fusion="sum", modalities=("visual",))
+    with pytest.raises(ValueError):
+        ModelConfig(k=100)
+    with pytest.raises(ValueError):
+        ModelConfig(fusion="product")
