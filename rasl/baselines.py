@@ -1,0 +1,157 @@
+"""Baselines on the same footing as the model: chance, constant scores, Fig. 1's heuristic, humans.
+
+* Random scores: i.i.d. uniform clip scores (no ties), so the ranking is a uniformly random
+  permutation. For YouTube Highlights the expected AP has a closed form
+  (``expected_random_ap``); both benchmarks are also run over many seeds and reported
+  with the spread (standard deviation) of the per-category and benchmark means.
+* Constant scores: every clip ties, and the metric's tie rule decides. Under the default
+  (stable) rule the ranking is the clips' temporal order, so the value measures where the
+  highlights sit in time, not chance. Under YouTube's ``"sklearn"`` protocol all clips form
+  one threshold and AP equals the share of positive clips.
+* Distinctiveness (Fig. 1): a feature vector with fewer similar vectors (MSE below a
+  threshold) within a 30-s window scores higher.
+* Human agreement (TVSum): each annotator's segment scores ranked against the other 19
+  annotators with the same top-5 metric; the 1-5 ratings tie a lot, so ties are broken at
+  random and the result averaged over seeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from rasl.config import CLIP_S, STEP_S
+from rasl.data import TVSumVideo
+from rasl.evaluate import BENCHMARKS, score_videos
+from rasl.metrics import benchmark_mean, category_means, tvsum_top5_ap
+
+
+def expected_random_ap(n_clips: int, n_positive: int, protocol: str = "umt") -> float:
+    """Exact mean AP of a uniformly random ranking of ``n_clips`` clips, ``n_positive`` of them positive.
+
+    Step-wise AP: E = H_n / n + (R - 1) / (n (n - 1)) * (n - H_n), H_n the n-th harmonic
+    number (from E[rel_i rel_j] = R (R - 1) / (n (n - 1))). The trapezoidal AP adds, per hit,
+    the precision one rank earlier (P(0) = 1), whose mean is R / n: E_trap = (E_step + R / n) / 2.
+    """
+    n, r = n_clips, n_positive
+    if r == 0:
+        return 0.0
+    harmonic = float(np.sum(1.0 / np.arange(1, n + 1)))
+    step = 1.0 if n == 1 else harmonic / n + (r - 1) / (n * (n - 1)) * (n - harmonic)
+    if protocol == "sklearn":
+        return step
+    if protocol == "umt":
+        return (step + r / n) / 2
+    raise ValueError(f"protocol must be 'umt' or 'sklearn', got {protocol!r}")
+
+
+def _benchmark(videos: list) -> str:
+    return "tvsum" if isinstance(videos[0], TVSumVideo) else "youtube"
+
+
+def _rows(videos: list, runs: list[dict[str, float]]) -> list[dict]:
+    """Per-video values of several runs -> rows: topic, mean over runs, std over runs, runs."""
+    categories = {v.video_id: v.category for v in videos}
+    order = BENCHMARKS[_benchmark(videos)][1]
+    tables = [category_means(run, categories, order) for run in runs]
+    rows = []
+    for topic in [*tables[0], "Average"]:
+        values = [benchmark_mean(t) if topic == "Average" else t[topic] for t in tables]
+        rows.append({"topic": topic, "mAP": float(np.mean(values)), "std": float(np.std(values)), "runs": len(runs)})
+    return rows
+
+
+def _seeded(videos: list, n_seeds: int, seed: int, run: Callable[[np.random.Generator], dict]) -> list[dict]:
+    rng = np.random.default_rng(seed)
+    return _rows(videos, [run(rng) for _ in range(n_seeds)])
+
+
+def random_baseline(videos: list, n_seeds: int = 100, seed: int = 0, protocol: str = "umt",
+                    labels: str = "per_annotator") -> list[dict]:
+    """mAP of uniform random clip scores per category and on average, mean and std over seeds.
+
+    YouTube rows also carry ``expected``: the exact expectation (mean of ``expected_random_ap``).
+    """
+    benchmark = _benchmark(videos)
+
+    def run(rng):
+        scores = {v.video_id: rng.random(v.n_clips) for v in videos}
+        return score_videos(benchmark, videos, scores, protocol, labels).per_video
+
+    rows = _seeded(videos, n_seeds, seed, run)
+    if benchmark == "youtube":
+        exact = {v.video_id: expected_random_ap(v.n_clips, int((v.labels > 0).sum()), protocol) for v in videos}
+        for row, expected in zip(rows, _rows(videos, [exact])):
+            row["expected"] = expected["mAP"]
+    return rows
+
+
+def constant_baseline(videos: list, protocol: str = "umt", labels: str = "per_annotator") -> list[dict]:
+    """mAP when every clip gets the same score (the tie rule decides; see the module docstring)."""
+    scores = {v.video_id: np.zeros(v.n_clips) for v in videos}
+    return _rows(videos, [score_videos(_benchmark(videos), videos, scores, protocol, labels).per_video])
+
+
+def human_agreement(videos: list[TVSumVideo], n_seeds: int = 10, seed: int = 0, protocol: str = "umt",
+                    labels: str = "per_annotator") -> list[dict]:
+    """TVSum top-5 mAP of each annotator against the other 19, averaged over annotators.
+
+    Ties among an annotator's 1-5 ratings are broken uniformly at random (a fresh draw
+    per seed); std is over those seeds.
+    """
+
+    def run(rng):
+        per_video = {}
+        for v in videos:
+            s = v.segment_scores  # (A, n)
+            aps = []
+            for i in range(len(s)):
+                order = np.lexsort((rng.random(s.shape[1]), -s[i]))  # by score, ties at random
+                ranked = np.empty(s.shape[1])
+                ranked[order] = -np.arange(s.shape[1], dtype=float)
+                aps.append(tvsum_top5_ap(ranked, np.delete(s, i, axis=0), protocol=protocol, labels=labels))
+            per_video[v.video_id] = float(np.mean(aps))
+        return per_video
+
+    return _seeded(videos, n_seeds, seed, run)
+
+
+def pairwise_mse(features: np.ndarray, window_s: float = CLIP_S, step_s: float = STEP_S) -> list[np.ndarray]:
+    """(T, D) features -> for each offset d = 1..W, the (T - d,) MSE between vectors t and t + d.
+
+    W = round(window_s / 2 / step_s): the window is centred, +-15 s for 30 s.
+    """
+    features = np.asarray(features, dtype=np.float64)
+    half = min(int(round(window_s / 2 / step_s)), len(features) - 1)
+    return [np.mean((features[:-d] - features[d:]) ** 2, axis=1) for d in range(1, half + 1)]
+
+
+def similar_counts(features: np.ndarray, threshold: float, window_s: float = CLIP_S,
+                   step_s: float = STEP_S) -> tuple[np.ndarray, np.ndarray]:
+    """(T, D) features -> (T,) count of other vectors within the window with MSE < threshold,
+    and (T,) number of other vectors within the window (fewer near the video's ends)."""
+    counts, neighbours = np.zeros(len(features)), np.zeros(len(features))
+    for d, mse in enumerate(pairwise_mse(features, window_s, step_s), 1):
+        similar = mse < threshold
+        counts[:-d] += similar
+        counts[d:] += similar
+        neighbours[:-d] += 1
+        neighbours[d:] += 1
+    return counts, neighbours
+
+
+def distinctiveness_scores(features: np.ndarray, threshold: float | None = None, window_s: float = CLIP_S,
+                           step_s: float = STEP_S) -> np.ndarray:
+    """Fig. 1's heuristic as a (T,) score curve: 1 - share of window neighbours that are similar.
+
+    ``features`` (T, D) sampled every ``step_s`` (5 fps). The paper gives no threshold; the
+    default is the median of the video's within-window pairwise MSEs. Dividing by the
+    number of neighbours keeps the ends of the video, which have fewer, comparable.
+    """
+    if len(features) < 2:
+        return np.zeros(len(features))
+    if threshold is None:
+        threshold = float(np.median(np.concatenate(pairwise_mse(features, window_s, step_s))))
+    counts, neighbours = similar_counts(features, threshold, window_s, step_s)
+    return 1.0 - counts / neighbours
