@@ -1,0 +1,92 @@
+"""Inference (Section III-F): a whole video's score curve from the pretrained visual branch.
+
+The feature sequence is cut into 30-s clips (a short video or the remainder is repeated to
+fill a clip), each clip is scored by the RASL module, the scores of the original steps are
+concatenated, and the curve is min-max normalised over the whole video: one score in
+[0, 1] per 0.2-s step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from rasl.clips import clip_set, cut_clips, stitch
+from rasl.config import STEP_S, RunConfig, smoke
+from rasl.features import Features, extract_features
+from rasl.files import InputError
+from rasl.model import RASLModel
+from rasl.train import adapt, load_model
+
+ADAPT_STEPS = 30  # steps of self-adaptation when no checkpoint is given
+
+
+@dataclass
+class ScoreCurve:
+    times_s: np.ndarray  # (T,) start time of each step
+    scores: np.ndarray  # (T,) in [0, 1]
+    meta: dict = field(default_factory=dict)
+
+
+def normalise(scores: torch.Tensor) -> torch.Tensor:
+    """Min-max over the whole video; a constant curve carries no ranking and becomes 0."""
+    lo, hi = scores.min(), scores.max()
+    return (scores - lo) / (hi - lo) if hi > lo else torch.zeros_like(scores)
+
+
+@torch.inference_mode()
+def score_curve(model: RASLModel, features: Features, batch_size: int = 16) -> np.ndarray:
+    """(T,) normalised highlight scores of one video from the inputs its model needs."""
+    needed = ("visual", "audio") if model.cfg.inference_modality == "fused" else (model.cfg.inference_modality,)
+    arrays = {"visual": features.visual, "audio": features.audio}
+    if any(arrays[m] is None for m in needed):
+        raise InputError(features.meta.get("video", "video"), "this model scores from audio, but the video has none")
+    device = next(model.parameters()).device
+    model.eval()
+    cut = {m: cut_clips(torch.from_numpy(arrays[m]), model.cfg.clip_steps) for m in needed}
+    clips = {m: c for m, (c, _) in cut.items()}
+    lengths = next(iter(cut.values()))[1]
+    n = len(lengths)
+    s = torch.cat([
+        model.score({m: c[i : i + batch_size].to(device) for m, c in clips.items()}).float().cpu()
+        for i in range(0, n, batch_size)
+    ])
+    return normalise(stitch(s, lengths)).numpy()
+
+
+def adapted_config(features: Features, base: RunConfig) -> RunConfig:
+    """The config to adapt on one video: visual-only when the video has no audio track."""
+    modalities = ("visual", "audio") if features.audio is not None else ("visual",)
+    return base.replace(model={"modalities": modalities, "dim": features.visual.shape[1]})
+
+
+def score_video(
+    video: str | Path,
+    checkpoint: str | None = None,
+    cfg: RunConfig | None = None,
+    cache_dir: str | None = None,
+    adapt_steps: int | None = None,
+    progress: bool = False,
+) -> ScoreCurve:
+    """Video -> features -> model -> score curve.
+
+    With ``checkpoint`` the pretrained model scores the video (its encoders are the ones
+    it was trained on). Without it the model adapts to the video itself: ``adapt_steps``
+    (default ``ADAPT_STEPS``) steps of the pretraining objective on the video's own clips.
+    """
+    if checkpoint:
+        model, cfg = load_model(checkpoint, device=(cfg or smoke()).train.device)
+    cfg = cfg or smoke()
+    features = extract_features(video, cfg.features, cache_dir=cache_dir, progress=progress)
+    if checkpoint is None:
+        cfg = adapted_config(features, cfg)
+        steps = ADAPT_STEPS if adapt_steps is None else adapt_steps
+        model = adapt(cfg, clip_set({str(video): features}, cfg.model.modalities), steps, progress)
+    elif features.visual.shape[1] != cfg.model.dim:
+        raise InputError(checkpoint, f"model expects {cfg.model.dim}-d features, encoder gives {features.visual.shape[1]}")
+    scores = score_curve(model, features)
+    meta = {"video": str(video), "checkpoint": checkpoint, "adapt_steps": None if checkpoint else steps, **features.meta}
+    return ScoreCurve(np.arange(len(scores)) * STEP_S, scores, meta)
