@@ -39,6 +39,9 @@ def atomic_path(dest: str | os.PathLike) -> Iterator[Path]:
         raise InputError(dest, f"cannot write here ({e.strerror or e})") from None
     os.close(fd)
     tmp = Path(tmp)
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o666 & ~umask)  # mkstemp makes the file private; give it the usual mode
     try:
         yield tmp
         os.replace(tmp, dest)

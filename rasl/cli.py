@@ -1,0 +1,256 @@
+"""The ``rasl`` command line: parses arguments and hands them to the library.
+
+Every subcommand is ``rasl <name> ...``; the work lives in the stage modules. Errors in
+the input print one line ``rasl: error: <file>: <problem>`` and exit with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from rasl.files import InputError
+
+
+def _add_features(sub) -> None:
+    p = sub.add_parser("features", help="extract and cache the visual and audio FVS of videos")
+    p.add_argument("inputs", nargs="+", metavar="VIDEO_OR_DIR")
+    p.add_argument("--out", required=True, help="cache folder")
+    p.add_argument("--visual", default="efficientnet_lite0", help="visual encoder name")
+    p.add_argument("--audio", default="mel", help="audio encoder name")
+    p.add_argument("--weights", help="local weights file for the visual encoder")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--batch-size", type=int, help="frames per encoder call (default: the configuration's)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    def run(a) -> int:
+        from rasl.config import FeatureConfig
+        from rasl.features import extract_many
+
+        batch = {"batch_size": a.batch_size} if a.batch_size else {}
+        cfg = FeatureConfig(visual=a.visual, audio=a.audio, device=a.device, weights=a.weights, **batch)
+        failures = extract_many(a.inputs, cfg, a.out, progress=not a.quiet)
+        for path, problem in failures:
+            print(f"rasl: failed: {path}: {problem}", file=sys.stderr)
+        return 1 if failures else 0
+
+    p.set_defaults(run=run)
+
+
+def _add_efficiency(sub) -> None:
+    p = sub.add_parser("efficiency", help="parameters and FLOPs of the paper configuration (Table VI)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    def run(a) -> int:
+        from rasl.efficiency import count_paper_configuration, format_report
+
+        report = count_paper_configuration()
+        print(json.dumps(report) if a.json else format_report(report))
+        return 0
+
+    p.set_defaults(run=run)
+
+
+def _add_pretrain(sub) -> None:
+    p = sub.add_parser("pretrain", help="pretrain the model (Algorithm 1) on a folder of videos or cached FVS")
+    p.add_argument("inputs", nargs="+", metavar="VIDEO_OR_DIR")
+    p.add_argument("--profile", default="smoke", help="smoke or paper")
+    p.add_argument("--steps", type=int, help="override the profile's number of steps")
+    p.add_argument("--out", default="artifacts/pretrain", help="folder for checkpoints and the loss log")
+    p.add_argument("--resume", help="checkpoint to continue from")
+    p.add_argument("--cache", help="feature cache folder (default: OUT/features)")
+    p.add_argument("--device", help="cpu or cuda (default: the profile's)")
+    p.add_argument("--quiet", action="store_true")
+
+    def run(a) -> int:
+        from rasl.config import profile
+        from rasl.clips import clips_from_videos
+        from rasl.train import pretrain
+
+        cfg = profile(a.profile)
+        if a.steps is not None:
+            cfg = cfg.replace(train={"steps": a.steps})
+        if a.device:
+            cfg = cfg.replace(train={"device": a.device}, features={"device": a.device})
+        cfg = cfg.replace(out_dir=a.out)
+        clips = clips_from_videos(a.inputs, cfg, cache_dir=a.cache or f"{a.out}/features", progress=not a.quiet)
+        ckpt = pretrain(cfg, clips, resume=a.resume, progress=not a.quiet)
+        print(ckpt)
+        return 0
+
+    p.set_defaults(run=run)
+
+
+def _scorable(video: str) -> None:
+    """Raise InputError unless ``video`` is a readable video at least one 0.2-s step long."""
+    from rasl.config import STEP_S
+    from rasl.decode import probe
+
+    info = probe(video)
+    if info.duration_s < STEP_S:
+        raise InputError(video, f"lasts {info.duration_s:.2f} s, shorter than one {STEP_S}-s step: nothing to score")
+
+
+def _add_score(sub) -> None:
+    p = sub.add_parser("score", help="the highlight score curve of a video, one row per 0.2-s step")
+    p.add_argument("video")
+    p.add_argument("--checkpoint", help="pretrained model (default: adapt the model to the video itself)")
+    p.add_argument("--out", help="write the curve to FILE.csv or FILE.json (default: CSV on stdout)")
+    p.add_argument("--adapt-steps", type=int, metavar="N", help="steps of self-adaptation without a checkpoint")
+    p.add_argument("--json", action="store_true", help="print the curve as JSON on stdout")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    def run(a) -> int:
+        import contextlib
+
+        from rasl.files import atomic_path
+        from rasl.highlights import CURVE_COLUMNS, curve_rows, format_rows, table_format, write_rows
+        from rasl.inference import score_video
+
+        # what can fail does so before the minutes of scoring: the video, the output's name
+        # and its folder (the output is reserved up front and renamed into place at the end)
+        _scorable(a.video)
+        if a.out:
+            table_format(a.out)
+        with contextlib.ExitStack() as stack:
+            out = stack.enter_context(atomic_path(a.out)) if a.out else None
+            curve = score_video(a.video, checkpoint=a.checkpoint, adapt_steps=a.adapt_steps, progress=not a.quiet)
+            rows = curve_rows(curve.times_s, curve.scores)
+            if out:
+                write_rows(rows, out, CURVE_COLUMNS)
+        if a.json or not a.out:
+            sys.stdout.write(format_rows(rows, "json" if a.json else "csv", CURVE_COLUMNS))
+        return 0
+
+    p.set_defaults(run=run)
+
+
+def _add_highlights(sub) -> None:
+    from rasl.highlights import MIN_SEGMENT_S
+
+    p = sub.add_parser("highlights", help="pick the highlight segments of a video and cut them into a reel")
+    p.add_argument("video")
+    pick = p.add_mutually_exclusive_group(required=True)
+    pick.add_argument("--total", type=float, metavar="SECONDS", help="keep the best steps until this much is kept")
+    pick.add_argument("--threshold", type=float, metavar="T", help="keep every step scoring at least T (in [0, 1])")
+    p.add_argument("--min-segment", type=float, default=MIN_SEGMENT_S, metavar="S", help="drop segments shorter than S s")
+    p.add_argument("--segments", metavar="FILE", help="write the segments to FILE.csv or FILE.json")
+    p.add_argument("--reel", metavar="OUT.mp4", help="render the segments, in order, into this MP4")
+    p.add_argument("--checkpoint", help="pretrained model (default: adapt the model to the video itself)")
+    p.add_argument("--adapt-steps", type=int, metavar="N", help="steps of self-adaptation without a checkpoint")
+    p.add_argument("--json", action="store_true", help="print one JSON object with the segments on stdout")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    def run(a) -> int:
+        import contextlib
+
+        from rasl.files import atomic_path
+        from rasl.highlights import SEGMENT_COLUMNS, format_rows, segment_rows, select_segments, table_format, write_rows
+        from rasl.inference import score_video
+        from rasl.reel import render_reel
+
+        if a.total is not None and a.total <= 0:
+            p.error("--total must be positive")
+        # what can fail does so before the minutes of scoring: the video, the output's name
+        # and its folder (the output is reserved up front and renamed into place at the end)
+        _scorable(a.video)
+        if a.segments:
+            table_format(a.segments)
+        with contextlib.ExitStack() as stack:
+            seg_out = stack.enter_context(atomic_path(a.segments)) if a.segments else None
+            reel_out = stack.enter_context(atomic_path(a.reel)) if a.reel else None
+            curve = score_video(a.video, checkpoint=a.checkpoint, adapt_steps=a.adapt_steps, progress=not a.quiet)
+            segments = select_segments(
+                curve.times_s, curve.scores, threshold=a.threshold, total_s=a.total,
+                min_segment_s=a.min_segment, duration_s=curve.meta.get("duration_s"),
+            )
+            if reel_out and not segments:
+                raise InputError(a.video, "no segment selected, so no reel (lower --threshold or --min-segment)")
+            if reel_out:
+                render_reel(a.video, segments, reel_out, progress=not a.quiet)
+            if seg_out:
+                write_rows(segment_rows(segments), seg_out, SEGMENT_COLUMNS)
+        rows = segment_rows(segments)
+        if a.json:
+            total = round(sum(s.length_s for s in segments), 6)
+            print(json.dumps({"video": a.video, "total_s": total, "segments": rows, "reel": a.reel}))
+        elif not a.segments:
+            sys.stdout.write(format_rows(rows, "csv", SEGMENT_COLUMNS))
+        return 0
+
+    p.set_defaults(run=run)
+
+
+def _add_evaluate(sub) -> None:
+    p = sub.add_parser("evaluate", help="benchmark mAP from saved score curves (Table I / II layout)")
+    p.add_argument("--benchmark", required=True, choices=["youtube", "tvsum"])
+    p.add_argument("--data", help="data root holding tvsum/ and youtube_highlights/ (default: RASL_DATA)")
+    p.add_argument("--scores", required=True, help="folder of <video_id>.csv score curves (time_s,score)")
+    p.add_argument("--out", help="write the table to OUT.csv and OUT.md (default: print Markdown)")
+    p.add_argument("--videos", help="benchmark video folder: frame rates for videos youtube_anno.json lacks")
+    p.add_argument("--protocol", default="umt", choices=["umt", "sklearn", "standard"],
+                   help="AP variant: umt (default, both); sklearn (YouTube); standard (TVSum AP@5)")
+    p.add_argument("--labels", default="per_annotator", choices=["per_annotator", "consensus"],
+                   help="TVSum positives: each annotator's (default) or the annotators' mean")
+
+    def run(a) -> int:
+        from rasl.config import default_data_root
+        from rasl.evaluate import evaluate_folder, to_markdown, write_result
+
+        if a.protocol not in ("umt", {"youtube": "sklearn", "tvsum": "standard"}[a.benchmark]):
+            raise InputError("--protocol", f"{a.protocol} is not a {a.benchmark} protocol")
+        data = a.data or default_data_root()
+        if data is None:
+            raise InputError("--data", "no data root given and RASL_DATA is not set")
+        result = evaluate_folder(a.benchmark, data, a.scores, a.videos, a.protocol, a.labels)
+        if not a.out:
+            print(to_markdown(result), end="")  # lists the videos not scored
+            return 0
+        for path in write_result(result, a.out):
+            print(path)
+        for vid, why in sorted(result.unscored.items()):
+            print(f"rasl: not scored: {vid}: {why}", file=sys.stderr)
+        return 0
+
+    p.set_defaults(run=run)
+
+
+def _add_book(sub) -> None:
+    p = sub.add_parser("book", help="execute every notebook with papermill and build the offline HTML book")
+    p.add_argument("--profile", default="smoke", choices=["smoke", "paper"])
+    p.add_argument("--out", default=".", help="folder that receives _build/ (HTML in _build/html); default: here")
+    p.add_argument("--data-root", help="default: RASL_DATA, ../shared/data, else the generated synthetic demo set")
+
+    def run(a) -> int:
+        from rasl.book import BuildError, build_book
+
+        try:
+            print(build_book(a.profile, a.out, a.data_root))
+        except BuildError as e:
+            print(f"rasl: book failed: {e}", file=sys.stderr)
+            return 1
+        return 0
+
+    p.set_defaults(run=run)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rasl", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_features, _add_pretrain, _add_efficiency, _add_score, _add_highlights, _add_evaluate, _add_book):
+        add(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except InputError as e:
+        print(f"rasl: error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
