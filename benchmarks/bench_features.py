@@ -1,0 +1,90 @@
+"""Time feature extraction on the longest shared video against a bare PyAV decode at 5 fps.
+
+    python benchmarks/bench_features.py [--visual efficientnet_lite0] [--audio mel] [--device cpu] [--batch-size 32]
+
+Prints where the time goes (decode onto the timeline, visual encoder, audio) and the ratio
+of end-to-end extraction to the bare decode. Encoders are built and warmed up before
+timing. Each figure is the best of ``--repeat`` runs (wall clock).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import av
+import numpy as np
+
+from rasl import decode
+from rasl.config import FeatureConfig, default_data_root
+from rasl.data import list_videos
+from rasl.features import _encoders, extract_features
+
+
+def bare_decode(path: Path, size: int = 224) -> int:
+    """Decode every frame with PyAV and convert one every 0.2 s to size x size RGB."""
+    converted, next_t = 0, 0.0
+    with av.open(str(path)) as c:
+        stream = c.streams.video[0]
+        stream.thread_type = "AUTO"
+        for frame in c.decode(stream):
+            if frame.time >= next_t:
+                frame.reformat(size, size, "rgb24").to_ndarray()
+                converted += 1
+                next_t += 0.2
+    return converted
+
+
+def best_of(repeat: int, fn) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--video", help="default: the longest video under <data root>/videos")
+    parser.add_argument("--visual", default="efficientnet_lite0")
+    parser.add_argument("--audio", default="mel")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--batch-size", type=int, default=FeatureConfig.batch_size)
+    parser.add_argument("--repeat", type=int, default=3)
+    a = parser.parse_args()
+    root = default_data_root()
+    if a.video is None and root is None:
+        parser.error("no data root: set RASL_DATA or pass --video")
+    video = Path(a.video) if a.video else max(list_videos(Path(root) / "videos"), key=lambda p: decode.probe(p).duration_s)
+    cfg = FeatureConfig(visual=a.visual, audio=a.audio, device=a.device, batch_size=a.batch_size)
+    info = decode.probe(video)
+    visual, audio = _encoders(cfg)
+    frames = np.stack(list(decode.frames(video, visual.input_size, info)))
+    visual(frames[: cfg.batch_size])  # warm-up
+
+    def encode_all() -> None:
+        for i in range(0, len(frames), cfg.batch_size):
+            visual(frames[i : i + cfg.batch_size])
+
+    def audio_all() -> None:
+        for chunk in decode.audio(video, info):
+            audio(chunk)
+
+    timings = {
+        "bare PyAV decode, 5 fps, 224 px": best_of(a.repeat, lambda: bare_decode(video)),
+        "decode.frames onto the timeline": best_of(a.repeat, lambda: sum(1 for _ in decode.frames(video, visual.input_size, info))),
+        f"{visual.name} on {len(frames)} frames": best_of(a.repeat, encode_all),
+        f"audio decode + {audio.name}": best_of(a.repeat, audio_all) if info.has_audio else 0.0,
+        "extract_features end to end": best_of(a.repeat, lambda: extract_features(video, cfg)),
+    }
+    print(f"{video.name}: {info.duration_s:.1f} s, {info.width}x{info.height}, {info.fps:.2f} fps, {info.steps} steps")
+    for what, seconds in timings.items():
+        print(f"  {what:<40} {seconds:7.2f} s  {1000 * seconds / info.steps:6.1f} ms/step")
+    ratio = timings["extract_features end to end"] / timings["bare PyAV decode, 5 fps, 224 px"]
+    print(f"ratio extraction / bare decode: {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""Video -> visual and audio FVS: timelines, Section III-F pooling, cache, bad input via the CLI."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+
+import av
+import numpy as np
+import pytest
+from synthetic_media import write_audio
+
+from rasl import features
+from rasl.cli import main
+from rasl.config import FeatureConfig
+from rasl.data import list_videos
+from rasl.features import extract_features, pool_to_steps, resample_vectors
+from rasl.files import InputError
+
+OFFLINE = FeatureConfig(visual="efficientnet_lite0", audio="mel", batch_size=8)  # the smoke profile's encoders
+FAST = FeatureConfig(visual="pixels", audio="mel")
+SILENT = {"example.mp4", "cityCC0.mpg"}  # shared videos without an audio track
+
+
+def _shared(videos_dir, name):
+    if not (videos_dir / name).exists():
+        pytest.skip(f"{name} is not in this data root")
+    return videos_dir / name
+
+
+@pytest.fixture(scope="session")
+def extracted(videos_dir, tmp_path_factory):
+    """Every shared video through the offline encoders, once: (cache folder, {name: Features})."""
+    cache = tmp_path_factory.mktemp("features")
+    return cache, {p.name: extract_features(p, OFFLINE, cache_dir=cache) for p in list_videos(videos_dir)}
+
+
+def test_every_shared_video_gets_both_fvs_on_the_visual_timeline(extracted):
+    cache, feats = extracted
+    assert feats and len(list(cache.glob("*.npz"))) == len(feats)
+    for name, f in feats.items():
+        steps = f.meta["steps"]
+        assert steps == features.decode.timeline_steps(f.duration_s)
+        assert f.visual.shape == (steps, 1280) and f.visual.dtype == np.float32 and np.isfinite(f.visual).all()
+        if name in SILENT:
+            assert f.audio is None and not f.meta["has_audio"]
+        else:
+            assert f.audio.shape == (steps, 1280) and f.audio.dtype == np.float32 and np.isfinite(f.audio).all()
+            assert f.audio.std(axis=0).mean() > 0  # the sound changes over time
+        assert f.meta["visual"]["name"] == "efficientnet_lite0" and f.meta["audio"]["name"] == "mel"
+        assert f.meta["step_s"] == 0.2 and f.meta["sample_rate"] == 16000 and len(f.meta["fingerprint"]) == 64
+
+
+def test_thirty_seconds_give_150_vectors_per_modality(extracted, videos_dir):
+    _, feats = extracted
+    f = feats[_shared(videos_dir, "big_buck_bunny_0_30.webm").name]
+    assert f.visual.shape == f.audio.shape == (150, 1280)
+
+
+def test_average_pooling_onto_steps_by_hand():
+    frames = np.array([[0, 0], [2, 4], [4, 8], [6, 12]], np.float32)
+    assert np.array_equal(pool_to_steps(frames, 2), [[1, 2], [5, 10]])
+    five = np.arange(5, dtype=np.float32)[:, None]  # bins [0, 3) and [2, 5) overlap when uneven
+    assert np.array_equal(pool_to_steps(five, 2), [[1], [3]])
+
+
+def test_linear_interpolation_of_vector_length_by_hand():
+    assert np.allclose(resample_vectors(np.array([[0, 1, 2], [4, 4, 4]], np.float32), 5),
+                       [[0, 0.5, 1, 1.5, 2], [4, 4, 4, 4, 4]])
+
+
+def test_a_valid_cache_file_is_reused(extracted, videos_dir, monkeypatch):
+    cache, feats = extracted
+    name = next(iter(feats))
+
+    def no_compute(*args):
+        raise AssertionError("recomputed although the cache was valid")
+
+    monkeypatch.setattr(features, "_visual_fvs", no_compute)
+    again = extract_features(videos_dir / name, OFFLINE, cache_dir=cache)
+    assert np.array_equal(again.visual, feats[name].visual) and again.meta == feats[name].meta
+
+
+def test_cache_follows_video_content_and_configuration(videos_dir, tmp_path, monkeypatch):
+    example2, fire2 = _shared(videos_dir, "example2.mp4"), _shared(videos_dir, "fire2.mp4")
+    video, cache = tmp_path / "clip.mp4", tmp_path / "cache"
+    video.write_bytes(example2.read_bytes())
+    first = extract_features(video, FAST, cache_dir=cache)
+    (path,) = cache.iterdir()
+    assert first.visual.shape == (10, 1024) and first.audio.shape == (10, 1024)
+
+    video.write_bytes(fire2.read_bytes())  # same path, other content
+    second = extract_features(video, FAST, cache_dir=cache)
+    assert list(cache.iterdir()) == [path] and second.visual.shape == (12, 1024)
+    assert second.meta["fingerprint"] != first.meta["fingerprint"]
+
+    monkeypatch.setattr(features.create_encoder("pixels").__class__, "version", "gray32/r2")
+    features._encoder.cache_clear()
+    extract_features(video, FAST, cache_dir=cache)  # a new encoder version is a new configuration
+    assert len(list(cache.iterdir())) == 2
+    features._encoder.cache_clear()
+
+
+def test_a_damaged_cache_file_is_recomputed(videos_dir, tmp_path):
+    video = _shared(videos_dir, "example2.mp4")
+    good = extract_features(video, FAST, cache_dir=tmp_path)
+    (path,) = tmp_path.iterdir()
+    path.write_bytes(b"not an npz file")
+    assert np.array_equal(extract_features(video, FAST, cache_dir=tmp_path).visual, good.visual)
+    assert np.array_equal(np.load(path)["visual"], good.visual)
+
+
+def test_background_decoding_reraises_and_stops_early():
+    def broken():
+        yield 1
+        raise InputError("clip.mp4", "truncated")
+
+    with pytest.raises(InputError, match="truncated"):
+        list(features._background(broken(), 1))
+    before = threading.active_count()
+    endless = features._background((i for i in itertools.count()), 2)
+    assert [next(endless) for _ in range(3)] == [0, 1, 2]
+    endless.close()  # the consumer stops: the worker thread must end, not block on a full queue
+    assert threading.active_count() == before
+
+
+def _zero_frame_avi(tmp_path):
+    path = tmp_path / "empty.avi"
+    with av.open(str(path), "w") as c:
+        v = c.add_stream("mpeg4", rate=25)
+        v.width = v.height = 64
+        c.start_encoding()
+    return path
+
+
+def _half_of(name):
+    def make(tmp_path, videos_dir):
+        data = _shared(videos_dir, name).read_bytes()
+        (tmp_path / name).write_bytes(data[: len(data) // 2])
+        return tmp_path / name
+
+    return make
+
+
+def _noise(tmp_path, videos_dir):
+    (tmp_path / "noise.mp4").write_bytes(np.random.default_rng(0).bytes(50_000))
+    return tmp_path / "noise.mp4"
+
+
+def _audio_only(tmp_path, videos_dir):
+    tone = np.sin(np.arange(44100, dtype=np.float32) * 0.06)[None]
+    return write_audio(tmp_path / "tone.m4a", tone, 44100, "mono")
+
+
+BAD_INPUTS = {  # how to make it -> what the one line must say
+    "missing": (lambda tmp_path, videos_dir: tmp_path / "absent.mp4", "no such file"),
+    "not a video": (lambda tmp_path, videos_dir: _shared(videos_dir, "labels.csv"), "cannot be read as a video"),
+    "unreadable": (_noise, "cannot be read as a video"),
+    "truncated mp4": (_half_of("women_long_jump.mp4"), "truncated"),
+    "truncated webm": (_half_of("big_buck_bunny_0_30.webm"), "truncated: video data stops at 14.5 s of 30.0 s"),
+    "zero duration": (lambda tmp_path, videos_dir: _zero_frame_avi(tmp_path), "zero duration"),
+    "audio only": (_audio_only, "audio-only file"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_INPUTS))
+def test_bad_input_gives_one_line_exit_1_and_no_cache_file(kind, tmp_path, videos_dir, capfd):
+    make, problem = BAD_INPUTS[kind]
+    path = make(tmp_path, videos_dir)
+    out = tmp_path / "out"
+    assert main(["features", str(path), "--out", str(out), "--visual", "pixels", "--quiet"]) == 1
+    lines = capfd.readouterr().err.splitlines()
+    assert len(lines) == 1 and str(path) in lines[0] and problem in lines[0]
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_batch_continues_past_bad_files(videos_dir, tmp_path, capfd):
+    good = _shared(videos_dir, "example2.mp4")
+    bad = _noise(tmp_path, videos_dir)
+    out = tmp_path / "out"
+    assert main(["features", str(bad), str(good), "--out", str(out), "--visual", "pixels", "--quiet"]) == 1
+    lines = capfd.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"rasl: failed: {bad}: ")
+    assert [p.name.split(".")[0] for p in out.iterdir()] == ["example2"]
+
+
+def test_an_audio_encoder_as_visual_is_one_error_line(videos_dir, tmp_path, capfd):
+    assert main(["features", str(videos_dir), "--out", str(tmp_path), "--visual", "mel", "--quiet"]) == 1
+    assert capfd.readouterr().err.strip() == "rasl: error: mel: is not a visual encoder (it is audio)"
+    assert not os.listdir(tmp_path)
