@@ -21,7 +21,7 @@ def _add_features(sub) -> None:
     p.add_argument("--audio", default="mel", help="audio encoder name")
     p.add_argument("--weights", help="local weights file for the visual encoder")
     p.add_argument("--audio-weights", help="local weights file (state dict) for the audio encoder")
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--device", help="cpu or cuda (default: cuda when present)")
     p.add_argument("--batch-size", type=int, help="frames per encoder call (default: the configuration's)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -29,8 +29,11 @@ def _add_features(sub) -> None:
         from rasl.config import FeatureConfig
         from rasl.features import extract_many
 
+        import torch
+
+        device = a.device or ("cuda" if torch.cuda.is_available() else "cpu")
         batch = {"batch_size": a.batch_size} if a.batch_size else {}
-        cfg = FeatureConfig(visual=a.visual, audio=a.audio, device=a.device, weights=a.weights,
+        cfg = FeatureConfig(visual=a.visual, audio=a.audio, device=device, weights=a.weights,
                             audio_weights=a.audio_weights, **batch)
         failures = extract_many(a.inputs, cfg, a.out, progress=not a.quiet)
         for path, problem in failures:

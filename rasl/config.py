@@ -141,7 +141,7 @@ def smoke() -> RunConfig:
         name="smoke",
         model=ModelConfig(dim=1280),  # efficientnet_lite0 pools to 1280-d
         features=FeatureConfig(visual="efficientnet_lite0", audio="mel"),
-        train=TrainConfig(steps=6, batch_size=2, checkpoint_every=6),  # a pipeline check, not a result
+        train=TrainConfig(steps=20, batch_size=2, checkpoint_every=10),  # minutes on 2 CPU cores
         data_root=default_data_root(),
     )
 

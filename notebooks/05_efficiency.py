@@ -1,0 +1,123 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Efficiency: parameters and FLOPs (Table VI)
+#
+# This page reproduces **Table VI** of the paper: the size and the cost of the network,
+# feature extractors excluded (the paper compares methods on precomputed video features).
+# We count the parameters of our implementation and its floating-point operations with
+# `torch.utils.flop_counter`, and put them beside the paper's numbers for its model and
+# the three methods it compares with (those rows are the paper's, not measured here).
+
+# %% tags=["parameters"]
+profile = "smoke"  # "smoke" or "paper"
+data_root = None  # unused here: nothing on this page depends on the videos
+artifacts = "artifacts"  # unused here: nothing is read from earlier chapters
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import Markdown, display
+
+from rasl import paper_results
+from rasl.config import profile as run_profile
+from rasl.efficiency import count, count_paper_configuration
+
+# %% [markdown]
+# ## What is counted
+#
+# `rasl.efficiency` counts one network built exactly as in the paper's configuration:
+# visual and audio FVS of 150 steps (one 30-s clip at 5 frames per second) and
+# $d_v = d_a = 1024$ (Swin-B features).
+#
+# - **Parameters**: the whole pretraining network, i.e. the self-attention, the
+#   autoencoder and the RASL module of *both* branches, plus the temperature $\Gamma$.
+# - **FLOPs**: the paper does not say what it counts. Its 0.82 G matches the
+#   **multiply-adds (MACs)** of *one* branch's forward pass (self-attention, encoder,
+#   RASL module and decoder) on one clip, so that is our `FLOPs` column. torch's
+#   `FlopCounterMode` counts 2 FLOPs per multiply-add: that convention is shown too.
+# - **Inference**: what scoring a clip costs, the visual branch without the decoder.
+#
+# The smoke profile's model differs only in its input width: EfficientNet-Lite0 pools to
+# 1280-d vectors instead of Swin-B's 1024, so its network is wider. It is counted for
+# reference; it is not the paper's configuration.
+
+# %%
+ours = count_paper_configuration()
+smoke_model = run_profile("smoke").model
+ours_smoke = count(smoke_model)
+paper = pd.DataFrame(paper_results.load("table6_efficiency"))
+print(paper_results.citation("table6_efficiency"))
+
+
+def measured_row(name: str, report: dict) -> dict:
+    return {
+        "method": name,
+        "training": "Unsupervised",
+        "parameters_M": round(report["params"] / 1e6, 2),
+        "flops_G": round(report["flops"] / 1e9, 2),
+        "torch_flops_G": round(report["flops_torch"] / 1e9, 2),
+        "inference_macs_G": round(report["flops_inference_macs"] / 1e9, 2),
+        "input": report["input"],
+        "source": "measured here",
+    }
+
+
+table = pd.concat(
+    [
+        paper.assign(source="paper, Table VI"),
+        pd.DataFrame([
+            measured_row("Ours, reproduced (paper configuration)", ours),
+            measured_row(f"Ours, smoke profile (d = {smoke_model.dim})", ours_smoke),
+        ]),
+    ],
+    ignore_index=True,
+)
+columns = ["method", "training", "parameters_M", "flops_G", "torch_flops_G", "inference_macs_G", "input", "source"]
+table[columns].astype(object).fillna("")
+
+# %% [markdown]
+# `flops_G` follows the paper's convention (multiply-adds); `torch_flops_G` is the same
+# count in torch's convention (2 FLOPs per multiply-add); `inference_macs_G` is the cost
+# of scoring one clip. Empty cells: the paper gives no such number.
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))
+shown = table[table.method != f"Ours, smoke profile (d = {smoke_model.dim})"].replace({"method": {"Ours": "Ours (paper)"}})
+colours = ["tab:blue" if s == "paper, Table VI" else "tab:orange" for s in shown.source]
+for ax, column, label in zip(axes, ("parameters_M", "flops_G"), ("parameters (millions)", "FLOPs (G, multiply-adds)")):
+    ax.barh(shown.method, shown[column], color=colours)
+    ax.set_xscale("log")
+    ax.set_xlabel(label + ", log scale")
+    ax.invert_yaxis()
+axes[1].set_yticklabels([])
+fig.suptitle("Table VI: blue = the paper's numbers, orange = counted here", fontsize=10)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## What we found
+
+# %%
+paper_ours = paper[paper.method == "Ours"].iloc[0]
+params_m, flops_g = ours["params"] / 1e6, ours["flops"] / 1e9
+display(Markdown(
+    f"In this notebook we have counted the paper configuration at **{params_m:.2f} M parameters** "
+    f"(paper: {paper_ours.parameters_M:.2f} M, a difference of {100 * (params_m / paper_ours.parameters_M - 1):+.1f} %) "
+    f"and **{flops_g:.2f} G multiply-adds** for one branch's forward pass on a 30-s clip "
+    f"(paper: {paper_ours.flops_G:.2f} G FLOPs, {100 * (flops_g / paper_ours.flops_G - 1):+.1f} %; "
+    f"{ours['flops_torch'] / 1e9:.2f} G in torch's 2-FLOPs-per-multiply-add convention). "
+    f"Scoring a clip costs {ours['flops_inference_macs'] / 1e9:.2f} G multiply-adds. "
+    f"The smoke profile's {smoke_model.dim}-d model has {ours_smoke['params'] / 1e6:.2f} M parameters "
+    f"and {ours_smoke['flops'] / 1e9:.2f} G multiply-adds."
+))

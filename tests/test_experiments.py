@@ -1,0 +1,76 @@
+"""The book's experiment runs: labels as spans, variants as configs, reuse of checkpoints."""
+
+import numpy as np
+import pytest
+import torch
+
+from rasl.config import ModelConfig, RunConfig, TrainConfig, smoke
+from rasl.experiments import (
+    VARIANTS,
+    checkpoint,
+    k_variant,
+    labelled_ap,
+    pretrain_variant,
+    read_labels,
+    span_clips,
+    variant_config,
+)
+from rasl.features import Features
+from rasl.files import InputError
+
+
+def test_real_labels_file(data_root):
+    (item,) = read_labels(data_root)
+    assert item.video.name == "big_buck_bunny_0_30.webm" and item.video.is_file()
+    assert item.spans == [(1.0, 11.0), (16.0, 20.0)]
+
+
+def test_bad_labels_file_is_one_clear_error(tmp_path):
+    (tmp_path / "videos").mkdir()
+    (tmp_path / "videos" / "labels.csv").write_text("video,start_s,end_s\na.mp4,one,2\n")
+    with pytest.raises(InputError, match="labels.csv: expected columns"):
+        read_labels(tmp_path)
+
+
+def test_span_clips_mark_overlapping_two_second_clips():
+    clips, labels = span_clips(7.0, [(1.0, 3.5)])
+    assert clips.tolist() == [[0, 2], [2, 4], [4, 6], [6, 7]]
+    assert labels.tolist() == [1, 1, -1, -1]
+    _, touching = span_clips(6.0, [(2.0, 4.0)])  # a span ending where a clip starts does not overlap it
+    assert touching.tolist() == [-1, 1, -1]
+
+
+def test_labelled_ap_by_hand():
+    # 3 clips of 2 s (10 steps each); clip 1 is the highlight
+    curve = np.concatenate([np.full(10, 0.5), np.full(10, 0.9), np.full(10, 0.1)])
+    assert labelled_ap(curve, 6.0, [(2.0, 4.0)]) == pytest.approx(1.0)
+    # ranked second of three: trapezoidal AP (P(1) + P(2)) / 2 = (0 + 1/2) / 2
+    curve[:10] = 1.0
+    assert labelled_ap(curve, 6.0, [(2.0, 4.0)]) == pytest.approx(0.25)
+
+
+def test_every_variant_is_a_valid_config(tmp_path):
+    base = smoke()
+    for name in list(VARIANTS):
+        cfg = variant_config(base, name, tmp_path)
+        assert cfg.out_dir == str(tmp_path / "runs" / name)
+    assert variant_config(base, "no_rasl", tmp_path).model.k == 0
+    assert variant_config(base, "pixels_mel", tmp_path).features.visual == "pixels"
+    assert variant_config(base, k_variant(5, False), tmp_path).model.k_point_contrastive is False
+
+
+def test_pretrain_variant_reuses_only_an_identical_run(tmp_path):
+    base = RunConfig(
+        name="test",
+        model=ModelConfig(dim=64, clip_steps=20, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4),
+        train=TrainConfig(steps=2, batch_size=2, checkpoint_every=2),
+    )
+    v = np.random.default_rng(0).random((45, 64), dtype=np.float32)
+    feats = {"a.mp4": Features(v, v.copy(), 9.0, {})}
+    ckpt = pretrain_variant(base, "full", feats, tmp_path)
+    assert ckpt == checkpoint(tmp_path, "full")
+    stamp = ckpt.stat().st_mtime_ns
+    pretrain_variant(base, "full", feats, tmp_path)
+    assert ckpt.stat().st_mtime_ns == stamp  # reused
+    pretrain_variant(base.replace(train={"steps": 3}), "full", feats, tmp_path)
+    assert torch.load(ckpt, weights_only=False)["step"] == 3  # retrained: the config changed
