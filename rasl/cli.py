@@ -80,6 +80,8 @@ def _add_pretrain(sub) -> None:
             cfg = cfg.replace(train={"device": a.device}, features={"device": a.device})
         cfg = cfg.replace(out_dir=a.out)
         clips = clips_from_videos(a.inputs, cfg, cache_dir=a.cache or f"{a.out}/features", progress=not a.quiet)
+        for name in clips.skipped:
+            print(f"rasl: skipped: {name}: no audio track (pretraining with audio)", file=sys.stderr)
         ckpt = pretrain(cfg, clips, resume=a.resume, progress=not a.quiet)
         print(ckpt)
         return 0

@@ -7,8 +7,7 @@ it fills a clip, and only the part that belongs to the original is kept at infer
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from tqdm import tqdm
@@ -45,10 +44,12 @@ def stitch(clip_values: torch.Tensor, lengths: list[int]) -> torch.Tensor:
 
 @dataclass
 class ClipSet:
-    """Pretraining clips: modality -> (C, N, D) float32, with the video each clip came from."""
+    """Pretraining clips: modality -> (C, N, D) float32, with the video each clip came from,
+    and the videos left out because they lack a modality (no sound track)."""
 
     fvs: dict[str, torch.Tensor]
     sources: list[str]
+    skipped: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.sources)
@@ -61,14 +62,15 @@ def clip_set(features: dict[str, Features], modalities: tuple[str, ...], n: int 
     """Cut every video's FVS into clips of the given modalities.
 
     A video without an audio track cannot feed an audio branch: when "audio" is among
-    ``modalities`` such videos are skipped with a warning.
+    ``modalities`` such videos are left out and listed in ``skipped``.
     """
     per_modality: dict[str, list[torch.Tensor]] = {m: [] for m in modalities}
     sources: list[str] = []
+    skipped: list[str] = []
     for name, f in features.items():
         arrays = {"visual": f.visual, "audio": f.audio}
         if any(arrays[m] is None for m in modalities):
-            warnings.warn(f"{name}: no audio track; skipped for pretraining with audio", stacklevel=2)
+            skipped.append(name)
             continue
         for m in modalities:
             clips, _ = cut_clips(torch.from_numpy(arrays[m]), n)
@@ -76,7 +78,7 @@ def clip_set(features: dict[str, Features], modalities: tuple[str, ...], n: int 
         sources += [name] * clips.shape[0]
     if not sources:
         raise ValueError(f"no video has every modality in {modalities}")
-    return ClipSet({m: torch.cat(c) for m, c in per_modality.items()}, sources)
+    return ClipSet({m: torch.cat(c) for m, c in per_modality.items()}, sources, skipped)
 
 
 def clips_from_videos(inputs: list[str], cfg: RunConfig, cache_dir: str | None, progress: bool = True) -> ClipSet:

@@ -38,8 +38,9 @@ def feats(t, audio=True):
 
 def test_clip_set_skips_videos_without_audio_only_when_audio_is_pretrained():
     videos = {"a.mp4": feats(200), "silent.mp4": feats(40, audio=False)}
-    with pytest.warns(UserWarning, match="silent.mp4: no audio track"):
-        both = clip_set(videos, ("visual", "audio"), 150)
+    both = clip_set(videos, ("visual", "audio"), 150)
     assert both.sources == ["a.mp4", "a.mp4"] and both.fvs["audio"].shape == (2, 150, 8)
+    assert both.skipped == ["silent.mp4"]
     visual = clip_set(videos, ("visual",), 150)
     assert visual.sources == ["a.mp4", "a.mp4", "silent.mp4"] and set(visual.fvs) == {"visual"}
+    assert visual.skipped == []
