@@ -1,9 +1,15 @@
 """Inference (Section III-F): a whole video's score curve from the pretrained visual branch.
 
 The feature sequence is cut into 30-s clips (a short video or the remainder is repeated to
-fill a clip), each clip is scored by the RASL module, the scores of the original steps are
-concatenated, and the curve is min-max normalised over the whole video: one score in
-[0, 1] per 0.2-s step.
+fill a clip), each clip is scored by the RASL module, each clip's activation sequence is
+standardised, the scores of the original steps are concatenated, and the curve is min-max
+normalised over the whole video: one score in [0, 1] per 0.2-s step.
+
+"Concatenate and normalize the highlight score sequences" (III-F) does not say whether
+the sequences are normalised one by one. Clips are scored independently and their raw
+activations are not on one scale (a tiled 5-s remainder scored 20x above the rest of a
+35-s video), so each clip's sequence is standardised (zero mean, unit variance over its
+N steps) before the whole curve is min-max normalised.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from rasl.files import InputError
 from rasl.model import RASLModel
 from rasl.train import adapt, load_model
 
-ADAPT_STEPS = 30  # steps of self-adaptation when no checkpoint is given
+ADAPT_STEPS = 10  # self-adaptation steps without a checkpoint (30 did no better on BBB; see notes)
 
 
 @dataclass
@@ -35,6 +41,13 @@ def normalise(scores: torch.Tensor) -> torch.Tensor:
     """Min-max over the whole video; a constant curve carries no ranking and becomes 0."""
     lo, hi = scores.min(), scores.max()
     return (scores - lo) / (hi - lo) if hi > lo else torch.zeros_like(scores)
+
+
+def standardise_clips(s: torch.Tensor) -> torch.Tensor:
+    """(C, N) clip activations -> zero mean, unit variance per clip (a constant clip -> 0)."""
+    centred = s - s.mean(-1, keepdim=True)
+    std = s.std(-1, keepdim=True)
+    return torch.where(std > 0, centred / std.clamp_min(1e-12), torch.zeros_like(s))
 
 
 @torch.inference_mode()
@@ -54,7 +67,7 @@ def score_curve(model: RASLModel, features: Features, batch_size: int = 16) -> n
         model.score({m: c[i : i + batch_size].to(device) for m, c in clips.items()}).float().cpu()
         for i in range(0, n, batch_size)
     ])
-    return normalise(stitch(s, lengths)).numpy()
+    return normalise(stitch(standardise_clips(s), lengths)).numpy()
 
 
 def adapted_config(features: Features, base: RunConfig) -> RunConfig:

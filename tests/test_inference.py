@@ -7,7 +7,7 @@ import torch
 from rasl.config import ModelConfig
 from rasl.features import Features
 from rasl.files import InputError
-from rasl.inference import normalise, score_curve
+from rasl.inference import normalise, score_curve, standardise_clips
 from rasl.model import RASLModel
 
 MODEL = ModelConfig(dim=64, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4)  # N = 150
@@ -68,3 +68,23 @@ def test_audio_is_never_needed_but_an_audio_model_asks_for_it():
 
 def test_constant_curve_normalises_to_zero():
     assert torch.equal(normalise(torch.full((5,), 3.0)), torch.zeros(5))
+
+
+def test_each_clip_is_standardised_before_the_curve_is_normalised(model):
+    # a 200-step video: clip 0 holds steps 0..149, clip 1 the 50-step remainder, tiled
+    f = video(200)
+    with torch.no_grad():
+        raw0 = model.score({"visual": torch.from_numpy(f.visual[:150])[None]})[0]
+        raw1 = model.score({"visual": torch.from_numpy(np.tile(f.visual[150:], (3, 1)))[None]})[0]
+    z0 = (raw0 - raw0.mean()) / raw0.std()
+    z1 = (raw1 - raw1.mean()) / raw1.std()
+    expected = normalise(torch.cat([z0, z1[:50]]))
+    assert np.allclose(score_curve(model, f), expected.numpy(), atol=1e-5)
+
+
+def test_standardise_clips_by_hand():
+    s = torch.tensor([[1.0, 2.0, 3.0], [10.0, 10.0, 10.0], [0.0, 0.0, 30.0]])
+    z = standardise_clips(s)
+    assert torch.allclose(z[0], torch.tensor([-1.0, 0.0, 1.0]))
+    assert torch.equal(z[1], torch.zeros(3))  # a constant clip carries no ranking
+    assert torch.allclose(z[2], torch.tensor([-10.0, -10.0, 20.0]) / torch.tensor([0.0, 0.0, 30.0]).std())
