@@ -33,7 +33,6 @@ k_values = [1, 10, 30]  # Fig. 6 sweep (the paper's k = 10 is the full model)
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
