@@ -55,15 +55,20 @@ def list_encoders(kind: str | None = None) -> list[str]:
     return sorted(n for n, c in _ENCODERS.items() if kind in (None, c.kind))
 
 
+def encoder_class(name: str) -> type[Encoder]:
+    """The registered class ``name``: its ``kind``, ``dim`` and ``version`` without building it."""
+    if name not in _ENCODERS:
+        raise InputError(name, f"unknown encoder; choose one of {', '.join(list_encoders())}")
+    return _ENCODERS[name]
+
+
 def create_encoder(name: str, device: str = "cpu", weights: str | None = None) -> Encoder:
     """Build encoder ``name`` on ``device``, from the local file ``weights`` if given.
 
     Raises :class:`InputError` for an unknown name, a missing weights file, weights given
     to an encoder without weights, an absent CUDA device, or weights that cannot be obtained.
     """
-    if name not in _ENCODERS:
-        raise InputError(name, f"unknown encoder; choose one of {', '.join(list_encoders())}")
-    cls = _ENCODERS[name]
+    cls = encoder_class(name)
     if weights is not None and not cls.weighted:
         raise InputError(weights, f"encoder {name!r} has no weights to load")
     if weights is not None and not Path(weights).is_file():

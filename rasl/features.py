@@ -27,7 +27,7 @@ from tqdm import tqdm
 from rasl import decode
 from rasl.config import STEP_S, FeatureConfig
 from rasl.data import list_videos
-from rasl.encoders import AudioEncoder, VisualEncoder, create_encoder
+from rasl.encoders import AudioEncoder, VisualEncoder, create_encoder, encoder_class
 from rasl.files import InputError, atomic_path
 
 CACHE_FORMAT = 1  # bump when the cache file layout changes
@@ -79,12 +79,19 @@ def _encoder(name: str, device: str, weights: str | None):
     return create_encoder(name, device=device, weights=weights)
 
 
-def _encoders(cfg: FeatureConfig) -> tuple[VisualEncoder, AudioEncoder]:
-    visual, audio = _encoder(cfg.visual, cfg.device, cfg.weights), _encoder(cfg.audio, cfg.device, cfg.audio_weights)
-    for enc, kind in ((visual, "visual"), (audio, "audio")):
-        if enc.kind != kind:
-            raise InputError(enc.name, f"is not a {kind} encoder (it is {enc.kind})")
+def _encoder_classes(cfg: FeatureConfig) -> tuple[type[VisualEncoder], type[AudioEncoder]]:
+    """The configured encoders' classes, checked for kind; nothing is built or loaded."""
+    visual, audio = encoder_class(cfg.visual), encoder_class(cfg.audio)
+    for cls, kind in ((visual, "visual"), (audio, "audio")):
+        if cls.kind != kind:
+            raise InputError(cls.name, f"is not a {kind} encoder (it is {cls.kind})")
     return visual, audio
+
+
+def _encoders(cfg: FeatureConfig) -> tuple[VisualEncoder, AudioEncoder]:
+    """The configured encoders, built (or reused) on ``cfg.device``."""
+    _encoder_classes(cfg)
+    return _encoder(cfg.visual, cfg.device, cfg.weights), _encoder(cfg.audio, cfg.device, cfg.audio_weights)
 
 
 def cache_path(video: str | os.PathLike, cfg: FeatureConfig, cache_dir: str | os.PathLike) -> Path:
@@ -94,8 +101,9 @@ def cache_path(video: str | os.PathLike, cfg: FeatureConfig, cache_dir: str | os
 
 
 def _config_meta(cfg: FeatureConfig) -> dict:
-    """Everything in the configuration that changes the features."""
-    visual, audio = _encoders(cfg)
+    """Everything in the configuration that changes the features (read off the encoder
+    classes, so a cache hit loads no model)."""
+    visual, audio = _encoder_classes(cfg)
     return {
         "format": CACHE_FORMAT,
         "visual": {"name": visual.name, "version": visual.version, "dim": visual.dim},
