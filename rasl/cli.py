@@ -17,24 +17,34 @@ def _add_features(sub) -> None:
     p = sub.add_parser("features", help="extract and cache the visual and audio FVS of videos")
     p.add_argument("inputs", nargs="+", metavar="VIDEO_OR_DIR")
     p.add_argument("--out", required=True, help="cache folder")
-    p.add_argument("--visual", default="efficientnet_lite0", help="visual encoder name")
-    p.add_argument("--audio", default="mel", help="audio encoder name")
+    p.add_argument("--profile", default="smoke", choices=["smoke", "paper"],
+                   help="the encoders and precision to start from, so that rasl pretrain --profile P --cache OUT "
+                   "finds these features (default: smoke)")
+    p.add_argument("--visual", help="visual encoder name (default: the profile's)")
+    p.add_argument("--audio", help="audio encoder name (default: the profile's)")
     p.add_argument("--weights", help="local weights file for the visual encoder")
     p.add_argument("--audio-weights", help="local weights file (state dict) for the audio encoder")
+    p.add_argument("--bf16", action=argparse.BooleanOptionalAction,
+                   help="visual encoder under bfloat16 autocast (default: the profile's)")
     p.add_argument("--device", help="cpu or cuda (default: cuda when present)")
-    p.add_argument("--batch-size", type=int, help="frames per encoder call (default: the configuration's)")
+    p.add_argument("--batch-size", type=int, help="frames per encoder call (default: the profile's)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     def run(a) -> int:
-        from rasl.config import FeatureConfig
+        import dataclasses
+
+        from rasl.config import profile
         from rasl.features import extract_many
 
         import torch
 
-        device = a.device or ("cuda" if torch.cuda.is_available() else "cpu")
-        batch = {"batch_size": a.batch_size} if a.batch_size else {}
-        cfg = FeatureConfig(visual=a.visual, audio=a.audio, device=device, weights=a.weights,
-                            audio_weights=a.audio_weights, **batch)
+        given = {"visual": a.visual, "audio": a.audio, "weights": a.weights, "audio_weights": a.audio_weights,
+                 "bf16": a.bf16, "batch_size": a.batch_size}
+        cfg = dataclasses.replace(
+            profile(a.profile).features,
+            device=a.device or ("cuda" if torch.cuda.is_available() else "cpu"),
+            **{k: v for k, v in given.items() if v is not None},
+        )
         failures = extract_many(a.inputs, cfg, a.out, progress=not a.quiet)
         for path, problem in failures:
             print(f"rasl: failed: {path}: {problem}", file=sys.stderr)

