@@ -260,8 +260,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+COMPUTING = ("features", "pretrain", "score", "highlights")  # the commands that run torch
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in COMPUTING:
+        from rasl.train import flush_subnormals
+
+        flush_subnormals()
     try:
         return args.run(args)
     except InputError as e:

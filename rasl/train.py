@@ -34,6 +34,18 @@ def seed_everything(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
+def flush_subnormals() -> None:
+    """Make torch flush subnormal floats (< 1.2e-38) to zero, in every CPU thread it starts.
+
+    About a quarter of a self-attention projection's gradient is subnormal on real clips,
+    and subnormal arithmetic made each CPU training step 1.8x slower; zero instead changes
+    nothing RMSprop can see (its eps is 1e-8). The mode is per thread and torch's worker
+    threads copy it when they start, so call this before torch's first parallel work (the
+    CLI does, first thing).
+    """
+    torch.set_flush_denormal(True)
+
+
 def build(cfg: RunConfig) -> tuple[RASLModel, torch.optim.Optimizer, torch.Generator]:
     gen = seed_everything(cfg.train.seed)
     model = RASLModel(cfg.model).to(cfg.train.device)

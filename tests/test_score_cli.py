@@ -13,13 +13,7 @@ import pytest
 
 from rasl.cli import build_parser, main
 
-try:
-    from rasl.inference import ScoreCurve, score_video  # noqa: F401  (the commands call it)
-
-    MISSING = None
-except ImportError as e:
-    MISSING = f"rasl.inference.score_video is not importable yet ({e})"
-needs_score_video = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
+from rasl.inference import ScoreCurve
 
 
 def write_video(path: Path, n_frames: int, fps: int = 25) -> Path:
@@ -64,7 +58,6 @@ def test_highlights_needs_exactly_one_of_total_and_threshold(capsys):
     assert "--total" in capsys.readouterr().err
 
 
-@needs_score_video
 def test_score_writes_the_curve_one_row_per_step(videos_dir, tmp_path, capsys):
     out = tmp_path / "curve.csv"
     argv = ["score", str(videos_dir / "example2.mp4"), "--out", str(out), "--json", "--quiet"]
@@ -78,7 +71,6 @@ def test_score_writes_the_curve_one_row_per_step(videos_dir, tmp_path, capsys):
     assert [(float(r["time_s"]), float(r["score"])) for r in written] == [(r["time_s"], r["score"]) for r in rows]
 
 
-@needs_score_video
 def test_score_prints_csv_without_out_and_json_with_it(videos_dir, capsys, monkeypatch):
     monkeypatch.setattr("rasl.inference.score_video", fake_curve([0.0, 1.0, 0.5]))
     assert main(["score", str(videos_dir / "example2.mp4"), "--quiet"]) == 0
@@ -87,7 +79,6 @@ def test_score_prints_csv_without_out_and_json_with_it(videos_dir, capsys, monke
     assert json.loads(capsys.readouterr().out)[1] == {"time_s": 0.2, "score": 1.0}
 
 
-@needs_score_video
 def test_highlights_cuts_a_reel_end_to_end(videos_dir, tmp_path, capsys):
     reel = tmp_path / "reel.mp4"
     argv = ["highlights", str(videos_dir / "fire2.mp4"), "--total", "1", "--reel", str(reel), "--json", "--adapt-steps", "0"]
@@ -102,7 +93,6 @@ def test_highlights_cuts_a_reel_end_to_end(videos_dir, tmp_path, capsys):
         assert len(c.streams.audio) == 1
 
 
-@needs_score_video
 def test_highlights_selection_segments_file_and_reel(videos_dir, tmp_path, capsys, monkeypatch):
     scores = [0.1] * 10 + [0.9] * 10 + [0.2] * 10 + [0.8] * 5 + [0.1] * 13  # chaplin.mp4: 48 steps
     monkeypatch.setattr("rasl.inference.score_video", fake_curve(scores))
@@ -119,7 +109,6 @@ def test_highlights_selection_segments_file_and_reel(videos_dir, tmp_path, capsy
     assert capsys.readouterr().out == "start_s,end_s,mean_score,peak_score\n0.0,9.6,%r,0.9\n" % float(np.mean(scores))
 
 
-@needs_score_video
 def test_an_empty_selection_writes_no_reel_and_no_segments(videos_dir, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr("rasl.inference.score_video", fake_curve([0.3] * 48))
     argv = ["highlights", str(videos_dir / "chaplin.mp4"), "--threshold", "0.5", "--quiet"]
@@ -130,7 +119,6 @@ def test_an_empty_selection_writes_no_reel_and_no_segments(videos_dir, tmp_path,
     assert capsys.readouterr().out == "start_s,end_s,mean_score,peak_score\n"
 
 
-@needs_score_video
 @pytest.mark.parametrize("command", ["score", "highlights"])
 def test_unwritable_or_misnamed_output_fails_before_scoring(videos_dir, tmp_path, capsys, monkeypatch, command):
     monkeypatch.setattr("rasl.inference.score_video", lambda *a, **k: pytest.fail("scored anyway"))
@@ -148,7 +136,6 @@ def test_unwritable_or_misnamed_output_fails_before_scoring(videos_dir, tmp_path
     assert [p.name for p in tmp_path.iterdir()] == ["a_file"]
 
 
-@needs_score_video
 @pytest.mark.parametrize(("name", "n_frames"), [("one_frame.mp4", 1), ("no_frames.mp4", 0)])
 @pytest.mark.parametrize("command", ["score", "highlights"])
 def test_a_video_too_short_to_score_is_one_line_and_no_file(tmp_path, capsys, name, n_frames, command):
@@ -158,3 +145,11 @@ def test_a_video_too_short_to_score_is_one_line_and_no_file(tmp_path, capsys, na
     assert main([command, str(video), *extra, str(out), "--quiet"]) == 1
     error_line(capsys, name)
     assert not (tmp_path / "out").exists()  # rejected before the output folder is made
+
+
+def test_computing_commands_flush_subnormals_before_anything_else(monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr("rasl.train.flush_subnormals", lambda: calls.append("flushed"))
+    assert main(["score", str(tmp_path / "missing.mp4")]) == 1  # fails on the video, after flushing
+    assert main(["efficiency", "--json"]) == 0
+    assert calls == ["flushed"]

@@ -1,5 +1,8 @@
 """Pretraining (Algorithm 1): repeatable, checkpointed, resumable, logged."""
 
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -70,3 +73,20 @@ def test_bad_checkpoint_is_one_clear_error(tmp_path):
         load_model(bad)
     with pytest.raises(InputError, match="no such checkpoint"):
         load_model(tmp_path / "missing.pt")
+
+
+FLUSH_CHECK = """
+import sys, torch
+from rasl.train import flush_subnormals
+if sys.argv[1] == "flush":
+    flush_subnormals()
+torch.set_num_threads(2)
+tiny = torch.full((1 << 22,), 1e-39)  # subnormal; large enough to run on every worker thread
+print((tiny * 1.0).count_nonzero().item())
+"""
+
+
+@pytest.mark.parametrize("mode", ["flush", "keep"])
+def test_flush_subnormals_reaches_the_worker_threads(mode):
+    out = subprocess.run([sys.executable, "-c", FLUSH_CHECK, mode], capture_output=True, text=True, check=True)
+    assert int(out.stdout) == (0 if mode == "flush" else 1 << 22)
