@@ -4,7 +4,7 @@ The issue's budget: end-to-end ``rasl score`` with the offline default encoders 
 included) takes at most 4x a bare PyAV decode of the same video at 5 frames per second to
 224-px RGB, and its peak memory does not grow with the video's length.
 
-For the longest shared video and for a longer one made by concatenating all shared videos
+For the longest shared video and for longer ones made by concatenating all shared videos
 (written once under /tmp/rasl_bench), this prints
 
 - the bare decode time, the end-to-end ``python -m rasl score`` time (a subprocess, so
@@ -14,7 +14,7 @@ For the longest shared video and for a longer one made by concatenating all shar
   calls, adaptation and scoring. Frames are decoded in a background thread while the
   visual encoder runs, so the stages can add up to more than the wall time.
 
-Run:  .venv/bin/python benchmarks/bench_score.py [--repeats 2] [--adapt-steps N]
+Run:  .venv/bin/python benchmarks/bench_score.py [--repeats 1 4] [--adapt-steps N]
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from rasl import decode, encoders, inference
 from rasl.config import STEP_S, default_data_root
 from rasl.data import list_videos
 from rasl.files import atomic_path
+from rasl.train import flush_subnormals
 
 WORK = Path("/tmp/rasl_bench")
 SIZE, FPS, RATE = (1280, 720), 25, 48000  # the concatenated film: 720p, 25 fps, stereo 48 kHz
@@ -165,16 +166,18 @@ def stage_times(video: Path, adapt_steps: int | None) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=2, help="times the shared videos are concatenated")
+    parser.add_argument("--repeats", type=int, nargs="+", default=[1, 4],
+                        help="times the shared videos are concatenated, one film per value (4: about 10 min)")
     parser.add_argument("--adapt-steps", type=int, help="adaptation steps (default: rasl's)")
     args = parser.parse_args(argv)
+    flush_subnormals()  # as the CLI does, for the in-process breakdown
     root = default_data_root()
     if root is None:
         raise SystemExit("no data root: set RASL_DATA or place shared/ beside the checkout")
     videos = list_videos(Path(root) / "videos")
     WORK.mkdir(parents=True, exist_ok=True)
     longest = max(videos, key=lambda v: decode.probe(v).duration_s)
-    films = [longest, concatenate(videos, args.repeats, WORK / f"concat_x{args.repeats}.mp4")]
+    films = [longest, *(concatenate(videos, n, WORK / f"concat_x{n}.mp4") for n in args.repeats)]
     print(f"{'video':<24} {'length_s':>8} {'decode_s':>8} {'score_s':>8} {'ratio':>6} {'peak_MB':>8}")
     breakdowns = {}
     for film in films:
