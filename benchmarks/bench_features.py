@@ -15,12 +15,11 @@ from pathlib import Path
 
 import av
 import numpy as np
-import torch
 
 from rasl import decode
 from rasl.config import FeatureConfig, default_data_root
 from rasl.data import list_videos
-from rasl.features import _encoders, extract_features, visual_bf16
+from rasl.features import _encoders, extract_features, visual_bf16, visual_precision
 
 
 def bare_decode(path: Path, size: int = 224) -> int:
@@ -68,7 +67,7 @@ def main() -> None:
     visual(frames[: cfg.batch_size])  # warm-up
 
     def encode_all() -> None:
-        with torch.autocast(visual.device.type, torch.bfloat16, enabled=visual_bf16(cfg)):
+        with visual_precision(cfg):
             for i in range(0, len(frames), cfg.batch_size):
                 visual(frames[i : i + cfg.batch_size])
 

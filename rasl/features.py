@@ -99,6 +99,11 @@ def visual_bf16(cfg: FeatureConfig) -> bool:
     return native_bf16(cfg.device) if cfg.bf16 is None else cfg.bf16
 
 
+def visual_precision(cfg: FeatureConfig) -> torch.autocast:
+    """The context the visual encoder runs in: bfloat16 autocast when ``visual_bf16(cfg)``."""
+    return torch.autocast(torch.device(cfg.device).type, torch.bfloat16, enabled=visual_bf16(cfg))
+
+
 def cache_path(video: str | os.PathLike, cfg: FeatureConfig, cache_dir: str | os.PathLike) -> Path:
     """``<cache_dir>/<stem>.<visual>.<audio>.<key>.npz``; the key hashes the video's path and the config."""
     key = hashlib.sha256(json.dumps([str(Path(video).resolve()), _config_meta(cfg)]).encode()).hexdigest()
@@ -138,7 +143,7 @@ def extract_features(
         return cached
     visual_enc, audio_enc = _encoders(cfg)
     meta.update(duration_s=info.duration_s, steps=info.steps, has_audio=info.has_audio)
-    with torch.autocast(visual_enc.device.type, torch.bfloat16, enabled=visual_bf16(cfg)):
+    with visual_precision(cfg):
         visual = _visual_fvs(video, info, visual_enc, cfg.batch_size, progress)
     audio = _audio_fvs(video, info, audio_enc, visual_enc.dim) if info.has_audio else None
     feats = Features(visual=visual, audio=audio, duration_s=info.duration_s, meta=meta)
