@@ -160,7 +160,7 @@ def benchmark_results(ckpt: str | Path, root: str | Path, out_dir: str | Path, c
     for benchmark, videos in BENCHMARK_VIDEOS.items():
         loaded = load_benchmark(benchmark, root, video_dir=Path(root) / videos)
         scores = write_benchmark_curves(ckpt, loaded.videos, Path(out_dir) / benchmark, cache_dir, device)
-        results[benchmark] = evaluate_folder(benchmark, root, scores)
+        results[benchmark] = evaluate_folder(benchmark, root, scores, Path(root) / videos)
     return results
 
 

@@ -1,9 +1,12 @@
 """The book's experiment runs: labels as spans, variants as configs, reuse of checkpoints."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import torch
 
+from rasl import experiments
 from rasl.config import ModelConfig, RunConfig, TrainConfig, smoke
 from rasl.experiments import (
     VARIANTS,
@@ -74,3 +77,15 @@ def test_pretrain_variant_reuses_only_an_identical_run(tmp_path):
     assert ckpt.stat().st_mtime_ns == stamp  # reused
     pretrain_variant(base.replace(train={"steps": 3}), "full", feats, tmp_path)
     assert torch.load(ckpt, weights_only=False)["step"] == 3  # retrained: the config changed
+
+
+def test_benchmark_results_evaluates_with_the_frame_rates_of_the_video_files(monkeypatch, tmp_path):
+    """YouTube videos missing from youtube_anno.json get their frame rate from their file:
+    the evaluation must be given the same video folder as the scoring."""
+    evaluated = {}
+    monkeypatch.setattr(experiments, "load_benchmark", lambda benchmark, root, video_dir: SimpleNamespace(videos=[]))
+    monkeypatch.setattr(experiments, "write_benchmark_curves", lambda ckpt, videos, out, cache, device: out)
+    monkeypatch.setattr(experiments, "evaluate_folder",
+                        lambda benchmark, root, scores, video_dir: evaluated.setdefault(benchmark, video_dir))
+    experiments.benchmark_results("ckpt.pt", tmp_path, tmp_path / "scores", tmp_path / "cache")
+    assert evaluated == {b: tmp_path / folder for b, folder in experiments.BENCHMARK_VIDEOS.items()}
