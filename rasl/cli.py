@@ -109,33 +109,43 @@ def _scorable(video: str) -> None:
         raise InputError(video, f"lasts {info.duration_s:.2f} s, shorter than one {STEP_S}-s step: nothing to score")
 
 
+def _add_scoring(p) -> None:
+    """The arguments ``score`` and ``highlights`` share: which model, how long to adapt, progress."""
+    p.add_argument("--checkpoint", help="pretrained model (default: adapt the model to the video itself)")
+    p.add_argument("--adapt-steps", type=int, metavar="N", help="steps of self-adaptation without a checkpoint")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _score(a):
+    """The score curve of ``a.video`` as the shared scoring arguments ask."""
+    from rasl.inference import score_video
+
+    return score_video(a.video, checkpoint=a.checkpoint, adapt_steps=a.adapt_steps, progress=not a.quiet)
+
+
 def _add_score(sub) -> None:
     p = sub.add_parser("score", help="the highlight score curve of a video, one row per 0.2-s step")
     p.add_argument("video")
-    p.add_argument("--checkpoint", help="pretrained model (default: adapt the model to the video itself)")
     p.add_argument("--out", help="write the curve to FILE.csv or FILE.json (default: CSV on stdout)")
-    p.add_argument("--adapt-steps", type=int, metavar="N", help="steps of self-adaptation without a checkpoint")
     p.add_argument("--json", action="store_true", help="print the curve as JSON on stdout")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    _add_scoring(p)
 
     def run(a) -> int:
         import contextlib
 
         from rasl.files import atomic_path
-        from rasl.highlights import CURVE_COLUMNS, curve_rows, format_rows, table_format, write_rows
-        from rasl.inference import score_video
+        from rasl.highlights import CURVE_COLUMNS, curve_rows, format_rows, table_format
 
         # what can fail does so before the minutes of scoring: the video, the output's name
         # and its folder (the output is reserved up front and renamed into place at the end)
         _scorable(a.video)
-        if a.out:
-            table_format(a.out)
+        fmt = table_format(a.out) if a.out else None
         with contextlib.ExitStack() as stack:
             out = stack.enter_context(atomic_path(a.out)) if a.out else None
-            curve = score_video(a.video, checkpoint=a.checkpoint, adapt_steps=a.adapt_steps, progress=not a.quiet)
+            curve = _score(a)
             rows = curve_rows(curve.times_s, curve.scores)
             if out:
-                write_rows(rows, out, CURVE_COLUMNS)
+                out.write_text(format_rows(rows, fmt, CURVE_COLUMNS))
         if a.json or not a.out:
             sys.stdout.write(format_rows(rows, "json" if a.json else "csv", CURVE_COLUMNS))
         return 0
@@ -154,17 +164,14 @@ def _add_highlights(sub) -> None:
     p.add_argument("--min-segment", type=float, default=MIN_SEGMENT_S, metavar="S", help="drop segments shorter than S s")
     p.add_argument("--segments", metavar="FILE", help="write the segments to FILE.csv or FILE.json")
     p.add_argument("--reel", metavar="OUT.mp4", help="render the segments, in order, into this MP4")
-    p.add_argument("--checkpoint", help="pretrained model (default: adapt the model to the video itself)")
-    p.add_argument("--adapt-steps", type=int, metavar="N", help="steps of self-adaptation without a checkpoint")
     p.add_argument("--json", action="store_true", help="print one JSON object with the segments on stdout")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    _add_scoring(p)
 
     def run(a) -> int:
         import contextlib
 
         from rasl.files import atomic_path
-        from rasl.highlights import SEGMENT_COLUMNS, format_rows, segment_rows, select_segments, table_format, write_rows
-        from rasl.inference import score_video
+        from rasl.highlights import SEGMENT_COLUMNS, format_rows, segment_rows, select_segments, table_format
         from rasl.reel import render_reel
 
         if a.total is not None and a.total <= 0:
@@ -172,12 +179,11 @@ def _add_highlights(sub) -> None:
         # what can fail does so before the minutes of scoring: the video, the output's name
         # and its folder (the output is reserved up front and renamed into place at the end)
         _scorable(a.video)
-        if a.segments:
-            table_format(a.segments)
+        fmt = table_format(a.segments) if a.segments else None
         with contextlib.ExitStack() as stack:
             seg_out = stack.enter_context(atomic_path(a.segments)) if a.segments else None
             reel_out = stack.enter_context(atomic_path(a.reel)) if a.reel else None
-            curve = score_video(a.video, checkpoint=a.checkpoint, adapt_steps=a.adapt_steps, progress=not a.quiet)
+            curve = _score(a)
             segments = select_segments(
                 curve.times_s, curve.scores, threshold=a.threshold, total_s=a.total,
                 min_segment_s=a.min_segment, duration_s=curve.meta.get("duration_s"),
@@ -186,9 +192,9 @@ def _add_highlights(sub) -> None:
                 raise InputError(a.video, "no segment selected, so no reel (lower --threshold or --min-segment)")
             if reel_out:
                 render_reel(a.video, segments, reel_out, progress=not a.quiet)
+            rows = segment_rows(segments)
             if seg_out:
-                write_rows(segment_rows(segments), seg_out, SEGMENT_COLUMNS)
-        rows = segment_rows(segments)
+                seg_out.write_text(format_rows(rows, fmt, SEGMENT_COLUMNS))
         if a.json:
             total = round(sum(s.length_s for s in segments), 6)
             print(json.dumps({"video": a.video, "total_s": total, "segments": rows, "reel": a.reel}))
