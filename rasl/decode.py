@@ -62,7 +62,7 @@ class VideoInfo:
 
 
 @contextlib.contextmanager
-def _container(path: str | os.PathLike) -> Iterator[av.container.InputContainer]:
+def open_container(path: str | os.PathLike) -> Iterator[av.container.InputContainer]:
     """Open ``path`` with PyAV, turning every failure into an :class:`InputError`."""
     p = Path(path)
     if not p.exists():
@@ -86,7 +86,7 @@ def _reason(e: Exception) -> str:
     return getattr(e, "strerror", None) or str(e) or type(e).__name__
 
 
-def _video_stream(container, path) -> av.video.stream.VideoStream:
+def video_stream(container, path) -> av.video.stream.VideoStream:
     """The first video stream that is not cover art."""
     for s in container.streams.video:
         if not s.disposition & av.stream.Disposition.attached_pic:
@@ -124,8 +124,8 @@ def probe(path: str | os.PathLike) -> VideoInfo:
     video stream (audio-only included), zero duration, and a truncated file whose last
     second no longer decodes. Truncation the headers cannot reveal is caught while decoding.
     """
-    with _container(path) as c:
-        v = _video_stream(c, path)
+    with open_container(path) as c:
+        v = video_stream(c, path)
         duration = _stream_duration(c, v)
         if duration is None:  # no header duration (raw streams): read the packet timestamps
             duration = _packets_end(c, v)
@@ -168,8 +168,8 @@ def frames(path: str | os.PathLike, size: int, info: VideoInfo | None = None) ->
     """
     info = info or probe(path)
     steps = info.steps
-    with _container(path) as c:
-        v = _video_stream(c, path)
+    with open_container(path) as c:
+        v = video_stream(c, path)
         v.thread_type = "AUTO"
         origin = v.start_time or 0
         rate = v.average_rate or v.guessed_rate or 25  # only for the rare frame without a timestamp
@@ -244,7 +244,7 @@ def _aligned_samples(path, info: VideoInfo) -> Iterator[np.ndarray]:
     Audio that starts after the first video frame is preceded by silence; audio that
     starts before it is cut. Gaps inside the track are not filled.
     """
-    with _container(path) as c:
+    with open_container(path) as c:
         if not c.streams.audio:
             raise InputError(path, "no audio track")
         resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)

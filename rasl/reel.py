@@ -20,23 +20,13 @@ import av
 import numpy as np
 from tqdm import tqdm
 
-from rasl.files import InputError, atomic_path
+from rasl.decode import open_container, video_stream
+from rasl.files import atomic_path
 from rasl.highlights import Segment
 
 VIDEO_TIME_BASE = Fraction(1, 90000)  # fine enough for variable-rate sources
 X264_OPTIONS = {"preset": "veryfast", "crf": "20"}
 _EPS = 1e-3  # seconds: a frame at ``end_s - 1 ms`` or later belongs to the next segment
-
-
-def _open(video: str | Path):
-    try:
-        src = av.open(str(video))
-    except (av.FFmpegError, OSError) as e:
-        raise InputError(video, f"cannot open as a video ({e})") from None
-    if not src.streams.video:
-        src.close()
-        raise InputError(video, "has no video stream")
-    return src
 
 
 def _decode_from(src, stream, t0: float, start_s: float) -> Iterator[av.frame.Frame]:
@@ -103,17 +93,12 @@ def render_reel(
     """
     if not segments:
         raise ValueError("a reel needs at least one segment")
-    src = _open(video)
-    try:
-        with atomic_path(out) as tmp:
-            _render(src, segments, tmp, progress)
-    finally:
-        src.close()
+    with open_container(video) as src, atomic_path(out) as tmp:
+        _render(src, video_stream(src, video), segments, tmp, progress)
     return Path(out)
 
 
-def _render(src, segments: Sequence[Segment], tmp: Path, progress: bool) -> None:
-    in_v = src.streams.video[0]
+def _render(src, in_v, segments: Sequence[Segment], tmp: Path, progress: bool) -> None:
     in_v.thread_type = "AUTO"
     in_a = src.streams.audio[0] if src.streams.audio else None
     t0 = float((in_v.start_time or 0) * in_v.time_base)  # the timeline's origin, as in rasl.decode

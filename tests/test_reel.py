@@ -103,7 +103,7 @@ def test_unwritable_output_raises_one_line_and_leaves_nothing(videos_dir, tmp_pa
 def test_a_file_that_is_not_a_video_is_an_input_error(tmp_path):
     bad = tmp_path / "notes.mp4"
     bad.write_text("not a video")
-    with pytest.raises(InputError, match="notes.mp4: cannot open as a video"):
+    with pytest.raises(InputError, match="notes.mp4: cannot be read as a video"):
         render_reel(bad, segments((0.0, 1.0)), tmp_path / "r.mp4")
     assert not (tmp_path / "r.mp4").exists()
     with pytest.raises(ValueError, match="at least one segment"):
