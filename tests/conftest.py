@@ -1,4 +1,4 @@
-"""Shared fixtures: the real data root and a seeded generator."""
+"""Shared fixtures: the real data root, its videos and TVSum annotations, a seeded generator."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from rasl.config import default_data_root
+from rasl.data import load_tvsum
 
 
 @pytest.fixture(scope="session")
@@ -22,6 +23,24 @@ def data_root() -> Path:
 @pytest.fixture(scope="session")
 def videos_dir(data_root: Path) -> Path:
     return data_root / "videos"
+
+
+@pytest.fixture(scope="session")
+def shared_video(videos_dir: Path):
+    """``shared_video(name)``: that shared video's path; the test skips where this data root lacks it."""
+
+    def get(name: str) -> Path:
+        if not (videos_dir / name).exists():
+            pytest.skip(f"{name} is not in this data root")
+        return videos_dir / name
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def tvsum(data_root: Path) -> list:
+    """The 50 TVSum videos with their annotations (read once per session)."""
+    return load_tvsum(data_root / "tvsum").videos
 
 
 @pytest.fixture

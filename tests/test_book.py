@@ -19,9 +19,8 @@ from bs4 import BeautifulSoup
 
 from rasl import book as rasl_book
 from rasl.cli import main
-from rasl.config import default_data_root
 from rasl.data import list_videos
-from rasl.demo import make_demo_set
+from rasl.demo import data_root_or_demo
 
 pytestmark = pytest.mark.book
 
@@ -44,8 +43,7 @@ def css_fetches(css: str) -> list[str]:
 @pytest.fixture(scope="session")
 def data_root(tmp_path_factory) -> Path:
     """The shared real data, else the demo set generated into a temporary folder."""
-    root = default_data_root()
-    return Path(root) if root else make_demo_set(tmp_path_factory.mktemp("demo"))
+    return data_root_or_demo(cache_dir=tmp_path_factory.mktemp("demo"))
 
 
 @pytest.fixture(scope="session")

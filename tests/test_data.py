@@ -22,11 +22,6 @@ TEST_SIZES = {"dog": 25, "gymnastics": 36, "parkour": 27, "skating": 24, "skiing
 
 
 @pytest.fixture(scope="module")
-def tvsum(data_root):
-    return load_tvsum(data_root / "tvsum").videos
-
-
-@pytest.fixture(scope="module")
 def youtube_root(data_root) -> Path:
     return data_root / "youtube_highlights"
 

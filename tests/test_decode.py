@@ -36,10 +36,8 @@ def test_timeline_steps_is_ceil_of_duration_over_step(duration, steps):
 
 
 @pytest.mark.parametrize("name", sorted(SHARED))
-def test_shared_video_probe_and_audio_timeline(videos_dir, name):
-    path = videos_dir / name
-    if not path.exists():
-        pytest.skip(f"{name} is not in this data root")
+def test_shared_video_probe_and_audio_timeline(shared_video, name):
+    path = shared_video(name)
     steps, channels = SHARED[name]
     info = decode.probe(path)
     assert info.steps == steps == math.ceil(round(info.duration_s / 0.2, 6))
@@ -65,10 +63,8 @@ def test_frames_follow_presentation_time_not_frame_index(tmp_path):
     assert np.allclose(levels, expected, atol=3)
 
 
-def test_frames_match_every_fifth_frame_of_a_25fps_video_with_a_start_offset(videos_dir):
-    path = videos_dir / "cityCC0.mpg"  # 25 fps, first frame at 0.54 s
-    if not path.exists():
-        pytest.skip("cityCC0.mpg is not in this data root")
+def test_frames_match_every_fifth_frame_of_a_25fps_video_with_a_start_offset(shared_video):
+    path = shared_video("cityCC0.mpg")  # 25 fps, first frame at 0.54 s
     ours = list(decode.frames(path, 32))
     with av.open(str(path)) as c:
         every = [f.reformat(32, 32, "rgb24", interpolation="AREA").to_ndarray() for f in c.decode(video=0)]
@@ -100,9 +96,7 @@ def test_audio_is_downmixed_resampled_and_aligned_to_the_first_frame(tmp_path):
     assert np.abs(mono[-4000:]).max() < 1e-3  # padded with silence after 2.5 s
 
 
-def test_audio_of_a_silent_video_is_an_error(videos_dir):
-    path = videos_dir / "example.mp4"
-    if not path.exists():
-        pytest.skip("example.mp4 is not in this data root")
+def test_audio_of_a_silent_video_is_an_error(shared_video):
+    path = shared_video("example.mp4")
     with pytest.raises(InputError, match="no audio track"):
         list(decode.audio(path))

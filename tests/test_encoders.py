@@ -59,10 +59,8 @@ def test_cuda_request_without_cuda_is_an_input_error():
         create_encoder("mel", device="cuda")
 
 
-def test_efficientnet_weights_are_imagenet_pretrained(videos_dir):
-    path = videos_dir / "v_GGSY1Qvo990.mp4"  # ActivityNet sample: a weightlifter
-    if not path.exists():
-        pytest.skip("v_GGSY1Qvo990.mp4 is not in this data root")
+def test_efficientnet_weights_are_imagenet_pretrained(shared_video):
+    path = shared_video("v_GGSY1Qvo990.mp4")  # ActivityNet sample: a weightlifter
     frame = next(itertools.islice(decode.frames(path, 224), 77, None))  # the lift at 15.4 s
     enc = create_encoder("efficientnet_lite0")
     feats = enc(frame[None])

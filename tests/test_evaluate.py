@@ -10,15 +10,15 @@ import pytest
 from rasl import paper_results
 from rasl.cli import main
 from rasl.config import STEP_S
-from rasl.data import YouTubeVideo, load_tvsum, load_youtube
+from rasl.data import YouTubeVideo, load_youtube
 from rasl.evaluate import curve_to_clip_scores, evaluate_curves, evaluate_folder, read_score_curve, write_result
 from rasl.files import InputError
 
 
-def _write_curve(path, scores, step=STEP_S):
+def _write_curve(path, scores):
     with open(path, "w") as f:
         f.write("time_s,score\n")
-        f.writelines(f"{round(j * step, 6)},{s}\n" for j, s in enumerate(scores))
+        f.writelines(f"{round(j * STEP_S, 6)},{s}\n" for j, s in enumerate(scores))
 
 
 def _oracle_curve(video) -> np.ndarray:
@@ -72,11 +72,6 @@ def test_evaluate_youtube_curves():
     assert set(result.unscored) == {"c", "d"} and "frame rate" in result.unscored["c"]
     assert result.per_category == {"dog": pytest.approx((1 + 1 / 6) / 2)}
     assert result.n_videos["dog"] == 4 and result.n_scored["dog"] == 2
-
-
-@pytest.fixture(scope="module")
-def tvsum(data_root):
-    return load_tvsum(data_root / "tvsum").videos
 
 
 def test_oracle_curve_maps_back_onto_segments(tvsum):

@@ -24,12 +24,6 @@ FAST = FeatureConfig(visual="pixels", audio="mel")
 SILENT = {"example.mp4", "cityCC0.mpg"}  # shared videos without an audio track
 
 
-def _shared(videos_dir, name):
-    if not (videos_dir / name).exists():
-        pytest.skip(f"{name} is not in this data root")
-    return videos_dir / name
-
-
 @pytest.fixture(scope="session")
 def extracted(videos_dir, tmp_path_factory):
     """Every shared video through the offline encoders, once: (cache folder, {name: Features})."""
@@ -53,9 +47,9 @@ def test_every_shared_video_gets_both_fvs_on_the_visual_timeline(extracted):
         assert f.meta["step_s"] == 0.2 and f.meta["sample_rate"] == 16000 and len(f.meta["fingerprint"]) == 64
 
 
-def test_thirty_seconds_give_150_vectors_per_modality(extracted, videos_dir):
+def test_thirty_seconds_give_150_vectors_per_modality(extracted, shared_video):
     _, feats = extracted
-    f = feats[_shared(videos_dir, "big_buck_bunny_0_30.webm").name]
+    f = feats[shared_video("big_buck_bunny_0_30.webm").name]
     assert f.visual.shape == f.audio.shape == (150, 1280)
 
 
@@ -83,8 +77,8 @@ def test_a_valid_cache_file_is_reused(extracted, videos_dir, monkeypatch):
     assert np.array_equal(again.visual, feats[name].visual) and again.meta == feats[name].meta
 
 
-def test_cache_follows_video_content_and_configuration(videos_dir, tmp_path, monkeypatch):
-    example2, fire2 = _shared(videos_dir, "example2.mp4"), _shared(videos_dir, "fire2.mp4")
+def test_cache_follows_video_content_and_configuration(shared_video, tmp_path, monkeypatch):
+    example2, fire2 = shared_video("example2.mp4"), shared_video("fire2.mp4")
     video, cache = tmp_path / "clip.mp4", tmp_path / "cache"
     video.write_bytes(example2.read_bytes())
     first = extract_features(video, FAST, cache_dir=cache)
@@ -96,7 +90,7 @@ def test_cache_follows_video_content_and_configuration(videos_dir, tmp_path, mon
     assert list(cache.iterdir()) == [path] and second.visual.shape == (12, 1024)
     assert second.meta["fingerprint"] != first.meta["fingerprint"]
 
-    monkeypatch.setattr(features.create_encoder("pixels").__class__, "version", "gray32/r2")
+    monkeypatch.setattr(features.encoder_class("pixels"), "version", "gray32/r2")
     features._encoder.cache_clear()
     extract_features(video, FAST, cache_dir=cache)  # a new encoder version is a new configuration
     assert len(list(cache.iterdir())) == 2
@@ -111,8 +105,8 @@ def test_bf16_unset_follows_the_hardware_and_set_wins(monkeypatch, native):
     assert features.visual_bf16(OFFLINE) is False  # the default, and the paper profile's
 
 
-def test_bf16_features_stay_close_to_fp32_and_are_cached_apart(extracted, videos_dir, tmp_path):
-    video = _shared(videos_dir, "chaplin.mp4")
+def test_bf16_features_stay_close_to_fp32_and_are_cached_apart(extracted, shared_video, tmp_path):
+    video = shared_video("chaplin.mp4")
     fp32 = extracted[1][video.name]
     bf16 = extract_features(video, dataclasses.replace(OFFLINE, bf16=True), cache_dir=tmp_path)
     assert bf16.meta["visual_bf16"] and not fp32.meta["visual_bf16"]
@@ -123,8 +117,8 @@ def test_bf16_features_stay_close_to_fp32_and_are_cached_apart(extracted, videos
     assert np.array_equal(bf16.audio, fp32.audio)  # the audio encoder is untouched
 
 
-def test_a_damaged_cache_file_is_recomputed(videos_dir, tmp_path):
-    video = _shared(videos_dir, "example2.mp4")
+def test_a_damaged_cache_file_is_recomputed(shared_video, tmp_path):
+    video = shared_video("example2.mp4")
     good = extract_features(video, FAST, cache_dir=tmp_path)
     (path,) = tmp_path.iterdir()
     path.write_bytes(b"not an npz file")
@@ -156,39 +150,39 @@ def _zero_frame_avi(tmp_path):
 
 
 def _half_of(name):
-    def make(tmp_path, videos_dir):
-        data = _shared(videos_dir, name).read_bytes()
+    def make(tmp_path, shared_video):
+        data = shared_video(name).read_bytes()
         (tmp_path / name).write_bytes(data[: len(data) // 2])
         return tmp_path / name
 
     return make
 
 
-def _noise(tmp_path, videos_dir):
+def _noise(tmp_path, shared_video):
     (tmp_path / "noise.mp4").write_bytes(np.random.default_rng(0).bytes(50_000))
     return tmp_path / "noise.mp4"
 
 
-def _audio_only(tmp_path, videos_dir):
+def _audio_only(tmp_path, shared_video):
     tone = np.sin(np.arange(44100, dtype=np.float32) * 0.06)[None]
     return write_audio(tmp_path / "tone.m4a", tone, 44100, "mono")
 
 
 BAD_INPUTS = {  # how to make it -> what the one line must say
-    "missing": (lambda tmp_path, videos_dir: tmp_path / "absent.mp4", "no such file"),
-    "not a video": (lambda tmp_path, videos_dir: _shared(videos_dir, "labels.csv"), "cannot be read as a video"),
+    "missing": (lambda tmp_path, shared_video: tmp_path / "absent.mp4", "no such file"),
+    "not a video": (lambda tmp_path, shared_video: shared_video("labels.csv"), "cannot be read as a video"),
     "unreadable": (_noise, "cannot be read as a video"),
     "truncated mp4": (_half_of("women_long_jump.mp4"), "truncated"),
     "truncated webm": (_half_of("big_buck_bunny_0_30.webm"), "truncated: video data stops at 14.5 s of 30.0 s"),
-    "zero duration": (lambda tmp_path, videos_dir: _zero_frame_avi(tmp_path), "zero duration"),
+    "zero duration": (lambda tmp_path, shared_video: _zero_frame_avi(tmp_path), "zero duration"),
     "audio only": (_audio_only, "audio-only file"),
 }
 
 
 @pytest.mark.parametrize("kind", sorted(BAD_INPUTS))
-def test_bad_input_gives_one_line_exit_1_and_no_cache_file(kind, tmp_path, videos_dir, capfd):
+def test_bad_input_gives_one_line_exit_1_and_no_cache_file(kind, tmp_path, shared_video, capfd):
     make, problem = BAD_INPUTS[kind]
-    path = make(tmp_path, videos_dir)
+    path = make(tmp_path, shared_video)
     out = tmp_path / "out"
     assert main(["features", str(path), "--out", str(out), "--visual", "pixels", "--quiet"]) == 1
     lines = capfd.readouterr().err.splitlines()
@@ -196,9 +190,9 @@ def test_bad_input_gives_one_line_exit_1_and_no_cache_file(kind, tmp_path, video
     assert not out.exists() or not any(out.iterdir())
 
 
-def test_a_batch_continues_past_bad_files(videos_dir, tmp_path, capfd):
-    good = _shared(videos_dir, "example2.mp4")
-    bad = _noise(tmp_path, videos_dir)
+def test_a_batch_continues_past_bad_files(shared_video, tmp_path, capfd):
+    good = shared_video("example2.mp4")
+    bad = _noise(tmp_path, shared_video)
     out = tmp_path / "out"
     assert main(["features", str(bad), str(good), "--out", str(out), "--visual", "pixels", "--quiet"]) == 1
     lines = capfd.readouterr().err.splitlines()
@@ -212,8 +206,8 @@ def test_an_audio_encoder_as_visual_is_one_error_line(videos_dir, tmp_path, capf
     assert not os.listdir(tmp_path)
 
 
-def test_the_features_command_fills_the_cache_the_smoke_profile_reads(videos_dir, tmp_path, monkeypatch):
-    video = _shared(videos_dir, "fire2.mp4")
+def test_the_features_command_fills_the_cache_the_smoke_profile_reads(shared_video, tmp_path, monkeypatch):
+    video = shared_video("fire2.mp4")
     assert main(["features", str(video), "--out", str(tmp_path), "--device", "cpu", "--quiet"]) == 0
     monkeypatch.setattr(features, "_visual_fvs", lambda *a: pytest.fail("recomputed: the cache keys differ"))
     feats = extract_features(video, smoke().features, cache_dir=tmp_path)
