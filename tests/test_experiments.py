@@ -60,6 +60,7 @@ def test_every_variant_is_a_valid_config(tmp_path):
     assert variant_config(base, "no_rasl", tmp_path).model.k == 0
     assert variant_config(base, "pixels_mel", tmp_path).features.visual == "pixels"
     assert variant_config(base, k_variant(5, False), tmp_path).model.k_point_contrastive is False
+    assert k_variant(10, True) == "full"  # the paper's setting is the full model
 
 
 def test_pretrain_variant_reuses_only_an_identical_run(tmp_path):
