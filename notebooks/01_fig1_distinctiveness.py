@@ -50,6 +50,7 @@ from rasl.data import load_tvsum, load_youtube
 from rasl.demo import data_root_or_demo, is_synthetic
 from rasl.experiments import read_labels, span_clips
 from rasl.features import extract_features
+from rasl.metrics import tvsum_labels
 
 root = data_root_or_demo(data_root)
 cfg = run_profile(profile)
@@ -72,8 +73,8 @@ if profile == "paper":
         youtube = load_youtube(root / "youtube_highlights", video_dir=root / "youtube_highlights" / "videos")
     items = []
     for v in tvsum.videos:  # positives: 2-s segments whose mean score over the 20 annotators is above the median
-        gt = v.segment_scores.mean(axis=0)
-        items.append(Item("TVSum", v.video_id, v.path, v.clip_spans_s()[gt > np.median(gt)]))
+        positive = tvsum_labels(v.segment_scores, "consensus")[0]
+        items.append(Item("TVSum", v.video_id, v.path, v.clip_spans_s()[positive]))
     for v in youtube.videos:  # positives: clips labelled 1 (matched an edited highlight)
         items.append(Item("YouTube Highlights", v.video_id, v.path, v.clip_spans_s()[v.labels == 1]))
     for name, loaded in (("TVSum", tvsum), ("YouTube Highlights (test split)", youtube)):

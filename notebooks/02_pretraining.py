@@ -30,6 +30,7 @@ data_root = None  # None: RASL_DATA, ../shared/data, or the generated synthetic 
 artifacts = "artifacts"  # folder shared by the book's notebooks
 
 # %%
+from collections import Counter
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -66,13 +67,13 @@ display(Markdown(
 # %%
 cache = Path(artifacts) / "features"
 features = {v.name: extract_features(v, cfg.features, cache_dir=cache) for v in videos}
-clips = clip_set(features, cfg.model.modalities, cfg.model.clip_steps)
+clips_per_video = Counter(clip_set(features, cfg.model.modalities, cfg.model.clip_steps).sources)
 pd.DataFrame(
     {
         "video": list(features),
         "steps": [f.visual.shape[0] for f in features.values()],
         "audio": [f.audio is not None for f in features.values()],
-        "clips": [clips.sources.count(name) for name in features],
+        "clips": [clips_per_video[name] for name in features],
     }
 )
 
