@@ -13,27 +13,13 @@ import argparse
 import time
 from pathlib import Path
 
-import av
 import numpy as np
 
+from bench_score import bare_decode  # the same baseline as bench_score's ratio
 from rasl import decode
 from rasl.config import FeatureConfig, default_data_root
 from rasl.data import list_videos
 from rasl.features import _encoders, extract_features, visual_bf16, visual_precision
-
-
-def bare_decode(path: Path, size: int = 224) -> int:
-    """Decode every frame with PyAV and convert one every 0.2 s to size x size RGB."""
-    converted, next_t = 0, 0.0
-    with av.open(str(path)) as c:
-        stream = c.streams.video[0]
-        stream.thread_type = "AUTO"
-        for frame in c.decode(stream):
-            if frame.time >= next_t:
-                frame.reformat(size, size, "rgb24").to_ndarray()
-                converted += 1
-                next_t += 0.2
-    return converted
 
 
 def best_of(repeat: int, fn) -> float:
