@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
 # Create .venv and install rasl with everything the book and the tests need.
-# torch 2.9.1 + torchaudio 2.9.1 is the pairing that installs and imports together here.
+# Versions are pinned in pyproject.toml (torch 2.9.1 + torchaudio 2.9.1: the pairing that works here).
 set -euo pipefail
 cd "$(dirname "$0")"
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q torch==2.9.1 torchvision==0.24.1 torchaudio==2.9.1
 .venv/bin/python -m pip install -q -e ".[book,test]"
 .venv/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 echo "rasl installed in .venv"
