@@ -68,12 +68,11 @@ def clip_set(features: dict[str, Features], modalities: tuple[str, ...], n: int 
     sources: list[str] = []
     skipped: list[str] = []
     for name, f in features.items():
-        arrays = {"visual": f.visual, "audio": f.audio}
-        if any(arrays[m] is None for m in modalities):
+        if any(getattr(f, m) is None for m in modalities):  # modalities name Features' fields
             skipped.append(name)
             continue
         for m in modalities:
-            clips, _ = cut_clips(torch.from_numpy(arrays[m]), n)
+            clips, _ = cut_clips(torch.from_numpy(getattr(f, m)), n)
             per_modality[m].append(clips)
         sources += [name] * clips.shape[0]
     if not sources:

@@ -54,12 +54,11 @@ def standardise_clips(s: torch.Tensor) -> torch.Tensor:
 def score_curve(model: RASLModel, features: Features, batch_size: int = 16) -> np.ndarray:
     """(T,) normalised highlight scores of one video from the inputs its model needs."""
     needed = ("visual", "audio") if model.cfg.inference_modality == "fused" else (model.cfg.inference_modality,)
-    arrays = {"visual": features.visual, "audio": features.audio}
-    if any(arrays[m] is None for m in needed):
+    if any(getattr(features, m) is None for m in needed):
         raise InputError(features.meta.get("video", "video"), "this model scores from audio, but the video has none")
     device = next(model.parameters()).device
     model.eval()
-    cut = {m: cut_clips(torch.from_numpy(arrays[m]), model.cfg.clip_steps) for m in needed}
+    cut = {m: cut_clips(torch.from_numpy(getattr(features, m)), model.cfg.clip_steps) for m in needed}
     clips = {m: c for m, (c, _) in cut.items()}
     lengths = next(iter(cut.values()))[1]
     n = len(lengths)
@@ -90,9 +89,9 @@ def score_video(
     it was trained on). Without it the model adapts to the video itself: ``adapt_steps``
     (default ``ADAPT_STEPS``) steps of the pretraining objective on the video's own clips.
     """
-    if checkpoint:
-        model, cfg = load_model(checkpoint, device=(cfg or smoke()).train.device)
     cfg = cfg or smoke()
+    if checkpoint:
+        model, cfg = load_model(checkpoint, device=cfg.train.device)
     features = extract_features(video, cfg.features, cache_dir=cache_dir, progress=progress)
     if checkpoint is None:
         cfg = adapted_config(features, cfg)
