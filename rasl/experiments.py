@@ -28,7 +28,7 @@ from rasl.files import InputError
 from rasl.highlights import CURVE_COLUMNS, curve_rows, write_rows
 from rasl.inference import score_curve
 from rasl.metrics import youtube_ap
-from rasl.train import load_model, pretrain
+from rasl.train import load_config, load_model, pretrain
 
 LABEL_CLIP_S = 2.0  # a labelled video is split into 2-s clips, as YouTube Highlights' 100-frame ones
 
@@ -124,7 +124,7 @@ def pretrain_variant(base: RunConfig, name: str, features: dict[str, Features], 
     exactly this configuration already (then it is reused); returns the checkpoint."""
     cfg = variant_config(base, name, artifacts)
     ckpt = checkpoint(artifacts, name)
-    if not (ckpt.is_file() and load_model(ckpt)[1] == cfg):
+    if not (ckpt.is_file() and load_config(ckpt) == cfg):
         pretrain(cfg, clip_set(features, cfg.model.modalities, cfg.model.clip_steps), progress=progress)
     return ckpt
 

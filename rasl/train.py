@@ -80,6 +80,11 @@ def _read_checkpoint(path: str | Path, device: str) -> dict:
     return state
 
 
+def load_config(path: str | Path) -> RunConfig:
+    """The config a checkpoint was trained with, without building its model."""
+    return RunConfig.from_dict(_read_checkpoint(path, "cpu")["config"])
+
+
 def load_model(path: str | Path, device: str = "cpu") -> tuple[RASLModel, RunConfig]:
     """A checkpoint's model (in eval mode, on ``device``) and the config it was trained with."""
     state = _read_checkpoint(path, device)
