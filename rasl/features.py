@@ -14,7 +14,7 @@ import json
 import os
 import queue
 import threading
-import zipfile
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -232,7 +232,13 @@ def _background(items: Iterator, depth: int) -> Iterator:
 
 
 def _read_cache(path: Path, meta: dict) -> Features | None:
-    """The cached features if ``path`` holds them for the same config and video, else None."""
+    """The cached features if ``path`` holds them for the same config and video, else None.
+
+    A file that cannot be read (cut short, emptied, overwritten) is reported in one warning
+    and treated as absent, so the caller recomputes it and rewrites it whole.
+    """
+    if not path.exists():
+        return None
     try:
         with np.load(path, allow_pickle=False) as z:
             stored = json.loads(str(z["meta"]))
@@ -240,7 +246,8 @@ def _read_cache(path: Path, meta: dict) -> Features | None:
                 return None
             audio = z["audio"] if "audio" in z.files else None
             return Features(visual=z["visual"], audio=audio, duration_s=stored["duration_s"], meta=stored)
-    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile):  # missing, partial or foreign file
+    except Exception as e:  # numpy, zipfile and json raise many kinds for a damaged file
+        warnings.warn(f"{path}: damaged feature cache file ({type(e).__name__}), recomputing it")
         return None
 
 

@@ -3,16 +3,23 @@
 A bad input raises :class:`InputError` whose message names the file and the problem in
 one line; the command line prints it and exits non-zero. Every output file is written
 under a temporary name beside its destination and renamed only when complete, so a
-failure never leaves a partial file behind.
+failure never leaves a partial file behind; running out of space while writing is one
+such line too. Files saved by torch load as tensors and plain data only, so a file from
+anywhere cannot run code when loaded.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import pickle
 import tempfile
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
+
+OUT_OF_SPACE = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}  # disk full, file-size limit, quota
 
 
 class InputError(Exception):
@@ -29,7 +36,9 @@ def atomic_path(dest: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``dest``; rename it to ``dest`` only on success.
 
     The temporary name keeps ``dest``'s suffix, so writers that pick a format from the
-    extension (PyAV, pandas) still work.
+    extension (PyAV, pandas) still work. A full disk or file-size limit while the body
+    writes raises :class:`InputError` naming ``dest`` (also when a nested ``atomic_path``
+    wrote into this one's temporary file).
     """
     dest = Path(dest)
     try:
@@ -45,5 +54,38 @@ def atomic_path(dest: str | os.PathLike) -> Iterator[Path]:
     try:
         yield tmp
         os.replace(tmp, dest)
+    except OSError as e:
+        if e.errno not in OUT_OF_SPACE:
+            raise
+        raise InputError(dest, f"out of space ({e.strerror}); nothing written") from None
+    except InputError as e:
+        if e.path != str(tmp):
+            raise
+        raise InputError(dest, e.problem) from None
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def load_data_only(path: str | os.PathLike, map_location="cpu"):
+    """``torch.load`` that unpickles tensors and plain data (numbers, strings, lists, tuples,
+    dicts) and nothing else, so loading cannot run code. A file that holds other objects
+    raises :class:`InputError` naming what loading it would have called; any other failure
+    is torch's own exception, for the caller to word.
+    """
+    import torch  # here: the command line imports this module before it knows it needs torch
+
+    try:
+        with warnings.catch_warnings():  # torch warns of a plain pickle's protocol before refusing it
+            warnings.filterwarnings("ignore", "Detected pickle protocol")
+            return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError:
+        try:
+            unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(path)
+        except Exception:  # not a zip file written by torch.save: nothing to name
+            unsafe = []
+        if unsafe:
+            raise InputError(
+                path, f"refused: it holds Python objects ({', '.join(unsafe)}), and loading those could run code; "
+                "only tensors and plain data load"
+            ) from None
+        raise

@@ -9,6 +9,7 @@ so that a resumed run continues exactly the same loss curve.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import random
 from pathlib import Path
@@ -19,7 +20,7 @@ from tqdm import tqdm
 
 from rasl.clips import ClipSet
 from rasl.config import RunConfig
-from rasl.files import InputError, atomic_path
+from rasl.files import InputError, atomic_path, load_data_only
 from rasl.losses import total_loss
 from rasl.model import RASLModel
 
@@ -54,7 +55,8 @@ def build(cfg: RunConfig) -> tuple[RASLModel, torch.optim.Optimizer, torch.Gener
 
 
 def save_checkpoint(path: str | Path, cfg: RunConfig, model: RASLModel, opt, step: int, gen: torch.Generator) -> Path:
-    """Write a self-describing checkpoint atomically."""
+    """Write a self-describing checkpoint atomically: tensors and plain data only (the RNG
+    states are tensors, the config a dict of plain values), so it loads with ``weights_only``."""
     state = {
         "format": CHECKPOINT_FORMAT,
         "config": cfg.to_dict(),
@@ -63,16 +65,22 @@ def save_checkpoint(path: str | Path, cfg: RunConfig, model: RASLModel, opt, ste
         "step": step,
         "rng": {"batches": gen.get_state(), "torch": torch.get_rng_state()},
     }
+    # serialised in memory and written by Python: torch's file writer reports a full disk as
+    # a RuntimeError without errno, Python as the OSError that atomic_path words
+    buf = io.BytesIO()
+    torch.save(state, buf)
     with atomic_path(path) as tmp:
-        torch.save(state, tmp)
+        tmp.write_bytes(buf.getbuffer())
     return Path(path)
 
 
 def _read_checkpoint(path: str | Path, device: str) -> dict:
     try:
-        state = torch.load(path, map_location=device, weights_only=False)
+        state = load_data_only(path, map_location=device)
     except FileNotFoundError:
         raise InputError(path, "no such checkpoint") from None
+    except InputError:
+        raise
     except Exception as e:  # torch raises many kinds for a file that is not a checkpoint
         raise InputError(path, f"not a rasl checkpoint ({type(e).__name__})") from None
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
@@ -140,6 +148,7 @@ def pretrain(cfg: RunConfig, clips: ClipSet, resume: str | None = None, progress
         gen.set_state(state["rng"]["batches"])
         torch.set_rng_state(state["rng"]["torch"])
         start = state["step"]
+        _cut_loss_log(out / "losses.jsonl", start)
     last = out / "last.pt"
     with open(out / "losses.jsonl", "a" if resume else "w") as log:
         for step, record in train_steps(model, opt, clips, cfg, gen, start, cfg.train.steps, progress):
@@ -149,6 +158,16 @@ def pretrain(cfg: RunConfig, clips: ClipSet, resume: str | None = None, progress
                 save_checkpoint(out / f"step_{step}.pt", cfg, model, opt, step, gen)
                 save_checkpoint(last, cfg, model, opt, step, gen)
     return last
+
+
+def _cut_loss_log(path: Path, step: int) -> None:
+    """Keep the log's records up to ``step``: a run killed after its last checkpoint may have
+    logged later steps (the last one perhaps cut short), which the resumed run logs again."""
+    if path.exists():
+        lines = path.read_text().splitlines(keepends=True)
+        kept = [line for line in lines if line.endswith("\n") and json.loads(line)["step"] <= step]
+        with atomic_path(path) as tmp:
+            tmp.write_text("".join(kept))
 
 
 def adapt(cfg: RunConfig, clips: ClipSet, steps: int, progress: bool = False) -> RASLModel:

@@ -107,11 +107,12 @@ def test_swin_is_the_1024d_swin_b_and_takes_a_local_file(monkeypatch, tmp_path):
 
     monkeypatch.setattr(timm, "create_model", random_init)
     weights = tmp_path / "swin.pth"
-    weights.touch()
+    torch.save({"head.fc.weight": torch.ones(2)}, weights)
     enc = create_encoder("swin", weights=str(weights))
     name, pretrained, kwargs = calls[0]
-    assert name == "swin_base_patch4_window7_224" and pretrained
-    assert kwargs["pretrained_cfg_overlay"] == {"file": str(weights)} and kwargs["num_classes"] == 0
+    assert name == "swin_base_patch4_window7_224" and pretrained and kwargs["num_classes"] == 0
+    (loaded,) = kwargs["pretrained_cfg_overlay"]["state_dict"].values()  # unpickled by rasl, as data only
+    assert loaded.tolist() == [1.0, 1.0]
     out = enc(np.random.default_rng(0).integers(0, 256, (2, 224, 224, 3), dtype=np.uint8))
     assert out.shape == (2, 1024) and out.dtype == np.float32 and np.isfinite(out).all()
 

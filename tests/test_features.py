@@ -122,7 +122,8 @@ def test_a_damaged_cache_file_is_recomputed(shared_video, tmp_path):
     good = extract_features(video, FAST, cache_dir=tmp_path)
     (path,) = tmp_path.iterdir()
     path.write_bytes(b"not an npz file")
-    assert np.array_equal(extract_features(video, FAST, cache_dir=tmp_path).visual, good.visual)
+    with pytest.warns(UserWarning, match=f"{path}: damaged feature cache file"):
+        assert np.array_equal(extract_features(video, FAST, cache_dir=tmp_path).visual, good.visual)
     assert np.array_equal(np.load(path)["visual"], good.visual)
 
 
