@@ -47,7 +47,8 @@ def expected_random_ap(n_clips: int, n_positive: int, protocol: str = "umt") -> 
 
 
 def _benchmark(videos: list) -> str:
-    return "tvsum" if isinstance(videos[0], TVSumVideo) else "youtube"
+    first = videos[0]
+    return getattr(first, "benchmark", "tvsum" if isinstance(first, TVSumVideo) else "youtube")
 
 
 def _rows(videos: list, runs: list[dict[str, float]]) -> list[dict]:

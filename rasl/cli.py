@@ -96,8 +96,6 @@ def _add_pretrain(sub) -> None:
             cfg = cfg.replace(train={"device": a.device}, features={"device": a.device})
         cfg = cfg.replace(out_dir=a.out)
         clips = clips_from_videos(a.inputs, cfg, cache_dir=a.cache or f"{a.out}/features", progress=not a.quiet)
-        for name in clips.skipped:
-            print(f"rasl: skipped: {name}: no audio track (pretraining with audio)", file=sys.stderr)
         ckpt = pretrain(cfg, clips, resume=a.resume, progress=not a.quiet)
         print(ckpt)
         return 0
@@ -215,7 +213,8 @@ def _add_evaluate(sub) -> None:
     p = sub.add_parser("evaluate", help="benchmark mAP from saved score curves (Table I / II layout)")
     p.add_argument("--benchmark", required=True, choices=["youtube", "tvsum"])
     p.add_argument("--data", help="data root holding tvsum/ and youtube_highlights/ (default: RASL_DATA)")
-    p.add_argument("--scores", required=True, help="folder of <video_id>.csv score curves (time_s,score)")
+    p.add_argument("--scores", required=True, help="folder of <video_id>.csv score curves (time_s,score), or of "
+                   "rasl benchmark's per-row scores (row,score; scored against umt/ labels)")
     p.add_argument("--out", help="write the table to OUT.csv and OUT.md (default: print Markdown)")
     p.add_argument("--videos", help="benchmark video folder: frame rates for videos youtube_anno.json lacks")
     p.add_argument("--protocol", default="umt", choices=["umt", "sklearn", "standard"],
@@ -225,14 +224,19 @@ def _add_evaluate(sub) -> None:
 
     def run(a) -> int:
         from rasl.config import default_data_root
-        from rasl.evaluate import evaluate_folder, to_markdown, write_result
+        from rasl.evaluate import evaluate_folder, is_row_folder, to_markdown, write_result
 
         if a.protocol not in ("umt", {"youtube": "sklearn", "tvsum": "standard"}[a.benchmark]):
             raise InputError("--protocol", f"{a.protocol} is not a {a.benchmark} protocol")
         data = a.data or default_data_root()
         if data is None:
             raise InputError("--data", "no data root given and RASL_DATA is not set")
-        result = evaluate_folder(a.benchmark, data, a.scores, a.videos, a.protocol, a.labels)
+        if is_row_folder(a.scores):  # rasl benchmark's scores: one per feature row of umt/
+            from rasl.benchmark import evaluate_row_folder
+
+            result = evaluate_row_folder(data, a.benchmark, a.scores)
+        else:
+            result = evaluate_folder(a.benchmark, data, a.scores, a.videos, a.protocol, a.labels)
         if not a.out:
             print(to_markdown(result), end="")  # lists the videos not scored
             return 0
@@ -240,6 +244,40 @@ def _add_evaluate(sub) -> None:
             print(path)
         for vid, why in sorted(result.unscored.items()):
             print(f"rasl: not scored: {vid}: {why}", file=sys.stderr)
+        return 0
+
+    p.set_defaults(run=run)
+
+
+def _add_benchmark(sub) -> None:
+    from rasl.config import PROTOCOLS, TIMELINES
+    from rasl.data import VISUAL_STREAMS
+
+    p = sub.add_parser("benchmark", help="pretrain and score on the benchmarks' published features (umt/)")
+    p.add_argument("--data", help="data root holding umt/ (default: RASL_DATA or ../shared/data)")
+    p.add_argument("--benchmark", required=True, choices=["youtube", "tvsum"], help="the benchmark scored")
+    p.add_argument("--protocol", required=True, choices=PROTOCOLS,
+                   help="transfer: pretrain on the other benchmark; in-domain: on this one's unlabelled train "
+                   "videos (TVSum: 5 folds); per-video: adapt on the scored video alone")
+    p.add_argument("--variant", default="full", help="a Table III / IV variant of rasl.experiments (default: full)")
+    p.add_argument("--seeds", type=int, default=3, metavar="N", help="seeds 0..N-1 (default: 3)")
+    p.add_argument("--steps", type=int, default=500, help="pretraining steps per run (default: 500)")
+    p.add_argument("--timeline", default="native15", choices=list(TIMELINES), help="rows per clip and repeats")
+    p.add_argument("--visual", default="rgb", choices=list(VISUAL_STREAMS), help="visual stream (default: rgb)")
+    p.add_argument("--videos", type=int, metavar="N", help="score only the first N videos per domain")
+    p.add_argument("--out", required=True, help="folder for scores/<seed>/<video_id>.csv and results.csv")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    def run(a) -> int:
+        from rasl.benchmark import run_benchmark, write_results
+        from rasl.config import default_data_root
+
+        data = a.data or default_data_root()
+        if data is None:
+            raise InputError("--data", "no data root given and RASL_DATA is not set")
+        rows = run_benchmark(data, a.benchmark, a.protocol, a.out, a.variant, range(a.seeds), a.steps,
+                             a.timeline, a.visual, a.videos, progress=not a.quiet)
+        print(write_results(rows, f"{a.out}/results.csv"))
         return 0
 
     p.set_defaults(run=run)
@@ -267,12 +305,13 @@ def _add_book(sub) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rasl", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_features, _add_pretrain, _add_efficiency, _add_score, _add_highlights, _add_evaluate, _add_book):
+    for add in (_add_features, _add_pretrain, _add_efficiency, _add_score, _add_highlights, _add_evaluate,
+                _add_benchmark, _add_book):
         add(sub)
     return parser
 
 
-COMPUTING = ("features", "pretrain", "score", "highlights")  # the commands that run torch
+COMPUTING = ("features", "pretrain", "score", "highlights", "benchmark")  # the commands that run torch
 
 
 def main(argv: list[str] | None = None) -> int:

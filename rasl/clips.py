@@ -7,6 +7,7 @@ it fills a clip, and only the part that belongs to the original is kept at infer
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import torch
@@ -62,7 +63,7 @@ def clip_set(features: dict[str, Features], modalities: tuple[str, ...], n: int 
     """Cut every video's FVS into clips of the given modalities.
 
     A video without an audio track cannot feed an audio branch: when "audio" is among
-    ``modalities`` such videos are left out and listed in ``skipped``.
+    ``modalities`` such videos are left out, listed in ``skipped`` and counted in a warning.
     """
     per_modality: dict[str, list[torch.Tensor]] = {m: [] for m in modalities}
     sources: list[str] = []
@@ -77,6 +78,9 @@ def clip_set(features: dict[str, Features], modalities: tuple[str, ...], n: int 
         sources += [name] * clips.shape[0]
     if not sources:
         raise ValueError(f"no video has every modality in {modalities}")
+    if skipped:
+        warnings.warn(f"{len(skipped)} of {len(features)} videos have no audio track and are left out of "
+                      f"pretraining with audio: {', '.join(skipped)}", stacklevel=2)
     return ClipSet({m: torch.cat(c) for m, c in per_modality.items()}, sources, skipped)
 
 

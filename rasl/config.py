@@ -32,6 +32,11 @@ class ModelConfig:
     proj_dim: int = 8  # rows of W_hat / W_check, Eq. (8)
     k: int = 10  # top-k / bottom-k, Eq. (6)-(8); 0 disables L_r ("w/o RASL")
     k_point_contrastive: bool = True  # False: eta = mean of the top-k activations (Fig. 6)
+    standardise_eta: bool = False  # eta of Eq. (8) from the clip's standardised s (notes: fidelity 2)
+    shared_projection: bool = False  # one W for both W^ and W' of Eq. (8) (notes: fidelity 2)
+    centre_scl: bool = False  # Eq. (9) on each clip's centred r (notes: fidelity 0)
+    scl_skip_duplicates: bool = True  # identical steps of a tiled clip are no negatives in Eq. (9)
+    aux_detach_s: bool = False  # Eq. (10) without gradient into s (notes: fidelity 1)
     self_attention: bool = True  # False: F^m is the identity ("w/o SA")
     auxiliary: bool = True  # masked FVS reconstruction, Eq. (10)
     mask_ratio: float = 0.5  # share of feature vectors that M masks
@@ -91,12 +96,14 @@ class TrainConfig:
 class RunConfig:
     """Everything a run needs; saved inside every checkpoint."""
 
-    name: str = "paper"
+    name: str = "custom"  # a label for logs and checkpoints; nothing branches on it
     model: ModelConfig = field(default_factory=ModelConfig)
     features: FeatureConfig = field(default_factory=FeatureConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     data_root: str | None = None  # RASL_DATA; None means the generated demo set
     out_dir: str = "artifacts"
+    pretrain_on: str = "videos"  # the data root's folder of pretraining videos ("activitynet" in the paper)
+    evaluate_on: str = "labelled"  # "labelled": videos/labels.csv; "benchmarks": the benchmark videos
 
     def replace(self, **sections) -> "RunConfig":
         """A copy with whole sections or sections' fields replaced.
@@ -126,7 +133,35 @@ class RunConfig:
             train=TrainConfig(**d["train"]),
             data_root=d["data_root"],
             out_dir=d["out_dir"],
+            **{k: d[k] for k in ("pretrain_on", "evaluate_on") if k in d},  # absent before these fields
         )
+
+
+# --- Runs on the benchmarks' published features (rasl.benchmark) ---------------------------
+
+PROTOCOLS = ("transfer", "in-domain", "per-video")
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """How feature rows ~2 s apart become the model's clips."""
+
+    rows: int  # feature rows per clip
+    repeat: int  # each row repeated this many times on the model's time axis
+    k: int  # top-k / bottom-k of Eq. (6)-(8) on that axis
+
+    @property
+    def clip_steps(self) -> int:
+        return self.rows * self.repeat
+
+
+# The candidates of the implementation notes; "native15" was chosen on the train split.
+TIMELINES = {
+    "native15": Timeline(rows=15, repeat=1, k=1),  # ~30 s per clip, k scaled from 10/150
+    "native30": Timeline(rows=30, repeat=1, k=2),  # ~60 s per clip
+    "repeat150": Timeline(rows=15, repeat=10, k=10),  # the paper's N = 150, k = 10 on a 0.2-s axis
+    "native150": Timeline(rows=150, repeat=1, k=10),  # the paper's N and k, ~5 min per clip
+}
 
 
 def default_data_root() -> str | None:
@@ -150,12 +185,15 @@ def smoke() -> RunConfig:
 
 
 def paper() -> RunConfig:
-    """The paper's settings: Swin-B (1024-d) and HuBERT features, GPU, ActivityNet."""
+    """The paper's settings: Swin-B (1024-d) and HuBERT features (our stand-in for the paper's
+    Mockingjay), GPU, ActivityNet."""
     return RunConfig(
         name="paper",
         features=FeatureConfig(visual="swin", audio="hubert", device="cuda", batch_size=64),
         train=TrainConfig(device="cuda"),
         data_root=os.environ.get("RASL_DATA"),
+        pretrain_on="activitynet",
+        evaluate_on="benchmarks",
     )
 
 

@@ -270,3 +270,91 @@ def load_youtube(folder: str | Path, split: str = "test", video_dir: str | Path 
             if name in sets:
                 videos += [_youtube_video(folder, domain, vid, name, fps.get(vid)) for vid in ids]
     return _attach_files(videos, video_dir, "YouTube Highlights")
+
+
+# --- The benchmarks' published features (UMT release) ---------------------------------
+# ``umt/<benchmark>/features/<id>.npz`` holds ``rgb`` (n, 1024) I3D RGB, ``flow`` (n, 1024)
+# I3D flow and ``audio`` (n, 2048) PANN vectors, one row per label clip: TVSum's 2-s
+# segments, YouTube Highlights' 100-frame clips with stride 50. ``umt/splits.json`` gives
+# UMT's train/val lists per category.
+FEATURE_BENCHMARKS = {"youtube": "youtube", "tvsum": "tvsum"}  # name -> folder under umt/
+VISUAL_STREAMS = {"rgb": ("rgb",), "flow": ("flow",), "rgb+flow": ("rgb", "flow")}
+
+
+@dataclass(frozen=True, eq=False)
+class FeatureVideo:
+    """One benchmark video as published features, with its labels aligned row by row.
+
+    ``labels``: YouTube Highlights (n,) in {1, 0, -1}; TVSum (20, n) annotator scores 1-5.
+    ``split``: UMT's "train" or "val".
+    """
+
+    video_id: str
+    benchmark: str
+    category: str
+    split: str
+    labels: np.ndarray
+    path: Path
+
+    @property
+    def n_clips(self) -> int:
+        """Rows of the feature file, one per label clip."""
+        return self.labels.shape[-1]
+
+    @property
+    def segment_scores(self) -> np.ndarray:
+        """TVSum's (20, n) annotator scores, the name ``TVSumVideo`` gives them."""
+        if self.benchmark != "tvsum":
+            raise AttributeError(f"{self.video_id}: a {self.benchmark} video has no annotator scores")
+        return self.labels
+
+    def features(self, visual: str = "rgb") -> dict[str, np.ndarray]:
+        """{"visual": (n, D_v), "audio": (n, D_v)} float32: the chosen visual stream(s), and the
+        2048-d audio vectors linearly interpolated to D_v as Section III-F does."""
+        from rasl.features import resample_vectors
+
+        if visual not in VISUAL_STREAMS:
+            raise ValueError(f"visual must be one of {sorted(VISUAL_STREAMS)}, got {visual!r}")
+        with np.load(self.path) as z:
+            v = np.concatenate([z[k].astype(np.float32) for k in VISUAL_STREAMS[visual]], axis=1)
+            a = z["audio"].astype(np.float32)
+        if len(v) != self.n_clips or len(a) != self.n_clips:
+            raise InputError(self.path, f"{len(v)} visual and {len(a)} audio rows for {self.n_clips} labels")
+        return {"visual": v, "audio": resample_vectors(a, v.shape[1])}
+
+    def stream(self, name: str) -> np.ndarray:
+        """One raw array of the file ("rgb", "flow" or "audio"), float32."""
+        with np.load(self.path) as z:
+            return z[name].astype(np.float32)
+
+
+def load_feature_benchmark(root: str | Path, benchmark: str) -> Loaded:
+    """Every labelled video of ``umt/<benchmark>`` under the data root ``root``, in category order.
+
+    ``split`` is UMT's "train" or "val"; a feature file that no split lists (29 YouTube
+    Highlights videos) is kept with split "unlisted". A video that ``splits.json`` lists
+    but whose feature file is missing is reported (a warning, and its id in
+    ``Loaded.missing``) and skipped.
+    """
+    if benchmark not in FEATURE_BENCHMARKS:
+        raise ValueError(f"benchmark must be one of {sorted(FEATURE_BENCHMARKS)}, got {benchmark!r}")
+    umt = Path(root) / "umt"
+    folder = umt / FEATURE_BENCHMARKS[benchmark]
+    anno = _read_json(folder / f"{FEATURE_BENCHMARKS[benchmark]}_anno.json")
+    splits = {vid: split for lists in _read_json(umt / "splits.json")[benchmark].values()
+              for split, ids in lists.items() for vid in ids}
+    files = {p.stem: p for p in sorted((folder / "features").glob("*.npz"))}
+    order = YOUTUBE_DOMAINS if benchmark == "youtube" else tuple(TVSUM_CATEGORIES)
+    videos = []
+    for vid, path in files.items():
+        if vid not in anno:
+            continue
+        entry = anno[vid]
+        labels = np.asarray(entry["match"], dtype=int) if benchmark == "youtube" else np.asarray(entry["anno"]).T
+        videos.append(FeatureVideo(vid, benchmark, entry["domain"], splits.get(vid, "unlisted"), labels, path))
+    videos.sort(key=lambda v: (order.index(v.category), v.video_id))
+    missing = sorted(vid for vid in splits if vid not in files)
+    if missing:
+        warnings.warn(f"{folder}: {len(missing)} videos listed in splits.json have no feature file, skipped: "
+                      + ", ".join(missing), stacklevel=2)
+    return Loaded(videos, missing)

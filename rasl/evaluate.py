@@ -27,7 +27,8 @@ import numpy as np
 
 from rasl import paper_results
 from rasl.config import STEP_S
-from rasl.data import TVSUM_CATEGORIES, YOUTUBE_DOMAINS, TVSumVideo, YouTubeVideo, load_tvsum, load_youtube
+from rasl.data import (TVSUM_CATEGORIES, YOUTUBE_DOMAINS, FeatureVideo, TVSumVideo, YouTubeVideo, load_tvsum,
+                       load_youtube)
 from rasl.files import InputError, atomic_path
 from rasl.metrics import benchmark_mean, category_means, tvsum_top5_ap, youtube_ap
 
@@ -58,6 +59,12 @@ def read_score_curve(path: str | Path) -> np.ndarray:
     return scores
 
 
+def is_row_folder(scores_dir: str | Path) -> bool:
+    """Whether a score folder holds ``row,score`` files (``rasl benchmark``) rather than curves."""
+    first = next(iter(sorted(Path(scores_dir).glob("*.csv"))), None)
+    return first is not None and first.read_text().startswith("row,")
+
+
 def curve_to_clip_scores(curve: np.ndarray, spans_s: np.ndarray, step_s: float = STEP_S) -> np.ndarray:
     """(T,) curve (sample j at j * step_s) and (n, 2) ``[start, end)`` spans -> (n,) clip scores.
 
@@ -75,10 +82,10 @@ def curve_to_clip_scores(curve: np.ndarray, spans_s: np.ndarray, step_s: float =
     return np.where(count > 0, means, curve[nearest])
 
 
-def video_ap(video: TVSumVideo | YouTubeVideo, clip_scores: np.ndarray, protocol: str = "umt",
+def video_ap(video: TVSumVideo | YouTubeVideo | FeatureVideo, clip_scores: np.ndarray, protocol: str = "umt",
              labels: str = "per_annotator") -> float:
     """The benchmark's AP for one video: YouTube AP or TVSum top-5 AP (see ``rasl.metrics``)."""
-    if isinstance(video, YouTubeVideo):
+    if isinstance(video, YouTubeVideo) or getattr(video, "benchmark", None) == "youtube":
         return youtube_ap(clip_scores, video.labels, protocol=protocol)
     return tvsum_top5_ap(clip_scores, video.segment_scores, protocol=protocol, labels=labels)
 

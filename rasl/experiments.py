@@ -108,9 +108,9 @@ def labelled_ap(curve: np.ndarray, duration_s: float, spans: list[tuple[float, f
 
 
 def pretraining_videos(root: str | Path, cfg: RunConfig) -> list[Path]:
-    """The videos a profile pretrains on: ActivityNet (``activitynet/`` under the data root)
-    for ``paper``, as in the paper; the data root's own ``videos/`` otherwise."""
-    return list_videos(Path(root) / ("activitynet" if cfg.name == "paper" else "videos"))
+    """The videos a run pretrains on: the data root's ``cfg.pretrain_on`` folder (``activitynet/``
+    for the paper profile, as in the paper; ``videos/`` otherwise)."""
+    return list_videos(Path(root) / cfg.pretrain_on)
 
 
 def root_features(root: str | Path, cfg: RunConfig, cache_dir: str | Path) -> dict[str, Features]:
@@ -169,12 +169,12 @@ def benchmark_results(ckpt: str | Path, root: str | Path, out_dir: str | Path, c
 def evaluate_variant(base: RunConfig, name: str, root: str | Path, artifacts: str | Path,
                      pretraining_videos: list[Path]) -> dict[str, float]:
     """Pretrain variant ``name`` (or reuse it) and evaluate it: the benchmarks' averages
-    (``paper`` profile) or the mean AP over the data root's labelled videos (otherwise)."""
+    (``evaluate_on == "benchmarks"``) or the mean AP over the data root's labelled videos."""
     cfg = variant_config(base, name, artifacts)
     cache = Path(artifacts) / "features"
     features = {v.name: extract_features(v, cfg.features, cache_dir=cache) for v in pretraining_videos}
     ckpt = pretrain_variant(base, name, features, artifacts)
-    if base.name == "paper":
+    if base.evaluate_on == "benchmarks":
         results = benchmark_results(ckpt, root, Path(artifacts) / "scores" / name, cache, cfg.features.device)
         return {benchmark: r.average for benchmark, r in results.items()}
     aps = evaluate_checkpoint(ckpt, root_features(root, cfg, cache), read_labels(root))

@@ -51,8 +51,11 @@ def standardise_clips(s: torch.Tensor) -> torch.Tensor:
 
 
 @torch.inference_mode()
-def score_curve(model: RASLModel, features: Features, batch_size: int = 16) -> np.ndarray:
-    """(T,) normalised highlight scores of one video from the inputs its model needs."""
+def score_curve(model: RASLModel, features: Features, batch_size: int = 16, standardise: bool = True) -> np.ndarray:
+    """(T,) normalised highlight scores of one video from the inputs its model needs.
+
+    ``standardise=False`` skips the per-clip standardisation: whole-video min-max only.
+    """
     needed = ("visual", "audio") if model.cfg.inference_modality == "fused" else (model.cfg.inference_modality,)
     if any(getattr(features, m) is None for m in needed):
         raise InputError(features.meta.get("video", "video"), "this model scores from audio, but the video has none")
@@ -62,11 +65,27 @@ def score_curve(model: RASLModel, features: Features, batch_size: int = 16) -> n
     clips = {m: c for m, (c, _) in cut.items()}
     lengths = next(iter(cut.values()))[1]
     n = len(lengths)
-    s = torch.cat([
-        model.score({m: c[i : i + batch_size].to(device) for m, c in clips.items()}).float().cpu()
-        for i in range(0, n, batch_size)
-    ])
-    return normalise(stitch(standardise_clips(s), lengths)).numpy()
+
+    def over_clips(fn) -> torch.Tensor:
+        return torch.cat([fn({m: c[i : i + batch_size].to(device) for m, c in clips.items()}).float().cpu()
+                          for i in range(0, n, batch_size)])
+
+    s = over_clips(model.score)
+    if model.cfg.k == 0:
+        s = s * orientation(stitch(s, lengths), stitch(over_clips(model.reconstruction_error), lengths))
+    return normalise(stitch(standardise_clips(s) if standardise else s, lengths)).numpy()
+
+
+def orientation(s: torch.Tensor, error: torch.Tensor) -> float:
+    """+1 or -1: the sign that makes (T,) activations rise with the per-step reconstruction error.
+
+    Without L_r (k = 0, "w/o RASL") flipping the sign of s and of the decoder's first layer
+    leaves every loss unchanged, so nothing says which end of s is the highlight. The paper's
+    premise (III-C) orients it without labels: distinct, highlight-like steps are the harder
+    ones to reconstruct.
+    """
+    s, error = s - s.mean(), error - error.mean()
+    return -1.0 if float((s * error).sum()) < 0 else 1.0
 
 
 def adapted_config(features: Features, base: RunConfig) -> RunConfig:

@@ -30,35 +30,47 @@ def _gather_steps(x: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
     return x.gather(1, idx.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
 
 
-def k_point_contrastive_loss(
+def k_point_eta(
     s: torch.Tensor,
     z: torch.Tensor,
     k: int,
     project_top: torch.nn.Module,
     project_bottom: torch.nn.Module,
     contrastive: bool = True,
-) -> torch.Tensor:
-    """L_r of Eq. (8): -log sigmoid(eta), averaged over the batch.
+    standardise: bool = False,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """eta of Eq. (8) per clip, (B,), and the top/bottom similarities (B, k) (None without contrast).
 
     s: (B, N) activations; z: (B, N, Dz) psi-processed representations. With
     ``contrastive`` eta = mean_i s^_i [1 - cos(LN(W^ z^_i), LN(W' z'_i))] over the top-k
     (z^) and bottom-k (z') steps; without it (the Fig. 6 ablation) eta = mean_i s^_i.
     ``project_top``/``project_bottom`` are W^ and W' followed by layer normalisation.
+    ``standardise`` takes s^ from the clip's standardised activations (zero mean, unit
+    variance over its N steps), so eta cannot grow by an offset or a scale of s alone.
     """
     top, bottom = top_bottom_k(s, k)
+    if standardise:
+        s = (s - s.mean(-1, keepdim=True)) / s.std(-1, keepdim=True).clamp_min(1e-6)
     s_top = s.gather(1, top)  # (B, k)
-    if contrastive:
-        sim = F.cosine_similarity(
-            project_top(_gather_steps(z, top)), project_bottom(_gather_steps(z, bottom)), dim=-1
-        )  # (B, k)
-        eta = (s_top * (1 - sim)).mean(-1)
-    else:
-        eta = s_top.mean(-1)
-    return F.softplus(-eta).mean()  # -log(1 / (1 + e^-eta)), computed stably
+    if not contrastive:
+        return s_top.mean(-1), None
+    sim = F.cosine_similarity(
+        project_top(_gather_steps(z, top)), project_bottom(_gather_steps(z, bottom)), dim=-1
+    )  # (B, k)
+    return (s_top * (1 - sim)).mean(-1), sim
+
+
+def k_point_contrastive_loss(eta: torch.Tensor) -> torch.Tensor:
+    """L_r of Eq. (8): -log(1 / (1 + e^-eta)) = softplus(-eta), averaged over the batch."""
+    return F.softplus(-eta).mean()
 
 
 def symmetric_contrastive_loss(
-    r_audio: torch.Tensor, r_visual: torch.Tensor, log_temperature: torch.Tensor
+    r_audio: torch.Tensor,
+    r_visual: torch.Tensor,
+    log_temperature: torch.Tensor,
+    centre: bool = False,
+    same: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """L_s of Eq. (9), read as CLIP's symmetric contrastive loss within each clip.
 
@@ -66,15 +78,34 @@ def symmetric_contrastive_loss(
     of a clip; the paired step (j = i) is the positive, every other step a negative, and the
     cross-entropy is taken in both directions (audio->visual, visual->audio) and averaged.
     Gamma is a log-scale, clamped so that exp(Gamma) <= 100 as in CLIP.
+
+    ``centre`` subtracts each clip's mean representation (over its N steps) before the
+    cosine: the ReLU-ed maps of Eq. (3) share a large positive component that otherwise
+    makes every pair's cosine ~1. ``same`` (B, N, N) marks pairs of steps whose inputs are
+    identical (a clip tiled from a short video); they are removed from the negatives.
     """
+    if centre:
+        r_audio = r_audio - r_audio.mean(1, keepdim=True)
+        r_visual = r_visual - r_visual.mean(1, keepdim=True)
     a = F.normalize(r_audio, dim=-1)
     v = F.normalize(r_visual, dim=-1)
     logits = log_temperature.exp().clamp(max=100.0) * a @ v.transpose(1, 2)  # (B, N, N)
     b, n, _ = logits.shape
+    if same is not None:
+        logits = logits.masked_fill(same & ~torch.eye(n, dtype=torch.bool, device=logits.device), float("-inf"))
     target = torch.arange(n, device=logits.device).repeat(b)
     loss_a = F.cross_entropy(logits.reshape(b * n, n), target)
     loss_v = F.cross_entropy(logits.transpose(1, 2).reshape(b * n, n), target)
     return (loss_a + loss_v) / 2
+
+
+def identical_steps(fvs: dict[str, torch.Tensor]) -> torch.Tensor:
+    """(B, N, N) True where steps i and j of a clip have identical inputs in every modality."""
+    same = None
+    for x in fvs.values():
+        eq = (x[:, :, None, :] == x[:, None, :, :]).all(-1)
+        same = eq if same is None else same & eq
+    return same
 
 
 def random_step_mask(b: int, n: int, ratio: float, generator: torch.Generator | None = None) -> torch.Tensor:

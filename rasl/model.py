@@ -17,7 +17,9 @@ from torch import nn
 
 from rasl.config import ModelConfig
 from rasl.losses import (
+    identical_steps,
     k_point_contrastive_loss,
+    k_point_eta,
     random_step_mask,
     reconstruction_loss,
     symmetric_contrastive_loss,
@@ -62,7 +64,8 @@ class RASLAutoencoder(nn.Module):
         self.w = nn.Linear(z_dim, 1, bias=False)  # the bias-free weighted sum of Eq. (4)
         if cfg.k > 0 and cfg.k_point_contrastive:  # W^ and W' with layer norm sigma, Eq. (8)
             self.project_top = nn.Sequential(nn.Linear(z_dim, cfg.proj_dim, bias=False), nn.LayerNorm(cfg.proj_dim))
-            self.project_bottom = nn.Sequential(nn.Linear(z_dim, cfg.proj_dim, bias=False), nn.LayerNorm(cfg.proj_dim))
+            self.project_bottom = self.project_top if cfg.shared_projection else nn.Sequential(
+                nn.Linear(z_dim, cfg.proj_dim, bias=False), nn.LayerNorm(cfg.proj_dim))
         else:
             self.project_top = self.project_bottom = None
 
@@ -164,11 +167,14 @@ class RASLModel(nn.Module):
             return torch.cat([fvs["visual"], fvs["audio"]], -1)
         return (fvs["visual"] + fvs["audio"]) / 2
 
-    def losses(self, fvs: dict[str, torch.Tensor], generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+    def losses(self, fvs: dict[str, torch.Tensor], generator: torch.Generator | None = None,
+               stats: dict[str, float] | None = None) -> dict[str, torch.Tensor]:
         """Algorithm 1, lines 4-12: every active loss term for a batch of clips.
 
         fvs: modality -> (B, N, D). Returns e.g. {"L_e/visual", "L_r/visual", "L_au/visual",
-        ..., "L_s"}; Eq. (11) sums them (``rasl.losses.total_loss``).
+        ..., "L_s"}; Eq. (11) sums them (``rasl.losses.total_loss``). A ``stats`` dict is
+        filled with what the losses see, per branch: eta of Eq. (8), the mean and spread of
+        s over each clip, and the mean top/bottom-k similarity.
         """
         cfg, terms, reps = self.cfg, {}, {}
         b, n = next(iter(fvs.values())).shape[:2]
@@ -181,15 +187,25 @@ class RASLModel(nn.Module):
             z, s = ae.activate(r)
             terms[f"L_e/{name}"] = reconstruction_loss(target, ae.decode(s, r))
             if cfg.k > 0:
-                terms[f"L_r/{name}"] = k_point_contrastive_loss(
-                    s, z, cfg.k, ae.project_top, ae.project_bottom, cfg.k_point_contrastive
-                )
+                eta, sim = k_point_eta(s, z, cfg.k, ae.project_top, ae.project_bottom,
+                                       cfg.k_point_contrastive, cfg.standardise_eta)
+                terms[f"L_r/{name}"] = k_point_contrastive_loss(eta)
             if cfg.auxiliary:
                 r_masked = ae.encode(self.attended(name, masked))
-                terms[f"L_au/{name}"] = reconstruction_loss(target, ae.decode(s, r_masked))
+                s_aux = s.detach() if cfg.aux_detach_s else s
+                terms[f"L_au/{name}"] = reconstruction_loss(target, ae.decode(s_aux, r_masked))
             reps[name] = r.flatten(2)
+            if stats is not None:
+                stats[f"s_mean/{name}"] = s.mean().item()
+                stats[f"s_std/{name}"] = s.std(-1).mean().item()
+                if cfg.k > 0:
+                    stats[f"eta/{name}"] = eta.mean().item()
+                    if sim is not None:
+                        stats[f"sim/{name}"] = sim.mean().item()
         if self.log_temperature is not None:
-            terms["L_s"] = symmetric_contrastive_loss(reps["audio"], reps["visual"], self.log_temperature)
+            same = identical_steps(fvs) if cfg.scl_skip_duplicates else None
+            terms["L_s"] = symmetric_contrastive_loss(reps["audio"], reps["visual"], self.log_temperature,
+                                                      cfg.centre_scl, same)
         return terms
 
     def score(self, fvs: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -201,3 +217,10 @@ class RASLModel(nn.Module):
         name = self.cfg.inference_modality
         ae = self.branches[name]
         return ae.activate(ae.encode(self.attended(name, fvs)))[1]
+
+    def reconstruction_error(self, fvs: dict[str, torch.Tensor]) -> torch.Tensor:
+        """The scoring branch's per-step error |rho_i - rho~_i| of Eq. (5), averaged over features: (B, N)."""
+        name = self.cfg.inference_modality
+        ae = self.branches[name]
+        r = ae.encode(self.attended(name, fvs))
+        return (self.target(name, fvs) - ae.decode(ae.activate(r)[1], r)).abs().mean(-1)

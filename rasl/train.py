@@ -117,15 +117,16 @@ def train_steps(
     for step in tqdm(range(start + 1, stop + 1), "pretrain", initial=start, total=stop, disable=not progress):
         idx = torch.randint(len(clips), (cfg.train.batch_size,), generator=gen)
         fvs = {m: x.to(device, non_blocking=True) for m, x in clips.batch(idx).items()}
+        stats: dict[str, float] = {}
         with _autocast(cfg):
-            terms = model.losses(fvs, gen)
+            terms = model.losses(fvs, gen, stats)
             loss = total_loss(terms)
         if not torch.isfinite(loss):
             raise FloatingPointError(f"loss is {loss.item()} at step {step}")
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        record = {"L_total": loss.item(), **{k: v.item() for k, v in terms.items()}}
+        record = {"L_total": loss.item(), **{k: v.item() for k, v in terms.items()}, **stats}
         if model.log_temperature is not None:
             record["Gamma"] = model.log_temperature.item()
         yield step, record

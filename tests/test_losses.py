@@ -8,6 +8,7 @@ from torch import nn
 
 from rasl.losses import (
     k_point_contrastive_loss,
+    k_point_eta,
     random_step_mask,
     reconstruction_loss,
     symmetric_contrastive_loss,
@@ -33,9 +34,13 @@ S = torch.tensor([[2.0, 0.0, -1.0, 1.0]])
 Z = torch.tensor([[[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]])
 
 
+def l_r(s, z, k, top, bottom, contrastive=True):
+    return k_point_contrastive_loss(k_point_eta(s, z, k, top, bottom, contrastive)[0])
+
+
 def test_k_point_contrastive_loss_k1():  # Eq. (8)
     # top: step 0 (s=2), bottom: step 2; cos(z0, z2) = 0 -> eta = 2
-    loss = k_point_contrastive_loss(S, Z, 1, nn.Identity(), nn.Identity())
+    loss = l_r(S, Z, 1, nn.Identity(), nn.Identity())
     assert loss.item() == pytest.approx(-math.log(1 / (1 + math.exp(-2.0))), rel=1e-6)
 
 
@@ -43,12 +48,12 @@ def test_k_point_contrastive_loss_k2_pairs_in_sorted_order():  # Eq. (8)
     # top ascending: steps 3 (s=1), 0 (s=2); bottom ascending: steps 2 (s=-1), 1 (s=0)
     # pairs (z3, z2): cos = 1/sqrt(2); (z0, z1): cos = 1
     eta = (1.0 * (1 - 1 / math.sqrt(2)) + 2.0 * (1 - 1)) / 2
-    loss = k_point_contrastive_loss(S, Z, 2, nn.Identity(), nn.Identity())
+    loss = l_r(S, Z, 2, nn.Identity(), nn.Identity())
     assert loss.item() == pytest.approx(math.log(1 + math.exp(-eta)), rel=1e-6)
 
 
 def test_k_point_loss_without_contrastive_uses_mean_top_k():  # Fig. 6 ablation
-    loss = k_point_contrastive_loss(S, Z, 2, nn.Identity(), nn.Identity(), contrastive=False)
+    loss = l_r(S, Z, 2, nn.Identity(), nn.Identity(), contrastive=False)
     assert loss.item() == pytest.approx(math.log(1 + math.exp(-1.5)), rel=1e-6)
 
 
@@ -56,7 +61,7 @@ def test_k_point_loss_applies_the_projections():
     # a projection that maps every vector onto the same direction makes cos = 1, eta = 0
     same = nn.Linear(2, 2, bias=False)
     same.weight.data = torch.tensor([[1.0, 1.0], [0.0, 0.0]])
-    loss = k_point_contrastive_loss(S, Z.abs() + 1, 1, same, same)
+    loss = l_r(S, Z.abs() + 1, 1, same, same)
     assert loss.item() == pytest.approx(math.log(2), rel=1e-6)
 
 

@@ -31,7 +31,8 @@ def test_loss_log_has_every_term_per_step(tmp_path, clips):
     log = read_loss_log(tmp_path / "losses.jsonl")
     assert [r["step"] for r in log] == [1, 2, 3, 4, 5, 6]
     expected = {"step", "L_total", "Gamma", "L_s"} | {f"L_{t}/{m}" for t in ("e", "r", "au") for m in ("visual", "audio")}
-    assert set(log[0]) == expected
+    stats = {f"{t}/{m}" for t in ("eta", "sim", "s_mean", "s_std") for m in ("visual", "audio")}
+    assert set(log[0]) == expected | stats
     assert log[0]["L_total"] == pytest.approx(sum(v for k, v in log[0].items() if k.startswith("L_") and k != "L_total"), rel=1e-5)
     assert log[0]["Gamma"] != log[-1]["Gamma"]  # the temperature is learned
 

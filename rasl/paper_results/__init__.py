@@ -11,7 +11,7 @@ import csv
 from importlib.resources import files
 
 TABLES = ("table1_youtube", "table2_tvsum", "table3_ablation", "table4_fusion", "table5_targets",
-          "table6_efficiency", "methods")
+          "table6_efficiency", "methods", "umt_supervised")
 
 
 def _value(text: str):

@@ -1,0 +1,129 @@
+"""Model-fidelity study on the benchmark features: do the loss terms train, and what does s learn?
+
+Pretrains each variant (model flags of ``rasl.config.ModelConfig``) on the YouTube Highlights
+train split (UMT's lists, unlabelled) for every seed and reports, per run: the loss terms
+and diagnostics averaged over the last tenth of the steps, the mAP on the train split (where
+choices are made) and on the val split (reported, never used to choose), both with and
+without per-clip standardisation at inference, and the rank correlation of the scores with
+the rgb feature norm (the strongest simple baseline).
+
+    python benchmarks/fidelity_study.py --out results/fidelity/study.csv --steps 500 --seeds 0 1 2
+    python benchmarks/fidelity_study.py --summarise results/fidelity/study*.csv   # mean +- std per variant
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from rasl.benchmark import (TIMELINES, activation_norm_correlation, benchmark_config, evaluate_rows,
+                            pretrain_model, row_scores)
+from rasl.config import default_data_root
+from rasl.data import load_feature_benchmark
+from rasl.train import flush_subnormals
+
+PRINTED = {"centre_scl": False, "scl_skip_duplicates": False, "standardise_eta": False, "aux_detach_s": False,
+           "shared_projection": False}
+VARIANTS = {
+    "default": {},  # ModelConfig as it stands (the timeline study runs it)
+    "printed": PRINTED,  # the equations as printed (our reading of them before this study)
+    "skip_duplicates": {**PRINTED, "scl_skip_duplicates": True},
+    "centre_scl": {**PRINTED, "scl_skip_duplicates": True, "centre_scl": True},
+    "standardise_eta": {**PRINTED, "scl_skip_duplicates": True, "standardise_eta": True},
+    "aux_detach_s": {**PRINTED, "scl_skip_duplicates": True, "aux_detach_s": True},
+    "all_three": {"centre_scl": True, "scl_skip_duplicates": True, "standardise_eta": True, "aux_detach_s": True},
+    "std_eta_shared_projection": {**PRINTED, "scl_skip_duplicates": True, "standardise_eta": True,
+                                  "shared_projection": True},
+    "no_rasl": {"k": 0},
+}
+
+
+def run(variant: str, seed: int, steps: int, timeline: str, videos: dict) -> dict:
+    tl = TIMELINES[timeline]
+    flags = dict(VARIANTS[variant])
+    if flags.pop("k", None) == 0:
+        tl = type(tl)(tl.rows, tl.repeat, 0)
+    cfg = benchmark_config(tl, steps=steps, seed=seed, **flags)
+    log: list[dict] = []
+    start = time.time()
+    model = pretrain_model(cfg, videos["train"], tl, on_step=lambda step, rec, m: log.append(rec))
+    row = {"variant": variant, "timeline": timeline, "seed": seed, "steps": steps,
+           "train_s": round(time.time() - start, 1)}
+    tail = log[-max(1, steps // 10):]
+    row.update({k: float(np.mean([r[k] for r in tail])) for k in tail[0]})
+    for split in ("train", "val"):
+        for standardise in (True, False):
+            scores = {v.video_id: row_scores(model, v, tl, standardise=standardise) for v in videos[split]}
+            row[f"mAP_{split}{'' if standardise else '_minmax'}"] = evaluate_rows(videos[split], scores).average
+        row[f"corr_norm_{split}"] = activation_norm_correlation(model, videos[split], tl)
+    return row
+
+
+SUMMARY = ["L_s", "L_r/visual", "L_au/visual", "s_std/visual", "eta/visual", "sim/visual",
+           "mAP_train", "mAP_train_minmax", "mAP_val", "mAP_val_minmax", "corr_norm_train", "corr_norm_val"]
+
+
+def summarise(paths: list[str]) -> str:
+    """A Markdown table: per (timeline, variant, steps), mean +- std over seeds of the key columns."""
+    runs: dict[tuple, list[dict]] = {}
+    for path in paths:
+        with open(path, newline="") as f:
+            for row in csv.DictReader(f):
+                runs.setdefault((row["timeline"], row["variant"], row["steps"]), []).append(row)
+    lines = ["| timeline | variant | steps | seeds | " + " | ".join(SUMMARY) + " |",
+             "|" + "---|" * (4 + len(SUMMARY))]
+    for (timeline, variant, steps), rows in runs.items():
+        cells = []
+        for col in SUMMARY:
+            values = np.array([float(r[col]) for r in rows if r.get(col) not in (None, "")])
+            cells.append(f"{values.mean():.3f} ± {values.std():.3f}" if len(values) else "-")
+        lines.append(f"| {timeline} | {variant} | {steps} | {len(rows)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--summarise", nargs="+", metavar="CSV", help="print the summary of finished runs and exit")
+    p.add_argument("--out")
+    p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    p.add_argument("--steps", type=int, default=500)
+    p.add_argument("--timeline", default="native15", choices=list(TIMELINES))
+    p.add_argument("--data", default=default_data_root())
+    a = p.parse_args(argv)
+    if a.summarise:
+        print(summarise(a.summarise))
+        return
+    if not a.out:
+        p.error("--out is required to run")
+    flush_subnormals()
+    torch.set_num_threads(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the 28 listed videos without a feature file
+        videos = load_feature_benchmark(a.data, "youtube").videos
+    videos = {s: [v for v in videos if v.split == s] for s in ("train", "val")}
+    out = Path(a.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for variant in a.variants:
+        for seed in a.seeds:
+            rows.append(run(variant, seed, a.steps, a.timeline, videos))
+            print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in rows[-1].items()}),
+                  file=sys.stderr, flush=True)
+            fields = list(dict.fromkeys(k for r in rows for k in r))
+            with open(out, "w", newline="") as f:
+                w = csv.DictWriter(f, fieldnames=fields)
+                w.writeheader()
+                w.writerows(rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,192 @@
+"""The benchmarks' published features: the layout reader, the protocols, the command, the baselines."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import warnings
+
+import numpy as np
+import pytest
+
+from rasl.benchmark import (evaluate_row_folder, evaluate_rows, feature_norm, mean_distance, protocol_runs,
+                            read_row_scores, run_benchmark, scored_videos, spearman, summary_rows, tvsum_folds,
+                            write_row_scores)
+from rasl.cli import main
+from rasl.data import FeatureVideo, load_feature_benchmark
+from rasl.files import InputError
+
+pytestmark = pytest.mark.benchmark
+
+
+@pytest.fixture(scope="module")
+def umt(data_root):
+    if not (data_root / "umt").is_dir():
+        pytest.skip("no umt/ feature release in this data root")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return {b: load_feature_benchmark(data_root, b) for b in ("youtube", "tvsum")}
+
+
+def test_layout_reader_on_the_real_files(umt):
+    yt, tv = umt["youtube"], umt["tvsum"]
+    assert len(yt.videos) == 420 and len(tv.videos) == 50
+    splits = lambda vs: {s: sum(v.split == s for v in vs) for s in ("train", "val", "unlisted")}
+    assert splits(yt.videos) == {"train": 234, "val": 157, "unlisted": 29}
+    assert splits(tv.videos) == {"train": 40, "val": 10, "unlisted": 0}
+    assert len(yt.missing) == 28 and "1OLM0_Jzt5M" in yt.missing and not tv.missing
+    assert sum(v.n_clips for v in yt.videos) == 23283 and sum(v.n_clips for v in tv.videos) == 6266
+    v = tv.videos[0]
+    f = v.features()
+    assert f["visual"].shape == f["audio"].shape == (v.n_clips, 1024) and f["visual"].dtype == np.float32
+    assert v.segment_scores.shape == (20, v.n_clips)
+    raw = v.stream("audio")
+    assert raw.shape == (v.n_clips, 2048)
+    np.testing.assert_allclose(f["audio"][:, [0, -1]], raw[:, [0, -1]], rtol=1e-6)  # end points kept (III-F)
+    both = v.features("rgb+flow")["visual"]
+    np.testing.assert_array_equal(both, np.concatenate([v.stream("rgb"), v.stream("flow")], axis=1))
+    assert set(np.unique(np.concatenate([v.labels for v in yt.videos]))) == {-1, 0, 1}
+
+
+def test_a_listed_video_without_its_file_is_reported_and_skipped(data_root, tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(data_root / "umt" / "tvsum", root / "umt" / "tvsum", ignore=shutil.ignore_patterns("*.npz"))
+    ids = sorted(json.loads((root / "umt" / "tvsum" / "tvsum_anno.json").read_text()))
+    for vid in ids[1:]:
+        (root / "umt" / "tvsum" / "features" / f"{vid}.npz").symlink_to(data_root / "umt" / "tvsum" / "features" / f"{vid}.npz")
+    shutil.copy(data_root / "umt" / "splits.json", root / "umt" / "splits.json")
+    with pytest.warns(UserWarning, match=f"1 videos listed in splits.json have no feature file.*{ids[0]}"):
+        loaded = load_feature_benchmark(root, "tvsum")
+    assert loaded.missing == [ids[0]] and len(loaded.videos) == 49
+
+
+def _video(vid, category, labels, benchmark="youtube", split="val"):
+    return FeatureVideo(vid, benchmark, category, split, np.asarray(labels), path=None)
+
+
+def test_row_scores_are_scored_like_the_labels_by_hand(tmp_path):
+    # dog: labels 1, -1, 0, 1 scored 0.9, 0.1, 0.5, 0.8 rank rows 0, 3, 2, 1: hits at ranks 1 and 2,
+    # trapezoidal AP = ((1 + 1) / 2 + (1 + 1) / 2) / 2 = 1. gymnastics: labels -1, 1 scored 0.7, 0.2:
+    # the hit at rank 2 with P(1) = 0, P(2) = 1/2 gives (0 + 1/2) / 2 = 0.25
+    videos = [_video("a", "dog", [1, -1, 0, 1]), _video("b", "gymnastics", [-1, 1])]
+    for v, s in zip(videos, ([0.9, 0.1, 0.5, 0.8], [0.7, 0.2])):
+        write_row_scores(np.array(s), tmp_path / f"{v.video_id}.csv")
+    scores = {v.video_id: read_row_scores(tmp_path / f"{v.video_id}.csv") for v in videos}
+    result = evaluate_rows(videos, scores)
+    assert result.per_video == pytest.approx({"a": 1.0, "b": 0.25})
+    assert result.average == pytest.approx(0.625)
+
+
+def test_read_row_scores_rejects_a_bad_file(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("row,score\n0,0.5\n2,0.1\n")
+    with pytest.raises(InputError, match="rows must run 0, 1, 2"):
+        read_row_scores(path)
+    path.write_text("time_s,score\n0,0.5\n")
+    with pytest.raises(InputError, match="expected a CSV with columns row,score"):
+        read_row_scores(path)
+
+
+def test_baselines_by_hand():
+    x = np.array([[3.0, 4.0], [0.0, 1.0], [0.0, -1.0]])
+    np.testing.assert_allclose(feature_norm(x), [5.0, 1.0, 1.0])
+    # mean row (1, 4/3): distances sqrt(4 + 64/9), sqrt(1 + 1/9), sqrt(1 + 49/9)
+    np.testing.assert_allclose(mean_distance(x), np.sqrt([4 + 64 / 9, 1 + 1 / 9, 1 + 49 / 9]))
+    assert spearman(np.arange(5.0), np.arange(5.0) ** 3) == pytest.approx(1.0)
+    assert spearman(np.arange(5.0), -np.arange(5.0)) == pytest.approx(-1.0)
+
+
+def test_summary_rows_by_hand():
+    rows = [{"benchmark": "tvsum", "protocol": "transfer", "variant": "full", "seed": s, "domain": "Average",
+             "score": x} for s, x in ((0, 0.5), (1, 0.7))]
+    mean, std = summary_rows(rows)
+    assert (mean["seed"], mean["score"]) == ("mean", pytest.approx(0.6))
+    assert (std["seed"], std["score"]) == ("std", pytest.approx(0.1))
+
+
+def test_tvsum_folds_hold_out_one_video_per_category(umt):
+    tv = umt["tvsum"].videos
+    folds = tvsum_folds(tv)
+    assert [len(f) for f in folds] == [10] * 5
+    assert sorted(v.video_id for f in folds for v in f) == sorted(v.video_id for v in tv)
+    assert all(len({v.category for v in f}) == 10 for f in folds)
+    runs = protocol_runs("in-domain", tv, [], scored_videos(tv))
+    assert all(len(train) == 40 and not {v.video_id for v in train} & {v.video_id for v in test} for train, test in runs)
+
+
+def test_protocols_pretrain_on_what_they_say(umt):
+    yt, tv = umt["youtube"].videos, umt["tvsum"].videos
+    scored = scored_videos(yt)
+    assert len(scored) == 157 and all(v.split == "val" for v in scored)
+    assert [len(vs) for vs in (scored_videos(yt, 2), scored_videos(tv, 1))] == [12, 10]
+    ((train, test),) = protocol_runs("in-domain", yt, tv, scored)
+    assert {v.split for v in train} == {"train"} and test == scored
+    ((train, test),) = protocol_runs("transfer", yt, tv, scored)
+    assert train == tv
+    per_video = protocol_runs("per-video", yt, tv, scored[:3])
+    assert per_video == [([v], [v]) for v in scored[:3]]
+
+
+def _with_shuffled_labels(data_root, root):
+    """A data root whose YouTube Highlights labels are permuted within each video."""
+    (root / "umt" / "youtube").mkdir(parents=True)
+    (root / "umt" / "tvsum").symlink_to(data_root / "umt" / "tvsum")
+    (root / "umt" / "splits.json").symlink_to(data_root / "umt" / "splits.json")
+    (root / "umt" / "youtube" / "features").symlink_to(data_root / "umt" / "youtube" / "features")
+    anno = json.loads((data_root / "umt" / "youtube" / "youtube_anno.json").read_text())
+    rng = np.random.default_rng(0)
+    for entry in anno.values():
+        entry["match"] = [int(x) for x in rng.permutation(entry["match"])]
+    (root / "umt" / "youtube" / "youtube_anno.json").write_text(json.dumps(anno))
+    return root
+
+
+def test_transfer_scores_do_not_depend_on_the_target_labels(data_root, umt, tmp_path):
+    args = dict(benchmark="youtube", protocol="transfer", seeds=[0], steps=2, limit=1, progress=False)
+    run_benchmark(data_root, out_dir=tmp_path / "real", **args)
+    run_benchmark(_with_shuffled_labels(data_root, tmp_path / "shuffled"), out_dir=tmp_path / "fake", **args)
+    files = sorted((tmp_path / "real" / "scores" / "0").glob("*.csv"))
+    assert len(files) == 6
+    for f in files:
+        assert f.read_bytes() == (tmp_path / "fake" / "scores" / "0" / f.name).read_bytes()
+
+
+def test_cli_benchmark_end_to_end_and_evaluate_reads_its_scores(data_root, umt, tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["benchmark", "--data", str(data_root), "--benchmark", "tvsum", "--protocol", "per-video",
+            "--seeds", "2", "--videos", "1", "--out", str(out), "--quiet"]
+    assert main(argv) == 0
+    with open(out / "results.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["benchmark", "protocol", "variant", "seed", "domain", "score"]
+    assert {r["seed"] for r in rows} == {"0", "1", "mean", "std"}
+    assert len(rows) == 4 * 11  # 10 categories + Average, per seed and per statistic
+    tv = {v.video_id: v for v in umt["tvsum"].videos}
+    for seed in ("0", "1"):
+        files = sorted((out / "scores" / seed).glob("*.csv"))
+        assert len(files) == 10
+        assert all(len(read_row_scores(f)) == tv[f.stem].n_clips for f in files)
+    mean = {r["domain"]: float(r["score"]) for r in rows if r["seed"] == "mean"}
+    per_seed = [{r["domain"]: float(r["score"]) for r in rows if r["seed"] == s} for s in ("0", "1")]
+    assert mean["Average"] == pytest.approx((per_seed[0]["Average"] + per_seed[1]["Average"]) / 2)
+    # rasl evaluate reads the same folder: the same per-category values
+    assert main(["evaluate", "--benchmark", "tvsum", "--data", str(data_root), "--scores", str(out / "scores" / "0"),
+                 "--out", str(tmp_path / "table")]) == 0
+    with open(tmp_path / "table.csv", newline="") as f:
+        table = {r["topic"]: float(r["mAP"]) for r in csv.DictReader(f) if r["mAP"]}
+    assert table["Average"] == pytest.approx(per_seed[0]["Average"])
+    # a second run with the same seed writes the same scores (per-seed determinism on CPU)
+    assert main([*argv[:-3], "--out", str(tmp_path / "again"), "--quiet"]) == 0
+    for f in (out / "scores" / "1").glob("*.csv"):
+        assert f.read_bytes() == (tmp_path / "again" / "scores" / "1" / f.name).read_bytes()
+
+
+def test_evaluate_row_folder_lists_unscored_videos(data_root, umt, tmp_path):
+    v = scored_videos(umt["tvsum"].videos)[0]
+    write_row_scores(np.arange(v.n_clips, dtype=float), tmp_path / f"{v.video_id}.csv")
+    result = evaluate_row_folder(data_root, "tvsum", tmp_path)
+    assert list(result.per_video) == [v.video_id] and len(result.unscored) == 49
+    write_row_scores(np.arange(3.0), tmp_path / f"{v.video_id}.csv")
+    with pytest.raises(InputError, match=f"3 rows for {v.n_clips} feature rows"):
+        evaluate_row_folder(data_root, "tvsum", tmp_path)
