@@ -32,7 +32,7 @@ class ModelConfig:
     proj_dim: int = 8  # rows of W_hat / W_check, Eq. (8)
     k: int = 10  # top-k / bottom-k, Eq. (6)-(8); 0 disables L_r ("w/o RASL")
     k_point_contrastive: bool = True  # False: eta = mean of the top-k activations (Fig. 6)
-    standardise_eta: bool = False  # eta of Eq. (8) from the clip's standardised s (notes: fidelity 2)
+    standardise_eta: bool = True  # eta of Eq. (8) from the clip's standardised s (notes: fidelity 2)
     shared_projection: bool = False  # one W for both W^ and W' of Eq. (8) (notes: fidelity 2)
     centre_scl: bool = False  # Eq. (9) on each clip's centred r (notes: fidelity 0)
     scl_skip_duplicates: bool = True  # identical steps of a tiled clip are no negatives in Eq. (9)
