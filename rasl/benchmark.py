@@ -32,7 +32,7 @@ from rasl.baselines import distinctiveness_scores
 from rasl.clips import clip_set
 from rasl.config import PROTOCOLS, TIMELINES, ModelConfig, RunConfig, Timeline, TrainConfig
 from rasl.data import FeatureVideo
-from rasl.evaluate import Result, score_videos
+from rasl.evaluate import Result, read_score_table, score_videos
 from rasl.features import Features
 from rasl.files import InputError
 from rasl.inference import score_curve
@@ -237,18 +237,9 @@ def run_benchmark(data_root: str | Path, benchmark: str, protocol: str, out_dir:
 
 def read_row_scores(path: str | Path) -> np.ndarray:
     """A ``row,score`` CSV -> (n,) scores; the rows must run 0, 1, 2, ..."""
-    path = Path(path)
-    try:
-        with open(path, newline="") as f:
-            rows = list(csv.DictReader(f))
-        index = np.array([int(r["row"]) for r in rows])
-        scores = np.array([float(r["score"]) for r in rows])
-    except OSError as e:
-        raise InputError(path, f"cannot read ({e.strerror or e})") from None
-    except (KeyError, TypeError, ValueError):
-        raise InputError(path, "expected a CSV with columns row,score") from None
-    if len(scores) == 0 or not np.array_equal(index, np.arange(len(index))) or not np.isfinite(scores).all():
-        raise InputError(path, "rows must run 0, 1, 2, ... with finite scores")
+    rows, scores = read_score_table(path, "row")
+    if not np.array_equal(rows, np.arange(len(rows))):
+        raise InputError(path, "rows must run 0, 1, 2, ...")
     return scores
 
 

@@ -38,22 +38,28 @@ BENCHMARKS = {
 }
 
 
-def read_score_curve(path: str | Path) -> np.ndarray:
-    """A ``time_s,score`` CSV -> (T,) scores; the times must be 0, STEP_S, 2 * STEP_S, ..."""
+def read_score_table(path: str | Path, key: str) -> tuple[np.ndarray, np.ndarray]:
+    """A ``<key>,score`` CSV -> its two numeric columns, non-empty, the scores finite."""
     path = Path(path)
     try:
         with open(path, newline="") as f:
             rows = list(csv.DictReader(f))
-        times = np.array([float(r["time_s"]) for r in rows])
+        keys = np.array([float(r[key]) for r in rows])
         scores = np.array([float(r["score"]) for r in rows])
     except OSError as e:
         raise InputError(path, f"cannot read ({e.strerror or e})") from None
     except (KeyError, TypeError, ValueError):
-        raise InputError(path, "expected a CSV with numeric columns time_s,score") from None
+        raise InputError(path, f"expected a CSV with numeric columns {key},score") from None
     if len(scores) == 0:
         raise InputError(path, "no scores")
     if not np.isfinite(scores).all():
         raise InputError(path, "scores must be finite numbers")
+    return keys, scores
+
+
+def read_score_curve(path: str | Path) -> np.ndarray:
+    """A ``time_s,score`` CSV -> (T,) scores; the times must be 0, STEP_S, 2 * STEP_S, ..."""
+    times, scores = read_score_table(path, "time_s")
     if np.abs(times - np.arange(len(times)) * STEP_S).max() > 1e-3:
         raise InputError(path, f"time_s must run 0, {STEP_S}, {2 * STEP_S}, ... (one row per {STEP_S}-s step)")
     return scores

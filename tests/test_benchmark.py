@@ -84,7 +84,7 @@ def test_read_row_scores_rejects_a_bad_file(tmp_path):
     with pytest.raises(InputError, match="rows must run 0, 1, 2"):
         read_row_scores(path)
     path.write_text("time_s,score\n0,0.5\n")
-    with pytest.raises(InputError, match="expected a CSV with columns row,score"):
+    with pytest.raises(InputError, match="expected a CSV with numeric columns row,score"):
         read_row_scores(path)
 
 
