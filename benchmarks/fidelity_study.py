@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from rasl.benchmark import (TIMELINES, activation_norm_correlation, benchmark_config, evaluate_rows,
-                            pretrain_model, row_scores)
+                            pretrain_model, row_scores, sample_std)
 from rasl.config import default_data_root
 from rasl.data import load_feature_benchmark
 from rasl.train import flush_subnormals
@@ -72,7 +72,7 @@ SUMMARY = ["L_s", "L_r/visual", "L_au/visual", "s_std/visual", "eta/visual", "si
 
 
 def summarise(paths: list[str]) -> str:
-    """A Markdown table: per (timeline, variant, steps), mean +- std over seeds of the key columns."""
+    """A Markdown table: per (timeline, variant, steps), mean +- std (ddof 1) over seeds of the key columns."""
     runs: dict[tuple, list[dict]] = {}
     for path in paths:
         with open(path, newline="") as f:
@@ -84,7 +84,7 @@ def summarise(paths: list[str]) -> str:
         cells = []
         for col in SUMMARY:
             values = np.array([float(r[col]) for r in rows if r.get(col) not in (None, "")])
-            cells.append(f"{values.mean():.3f} ± {values.std():.3f}" if len(values) else "-")
+            cells.append(f"{values.mean():.3f} ± {sample_std(values):.3f}" if len(values) else "-")
         lines.append(f"| {timeline} | {variant} | {steps} | {len(rows)} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -9,6 +9,7 @@ folder (``--work``), not to ``OUT``.
 
     python benchmarks/run_benchmarks.py --out results/benchmarks --set main
     python benchmarks/run_benchmarks.py --out results/benchmarks --set ablations
+    python benchmarks/run_benchmarks.py --out results/benchmarks --resummarise   # mean/std rows anew
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import torch
 
-from rasl.benchmark import run_benchmark, write_results
+from rasl.benchmark import read_results, run_benchmark, summary_rows, write_results
 from rasl.config import TIMELINES, default_data_root
 from rasl.experiments import k_variant
 from rasl.train import flush_subnormals
@@ -59,14 +60,23 @@ def main(argv=None) -> None:
     p.add_argument("--timeline", default="native15", choices=list(TIMELINES))
     p.add_argument("--data", default=default_data_root())
     p.add_argument("--work", help="scratch folder for score files (default: a temporary folder)")
+    p.add_argument("--shard", default="0/1", metavar="I/N",
+                   help="run every N-th cell from the I-th, so N processes can share the cores (default: all)")
+    p.add_argument("--resummarise", action="store_true",
+                   help="recompute the mean/std rows of every CSV in OUT from its per-seed rows, and exit")
     a = p.parse_args(argv)
-    flush_subnormals()
     out = Path(a.out)
+    if a.resummarise:
+        for path in sorted(out.glob("*.csv")):
+            seeds = [r for r in read_results([path]) if r["seed"] not in ("mean", "std")]
+            write_results(seeds + summary_rows(seeds), path)
+        return
+    flush_subnormals()
     out.mkdir(parents=True, exist_ok=True)
     manifest_path = out / "manifest.json"
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     work = Path(a.work or tempfile.mkdtemp(prefix="rasl-benchmarks-"))
-    for benchmark, protocol, variant in cells(a.set, TIMELINES[a.timeline].k):
+    shard, shards = map(int, a.shard.split("/"))
+    for benchmark, protocol, variant in cells(a.set, TIMELINES[a.timeline].k)[shard::shards]:
         name = f"{benchmark}_{protocol}_{variant}"
         if (out / f"{name}.csv").exists():
             continue
@@ -76,6 +86,7 @@ def main(argv=None) -> None:
             rows = run_benchmark(a.data, benchmark, protocol, work / name, variant, range(a.seeds), a.steps,
                                  a.timeline, progress=True)
         write_results(rows, out / f"{name}.csv")
+        manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}  # other shards' too
         manifest[name] = {
             "command": f"rasl benchmark --benchmark {benchmark} --protocol {protocol} --variant {variant} "
                        f"--seeds {a.seeds} --steps {a.steps} --timeline {a.timeline} --out OUT",

@@ -45,7 +45,7 @@
 profile = "smoke"
 data_root = None
 artifacts = "artifacts"
-results = None  # committed benchmark results; None: results/benchmarks in the checkout
+results_dir = None  # committed benchmark results; None: results/benchmarks in the checkout
 live_steps = 60  # the live rerun: pretraining steps, one seed, 2 videos per domain
 
 # %%
@@ -97,9 +97,9 @@ table2
 # their I3D RGB vector, the strongest simple baseline on these features.
 
 # %%
-results_dir = Path(results) if results else ROOT / "results" / "benchmarks"
-have_features = (root / "umt").is_dir() and results_dir.is_dir()
-measured = read_results(sorted(results_dir.glob("*_full.csv"))) if have_features else []
+results_dir = Path(results_dir) if results_dir else ROOT / "results" / "benchmarks"
+measured = read_results(sorted(results_dir.glob("*_full.csv")))
+have_features = (root / "umt").is_dir() and bool(measured)
 if have_features:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the 28 listed YouTube Highlights videos without a feature file

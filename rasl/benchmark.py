@@ -55,7 +55,7 @@ def benchmark_config(timeline: Timeline, dim: int = 1024, steps: int = 1000, see
 def video_features(video: FeatureVideo, visual: str = "rgb", repeat: int = 1) -> Features:
     """A video's rows as model inputs, each row repeated ``repeat`` times."""
     fvs = {m: np.repeat(x, repeat, axis=0) for m, x in video.features(visual).items()}
-    return Features(fvs["visual"], fvs["audio"], duration_s=float(video.n_clips),
+    return Features(fvs["visual"], fvs["audio"], duration_s=float("nan"),  # rows carry no times; unread here
                     meta={"video": video.video_id, "visual": visual, "repeat": repeat})
 
 
@@ -113,8 +113,9 @@ def baseline_result(name: str, videos: list[FeatureVideo]) -> Result:
     return evaluate_rows(videos, {v.video_id: BASELINES[name](v) for v in videos})
 
 
-def spearman(a: np.ndarray, b: np.ndarray) -> float:
-    """Rank correlation of two (n,) arrays (ties by order); 0 for a constant array."""
+def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson correlation of the ranks of two (n,) arrays, ties ranked by position (so not
+    quite Spearman's); 0 when one is constant."""
     ra, rb = (np.argsort(np.argsort(x, kind="stable"), kind="stable").astype(float) for x in (a, b))
     ra, rb = ra - ra.mean(), rb - rb.mean()
     den = np.sqrt((ra ** 2).sum() * (rb ** 2).sum())
@@ -134,7 +135,7 @@ def activation_norm_correlation(model: RASLModel, videos: list[FeatureVideo], ti
                                 visual: str = "rgb") -> float:
     """Mean over videos of the rank correlation between row scores and the visual feature norm:
     near 1 means the activation has become a norm of its input."""
-    return float(np.mean([spearman(row_scores(model, v, timeline, visual), feature_norm(v.features(visual)["visual"]))
+    return float(np.mean([rank_correlation(row_scores(model, v, timeline, visual), feature_norm(v.features(visual)["visual"]))
                           for v in videos]))
 
 
@@ -180,11 +181,9 @@ def protocol_runs(protocol: str, target: list[FeatureVideo], source: list[Featur
 
 def variant_run_config(variant: str, timeline: Timeline, dim: int, steps: int, seed: int) -> RunConfig:
     """``benchmark_config`` with a Table III / IV / Fig. 6 variant of ``rasl.experiments.VARIANTS``."""
-    from rasl.experiments import VARIANTS
+    from rasl.experiments import variant as resolve
 
-    if variant not in VARIANTS:
-        raise ValueError(f"unknown variant {variant!r}; choose one of {sorted(VARIANTS)}")
-    changes = VARIANTS[variant][1]
+    changes = resolve(variant)[1]
     if "features" in changes:
         raise ValueError(f"variant {variant!r} changes the encoders: it cannot run on published features")
     return benchmark_config(timeline, dim, steps, seed).replace(**changes)
@@ -204,7 +203,9 @@ def run_benchmark(data_root: str | Path, benchmark: str, protocol: str, out_dir:
     """Pretrain and score under ``protocol`` for every seed, then evaluate; returns result rows.
 
     Writes ``out_dir/scores/<seed>/<video_id>.csv`` (``row,score``, one row per feature row)
-    for every scored video first; labels are read only afterwards, by the evaluation.
+    for every scored video first, then evaluates them. Training sees only the videos'
+    features (``video_features``); the labels, loaded with the video list, are used by the
+    evaluation alone (tested: shuffled labels give byte-identical score files).
     Per-video adaptation runs ``rasl.inference.ADAPT_STEPS`` steps instead of ``steps``.
     """
     from rasl.data import load_feature_benchmark
@@ -269,12 +270,18 @@ def result_rows(result: Result, benchmark: str, protocol: str, variant: str, see
 
 
 def summary_rows(rows: list[dict]) -> list[dict]:
-    """``seed = mean`` and ``seed = std`` rows over the seeds of each (benchmark, protocol, variant, domain)."""
+    """``seed = mean`` and ``seed = std`` rows over the seeds of each (benchmark, protocol, variant, domain);
+    std is the sample standard deviation (ddof 1), 0 for a single seed."""
     groups: dict[tuple, list[float]] = {}
     for r in rows:
         groups.setdefault((r["benchmark"], r["protocol"], r["variant"], r["domain"]), []).append(r["score"])
     return [dict(zip(RESULT_COLUMNS, (*key[:3], stat, key[3], float(fn(values)))))
-            for stat, fn in (("mean", np.mean), ("std", np.std)) for key, values in groups.items()]
+            for stat, fn in (("mean", np.mean), ("std", sample_std)) for key, values in groups.items()]
+
+
+def sample_std(values) -> float:
+    """Standard deviation over seeds with ddof 1 (0 for one value)."""
+    return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
 
 
 def write_results(rows: list[dict], path: str | Path) -> Path:
@@ -298,10 +305,11 @@ def read_results(paths: Iterable[str | Path]) -> list[dict]:
 
 def baseline_columns(videos: list[FeatureVideo]) -> dict[str, dict[str, float]]:
     """Label-free baselines on the scored videos, column name -> {topic: mAP}; random is the
-    mean over 100 seeds, TVSum also gets the annotators' agreement with each other."""
+    exact expectation (YouTube Highlights) or the mean over 100 seeds (TVSum), which also
+    gets the annotators' agreement with each other."""
     from rasl.baselines import human_agreement, random_baseline
 
-    columns = {"random": {r["topic"]: r["mAP"] for r in random_baseline(videos, n_seeds=100)}}
+    columns = {"random": {r["topic"]: r.get("expected", r["mAP"]) for r in random_baseline(videos, n_seeds=100)}}
     for name in BASELINES:
         result = baseline_result(name, videos)
         columns[name] = {**result.per_category, "Average": result.average}
@@ -343,14 +351,15 @@ def ablation_table(rows: list[dict], timeline: Timeline = TIMELINES["native15"])
     """Tables III/IV and Fig. 6 as measured: one row per variant (its Table label as index)
     with the mean and std over seeds of the Average, and for the full model and the Fig. 6
     variants their k and whether k-point contrast is on."""
-    from rasl.experiments import VARIANTS
+    from rasl.experiments import variant
 
     table: dict[str, dict] = {}
     for r in rows:
         if r["domain"] == "Average" and r["seed"] in ("mean", "std"):
-            model = VARIANTS[r["variant"]][1].get("model", {})
+            label, changes = variant(r["variant"])
+            model = changes.get("model", {})
             sweep = r["variant"] == "full" or r["variant"].startswith("k")
-            row = table.setdefault(VARIANTS[r["variant"]][0], {
+            row = table.setdefault(label, {
                 "variant": r["variant"],
                 "k": model.get("k", timeline.k) if sweep else None,
                 "k-point contrast": model.get("k_point_contrastive", True) if sweep else None})

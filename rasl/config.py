@@ -63,6 +63,12 @@ class ModelConfig:
         return "fused" if self.fusion != "scl" else self.modalities[0]
 
 
+# The fidelity switches of ModelConfig as they were before they existed (the equations as
+# printed): what a checkpoint saved without them was trained with.
+PRINTED_LOSSES = {"standardise_eta": False, "shared_projection": False, "centre_scl": False,
+                  "scl_skip_duplicates": False, "aux_detach_s": False}
+
+
 @dataclass(frozen=True)
 class FeatureConfig:
     """Which encoders turn a video into its two feature vector sequences (III-A)."""
@@ -123,7 +129,7 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "RunConfig":
-        model = dict(d["model"])
+        model = {**PRINTED_LOSSES, **d["model"]}  # a config saved before a switch existed ran without it
         model["channels"] = tuple(model["channels"])
         model["modalities"] = tuple(model["modalities"])
         return cls(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,9 +63,20 @@ def k_variant(k: int, contrastive: bool) -> str:
     return name
 
 
+def variant(name: str) -> tuple[str, dict]:
+    """A variant's (label, changes to the run config); Fig. 6 names (``k3``, ``k3_no_contrast``)
+    are registered on first use, so any process can resolve them."""
+    sweep = re.fullmatch(r"k(\d+)(_no_contrast)?", name)
+    if sweep and name not in VARIANTS:
+        k_variant(int(sweep[1]), sweep[2] is None)
+    if name not in VARIANTS:
+        raise ValueError(f"unknown variant {name!r}; choose one of {sorted(VARIANTS)} or k<N>[_no_contrast]")
+    return VARIANTS[name]
+
+
 def variant_config(base: RunConfig, name: str, artifacts: str | Path) -> RunConfig:
     """``base`` with the variant's changes, writing under ``artifacts/runs/<name>``."""
-    _, changes = VARIANTS[name]
+    _, changes = variant(name)
     return base.replace(**changes, out_dir=str(Path(artifacts) / "runs" / name))
 
 

@@ -103,7 +103,8 @@ def identical_steps(fvs: dict[str, torch.Tensor]) -> torch.Tensor:
     """(B, N, N) True where steps i and j of a clip have identical inputs in every modality."""
     same = None
     for x in fvs.values():
-        eq = (x[:, :, None, :] == x[:, None, :, :]).all(-1)
+        ids = torch.unique(x.flatten(0, 1), dim=0, return_inverse=True)[1].view(x.shape[:2])  # one id per distinct row
+        eq = ids[:, :, None] == ids[:, None, :]
         same = eq if same is None else same & eq
     return same
 

@@ -10,9 +10,12 @@ import warnings
 import numpy as np
 import pytest
 
-from rasl.benchmark import (evaluate_row_folder, evaluate_rows, feature_norm, mean_distance, protocol_runs,
-                            read_row_scores, run_benchmark, scored_videos, spearman, summary_rows, tvsum_folds,
-                            write_row_scores)
+from rasl.benchmark import (ablation_table, benchmark_table, evaluate_row_folder, evaluate_rows, feature_norm,
+                            mean_distance, protocol_runs, rank_correlation, read_row_scores, row_scores, run_benchmark,
+                            scored_videos, summary_rows, tvsum_folds, video_features, write_row_scores)
+from rasl.config import ModelConfig, Timeline
+from rasl.inference import score_curve
+from rasl.model import RASLModel
 from rasl.cli import main
 from rasl.data import FeatureVideo, load_feature_benchmark
 from rasl.files import InputError
@@ -78,6 +81,57 @@ def test_row_scores_are_scored_like_the_labels_by_hand(tmp_path):
     assert result.average == pytest.approx(0.625)
 
 
+def test_tvsum_rows_are_scored_by_hand():
+    # one annotator rates rows 5, 1, 1, 4, 1, 3: above the median 2 are rows 0, 3, 5. Scores
+    # falling with the row rank rows 0-4 as the top 5: hits 1, 0, 0, 1, 0, two of them, so
+    # AP = ((1 + 1) / 2 + (1/3 + 2/4) / 2) / 2 = 17/24
+    video = _video("t", "VT", [[5, 1, 1, 4, 1, 3]], benchmark="tvsum")
+    result = evaluate_rows([video], {"t": np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])})
+    assert result.per_video["t"] == pytest.approx(17 / 24)
+
+
+def test_row_scores_average_a_rows_repeats(tmp_path):
+    cfg = ModelConfig(dim=64, clip_steps=8, k=1, channels=(4, 8, 16), psi_channels=8, proj_dim=4)
+    model = RASLModel(cfg).eval()
+    rng = np.random.default_rng(0)
+    path = tmp_path / "v.npz"
+    np.savez(path, rgb=rng.random((6, 64), dtype=np.float32), flow=rng.random((6, 64), dtype=np.float32),
+             audio=rng.random((6, 128), dtype=np.float32))
+    video = FeatureVideo("v", "youtube", "dog", "val", np.ones(6, dtype=int), path)
+    scores = row_scores(model, video, Timeline(rows=4, repeat=2, k=1))
+    assert scores.shape == (6,)
+    steps = score_curve(model, video_features(video, repeat=2))
+    np.testing.assert_allclose(scores, steps.reshape(6, 2).mean(axis=1), rtol=1e-6)
+
+
+def test_ablation_table_resolves_fig6_names_in_a_fresh_process(tmp_path):
+    import subprocess
+    import sys
+
+    rows = [{"benchmark": "youtube", "protocol": "in-domain", "variant": v, "seed": stat, "domain": "Average",
+             "score": x} for v in ("full", "no_sa", "k3_no_contrast") for stat, x in (("mean", 0.5), ("std", 0.1))]
+    code = ("import json, sys; from rasl.benchmark import ablation_table; "
+            "print(json.dumps(ablation_table(json.loads(sys.argv[1]))))")
+    out = subprocess.run([sys.executable, "-c", code, json.dumps(rows)], capture_output=True, text=True, check=True)
+    table = json.loads(out.stdout)
+    assert list(table) == ["Ours", "Fig. 6: k = 3, w/o k-point contrast", "Table III: w/o SA"]
+    assert table["Ours"] == {"variant": "full", "k": 1, "k-point contrast": True, "mean": 0.5, "std": 0.1}
+    assert (table["Fig. 6: k = 3, w/o k-point contrast"]["k"], table["Table III: w/o SA"]["k"]) == (3, None)
+
+
+def test_benchmark_table_puts_every_column_beside_the_measured_one(data_root, umt):
+    rows = [{"benchmark": "tvsum", "protocol": "transfer", "variant": "full", "seed": stat, "domain": d, "score": x}
+            for d in ("VT", "Average") for stat, x in (("mean", 0.6), ("std", 0.01))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = benchmark_table(data_root, "tvsum", rows)
+    assert list(table["transfer"]) == ["VT", "VU", "GA", "MS", "PK", "PR", "FM", "BK", "BT", "DS", "Average"]
+    assert table["transfer"]["VT"] == 0.6 and table["transfer"]["VU"] is None and table["transfer std"]["Average"] == 0.01
+    assert table["videos"]["Average"] == 50 and table["paper: Ours"]["Average"] == 0.783
+    assert table["UMT (supervised)"]["VT"] == pytest.approx(0.8754)
+    assert 0.5 < table["norm (rgb)"]["Average"] < 0.6 and "human agreement" in table
+
+
 def test_read_row_scores_rejects_a_bad_file(tmp_path):
     path = tmp_path / "x.csv"
     path.write_text("row,score\n0,0.5\n2,0.1\n")
@@ -93,8 +147,8 @@ def test_baselines_by_hand():
     np.testing.assert_allclose(feature_norm(x), [5.0, 1.0, 1.0])
     # mean row (1, 4/3): distances sqrt(4 + 64/9), sqrt(1 + 1/9), sqrt(1 + 49/9)
     np.testing.assert_allclose(mean_distance(x), np.sqrt([4 + 64 / 9, 1 + 1 / 9, 1 + 49 / 9]))
-    assert spearman(np.arange(5.0), np.arange(5.0) ** 3) == pytest.approx(1.0)
-    assert spearman(np.arange(5.0), -np.arange(5.0)) == pytest.approx(-1.0)
+    assert rank_correlation(np.arange(5.0), np.arange(5.0) ** 3) == pytest.approx(1.0)
+    assert rank_correlation(np.arange(5.0), -np.arange(5.0)) == pytest.approx(-1.0)
 
 
 def test_summary_rows_by_hand():
@@ -102,7 +156,7 @@ def test_summary_rows_by_hand():
              "score": x} for s, x in ((0, 0.5), (1, 0.7))]
     mean, std = summary_rows(rows)
     assert (mean["seed"], mean["score"]) == ("mean", pytest.approx(0.6))
-    assert (std["seed"], std["score"]) == ("std", pytest.approx(0.1))
+    assert (std["seed"], std["score"]) == ("std", pytest.approx(0.1 * 2 ** 0.5))  # ddof 1: sqrt(0.02 / 1)
 
 
 def test_tvsum_folds_hold_out_one_video_per_category(umt):
@@ -142,8 +196,9 @@ def _with_shuffled_labels(data_root, root):
     return root
 
 
-def test_transfer_scores_do_not_depend_on_the_target_labels(data_root, umt, tmp_path):
-    args = dict(benchmark="youtube", protocol="transfer", seeds=[0], steps=2, limit=1, progress=False)
+@pytest.mark.parametrize("protocol", ["transfer", "in-domain"])
+def test_scores_do_not_depend_on_the_labels(data_root, umt, tmp_path, protocol):
+    args = dict(benchmark="youtube", protocol=protocol, seeds=[0], steps=2, limit=1, progress=False)
     run_benchmark(data_root, out_dir=tmp_path / "real", **args)
     run_benchmark(_with_shuffled_labels(data_root, tmp_path / "shuffled"), out_dir=tmp_path / "fake", **args)
     files = sorted((tmp_path / "real" / "scores" / "0").glob("*.csv"))

@@ -154,3 +154,15 @@ def test_separate_projections_can_oppose_any_pair_a_shared_one_cannot():  # item
     assert shared.project_bottom is shared.project_top
     _, sim = k_point_eta(s, z, cfg.k, shared.project_top, shared.project_bottom)
     torch.testing.assert_close(sim, torch.ones_like(sim))  # identical steps stay identical: no gain
+
+
+def test_a_config_saved_before_the_switches_loads_as_printed():  # old checkpoints keep their losses
+    from rasl.config import PRINTED_LOSSES, RunConfig
+
+    saved = RunConfig().to_dict()
+    for key in PRINTED_LOSSES:
+        del saved["model"][key]
+    old = RunConfig.from_dict(saved).model
+    assert {key: getattr(old, key) for key in PRINTED_LOSSES} == PRINTED_LOSSES
+    assert RunConfig.from_dict(RunConfig().to_dict()) == RunConfig()  # today's configs round-trip
+    assert RunConfig().model.standardise_eta and RunConfig().model.scl_skip_duplicates  # today's defaults
