@@ -203,7 +203,9 @@ def run_benchmark(data_root: str | Path, benchmark: str, protocol: str, out_dir:
     """Pretrain and score under ``protocol`` for every seed, then evaluate; returns result rows.
 
     Writes ``out_dir/scores/<seed>/<video_id>.csv`` (``row,score``, one row per feature row)
-    for every scored video first, then evaluates them. Training sees only the videos'
+    for every scored video first, then evaluates them. Rerun on the same folder with the
+    same settings (``out_dir/run.json``), a killed run skips every pretraining whose score
+    files are all there: each pretraining is seeded on its own, so the result is the same. Training sees only the videos'
     features (``video_features``); the labels, loaded with the video list, are used by the
     evaluation alone (tested: shuffled labels give byte-identical score files).
     Per-video adaptation runs ``rasl.inference.ADAPT_STEPS`` steps instead of ``steps``.
@@ -220,13 +222,17 @@ def run_benchmark(data_root: str | Path, benchmark: str, protocol: str, out_dir:
     runs = protocol_runs(protocol, target, source, scored)
     out_dir = Path(out_dir)
     seeds = list(seeds)
+    claim_folder(out_dir, {"benchmark": benchmark, "protocol": protocol, "variant": variant, "steps": steps,
+                           "timeline": timeline, "visual": visual, "limit": limit})
     bar = tqdm(total=len(seeds) * len(runs), desc=f"{benchmark} {protocol} {variant}", disable=not progress)
     for seed in seeds:
         cfg = variant_run_config(variant, tl, dim, ADAPT_STEPS if protocol == "per-video" else steps, seed)
         for train, test in runs:
-            model = pretrain_model(cfg, train, tl, visual)
-            for v in test:
-                write_row_scores(row_scores(model, v, tl, visual), out_dir / "scores" / str(seed) / f"{v.video_id}.csv")
+            paths = {v: out_dir / "scores" / str(seed) / f"{v.video_id}.csv" for v in test}
+            if not all(path.is_file() for path in paths.values()):  # a killed run's complete runs are kept
+                model = pretrain_model(cfg, train, tl, visual)
+                for v, path in paths.items():
+                    write_row_scores(row_scores(model, v, tl, visual), path)
             bar.update()
     bar.close()
     rows = []
@@ -234,6 +240,22 @@ def run_benchmark(data_root: str | Path, benchmark: str, protocol: str, out_dir:
         scores = {v.video_id: read_row_scores(out_dir / "scores" / str(seed) / f"{v.video_id}.csv") for v in scored}
         rows += result_rows(evaluate_rows(scored, scores), benchmark, protocol, variant, seed)
     return rows + summary_rows(rows)
+
+
+def claim_folder(out_dir: Path, settings: dict) -> None:
+    """Record a run's settings in ``out_dir/run.json``; a folder that holds another run's
+    scores is an InputError (its score files would be taken for this run's)."""
+    import json
+
+    from rasl.files import atomic_path
+
+    record = out_dir / "run.json"
+    if record.is_file():
+        if json.loads(record.read_text()) != settings:
+            raise InputError(record, "this folder holds a run with other settings; choose another --out")
+        return
+    with atomic_path(record) as tmp:
+        tmp.write_text(json.dumps(settings, indent=1) + "\n")
 
 
 def read_row_scores(path: str | Path) -> np.ndarray:

@@ -227,6 +227,24 @@ def test_a_killed_pretraining_resumes_to_the_same_log_and_weights(smoke_cache, t
     assert resumed["step"] == whole["step"] == 2
 
 
+def test_a_killed_benchmark_run_resumes_to_the_same_results(data_root, tmp_path):
+    if not (data_root / "umt").is_dir():
+        pytest.skip("no umt/ feature release in this data root")
+    out, straight = tmp_path / "out", tmp_path / "straight"
+    argv = ["benchmark", "--data", data_root, "--benchmark", "youtube", "--protocol", "per-video", "--seeds", 1,
+            "--videos", 1]  # 6 videos, each adapted on alone
+    kill_when([*argv, "--out", out], lambda: len(complete_files(out / "scores" / "0", "*.csv")) >= 2)
+    first = complete_files(out / "scores" / "0", "*.csv")
+    assert 2 <= len(first) < 6 and not (out / "results.csv").exists()
+
+    assert rasl(*argv, "--out", out, "--quiet").returncode == 0
+    assert {k: v for k, v in complete_files(out / "scores" / "0", "*.csv").items() if k in first} == first  # kept
+    assert rasl(*argv, "--out", straight, "--quiet").returncode == 0
+    assert (out / "results.csv").read_text() == (straight / "results.csv").read_text()
+    other = rasl(*argv[:-2], "--videos", 2, "--out", out, "--quiet")  # other settings, same folder
+    assert other.returncode == 1 and "holds a run with other settings" in other.stderr
+
+
 def test_resuming_drops_what_a_killed_run_logged_after_its_checkpoint(tmp_path, clips):  # noqa: F811
     pretrain(run_cfg(tmp_path), clips, progress=False)
     whole = (tmp_path / "losses.jsonl").read_text()
