@@ -28,7 +28,7 @@
 profile = "smoke"  # "smoke": CPU, minutes; "paper": GPU, ActivityNet under the data root
 data_root = None  # None: RASL_DATA, ../shared/data, or the generated synthetic demo set
 artifacts = "artifacts"  # folder shared by the book's notebooks
-diagnostic_steps = 300  # the printed vs standardised eta comparison on the benchmark features
+diagnostic_steps = 200  # the printed vs standardised eta comparison on the benchmark features
 
 # %%
 import warnings
@@ -130,10 +130,13 @@ if "Gamma" in log:
 # -1 for every pair. Pretraining logs, per step and branch, eta, the mean and the
 # within-clip spread of s and the mean top/bottom similarity. Here two short runs on the
 # YouTube Highlights train split (published I3D/PANN features, 15-row clips, k = 1, seed
-# 0) show it: with eta as printed, s drifts to a large offset with a tiny spread and L_r
-# falls to 0, so it stops giving any gradient; with eta taken from the clip's standardised
-# activations (our default, chosen on the train split, see the implementation notes) L_r
-# stays above 0 and keeps training. The similarity goes to -1 in both runs.
+# 0) show it (curves smoothed over 10 steps). In both runs s drifts to an offset of 5 to
+# 10 with a spread of about 0.01 within a clip, and the top/bottom similarity goes to -1.
+# As printed, eta then exceeds 10 and L_r is 0: it stops giving any gradient. Taken from
+# the clip's standardised activations (our default, chosen on the train split, see the
+# implementation notes), eta stays near 3.4 and L_r near 0.05, which still trains s. L_s
+# stays at its chance level in both (its dips are clips tiled from short videos, which
+# have fewer negatives).
 
 # %%
 if (root / "umt").is_dir():
@@ -151,9 +154,10 @@ if (root / "umt").is_dir():
     fig, axes = plt.subplots(1, len(shown), figsize=(14, 2.8))
     for ax, column in zip(axes, shown):
         for label, run in runs.items():
-            ax.plot(run.index, run[column], label=label)
+            ax.plot(run.index, run[column].rolling(10, min_periods=1).mean(), label=label)
         ax.set_title(column, fontsize=9)
         ax.set_xlabel("step")
+    axes[0].set_yscale("symlog", linthresh=1e-3)  # L_r as printed is 0 to many decimals
     axes[0].legend(fontsize=7)
     fig.suptitle("YouTube Highlights train split, published features: what L_r sees (visual branch)")
     fig.tight_layout()

@@ -58,6 +58,7 @@ from rasl.experiments import VARIANTS, evaluate_variant, k_variant, pretraining_
 from rasl.train import flush_subnormals
 
 flush_subnormals()  # before torch starts its CPU threads: 1.8x faster training steps
+warnings.filterwarnings("once", message=".*no audio track")  # the same silent videos, said once
 
 root = data_root_or_demo(data_root)
 base = run_profile(profile)
