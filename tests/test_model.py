@@ -90,10 +90,14 @@ def test_ablation_removes_its_part(change, absent_terms, absent_params):
     assert all(p.grad is not None for p in model.parameters())
 
 
-def test_ablation_without_contrastive_uses_mean_top_k():
-    model = RASLModel(ModelConfig(**TINY, k_point_contrastive=False, auxiliary=False, modalities=("visual",)))
+@pytest.mark.parametrize("standardise", [False, True])
+def test_ablation_without_contrastive_uses_mean_top_k(standardise):
+    model = RASLModel(ModelConfig(**TINY, k_point_contrastive=False, auxiliary=False, modalities=("visual",),
+                                  standardise_eta=standardise))
     x = fvs()
     s = model.score(x)
+    if standardise:  # the default: eta from the clip's standardised activations
+        s = (s - s.mean(-1, keepdim=True)) / s.std(-1, keepdim=True)
     expected = torch.nn.functional.softplus(-s.topk(3, -1).values.mean(-1)).mean()
     assert model.losses(x)["L_r/visual"].item() == pytest.approx(expected.item(), rel=1e-5)
 
