@@ -70,6 +70,8 @@ def main(argv=None) -> None:
         warnings.simplefilter("ignore")
         videos = [v for v in load_feature_benchmark(a.data, "youtube").videos if v.split == "train"]
     clips = clip_set({v.video_id: video_features(v) for v in videos}, ("visual", "audio"), 15)
+    for m, x in clips.fvs.items():
+        print(f"{m}: mean |x| {x.abs().mean():.3f}, mean spread of a dimension within a clip {x.std(1).mean():.3f}")
     print(f"log N = log 15 = {math.log(15):.3f}; L_s over the last 50 of {a.steps} steps:")
     for kind in ("model", "linear"):
         values = [run(kind, clips, seed, a.steps) for seed in a.seeds]
