@@ -20,6 +20,7 @@ Protocols (no label is read for training):
 from __future__ import annotations
 
 import csv
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -28,14 +29,17 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from rasl.baselines import distinctiveness_scores
+from rasl import paper_results
+from rasl.baselines import distinctiveness_scores, human_agreement, random_baseline
 from rasl.clips import clip_set
 from rasl.config import PROTOCOLS, TIMELINES, ModelConfig, RunConfig, Timeline, TrainConfig
-from rasl.data import FeatureVideo
-from rasl.evaluate import Result, read_score_table, score_videos
+from rasl.data import FeatureVideo, load_feature_benchmark
+from rasl.evaluate import BENCHMARKS, Result, read_score_table, score_videos
+from rasl.experiments import variant as resolve_variant
 from rasl.features import Features
-from rasl.files import InputError
-from rasl.inference import score_curve
+from rasl.files import InputError, atomic_path
+from rasl.highlights import write_rows
+from rasl.inference import ADAPT_STEPS, score_curve
 from rasl.model import RASLModel
 from rasl.train import build, train_steps
 
@@ -181,9 +185,7 @@ def protocol_runs(protocol: str, target: list[FeatureVideo], source: list[Featur
 
 def variant_run_config(variant: str, timeline: Timeline, dim: int, steps: int, seed: int) -> RunConfig:
     """``benchmark_config`` with a Table III / IV / Fig. 6 variant of ``rasl.experiments.VARIANTS``."""
-    from rasl.experiments import variant as resolve
-
-    changes = resolve(variant)[1]
+    changes = resolve_variant(variant)[1]
     if "features" in changes:
         raise ValueError(f"variant {variant!r} changes the encoders: it cannot run on published features")
     return benchmark_config(timeline, dim, steps, seed).replace(**changes)
@@ -191,8 +193,6 @@ def variant_run_config(variant: str, timeline: Timeline, dim: int, steps: int, s
 
 def write_row_scores(scores: np.ndarray, path: Path) -> None:
     """One video's scores as ``row,score`` CSV, written atomically."""
-    from rasl.highlights import write_rows
-
     write_rows([{"row": i, "score": float(x)} for i, x in enumerate(scores)], path, ["row", "score"])
 
 
@@ -210,9 +210,6 @@ def run_benchmark(data_root: str | Path, benchmark: str, protocol: str, out_dir:
     evaluation alone (tested: shuffled labels give byte-identical score files).
     Per-video adaptation runs ``rasl.inference.ADAPT_STEPS`` steps instead of ``steps``.
     """
-    from rasl.data import load_feature_benchmark
-    from rasl.inference import ADAPT_STEPS
-
     tl = TIMELINES[timeline]
     target = load_feature_benchmark(data_root, benchmark).videos
     other = "tvsum" if benchmark == "youtube" else "youtube"
@@ -245,10 +242,6 @@ def run_benchmark(data_root: str | Path, benchmark: str, protocol: str, out_dir:
 def claim_folder(out_dir: Path, settings: dict) -> None:
     """Record a run's settings in ``out_dir/run.json``; a folder that holds another run's
     scores is an InputError (its score files would be taken for this run's)."""
-    import json
-
-    from rasl.files import atomic_path
-
     record = out_dir / "run.json"
     if record.is_file():
         if json.loads(record.read_text()) != settings:
@@ -270,8 +263,6 @@ def evaluate_row_folder(data_root: str | Path, benchmark: str, scores_dir: str |
                         limit: int | None = None) -> Result:
     """Evaluate a folder of ``<video_id>.csv`` row scores on the videos ``run_benchmark`` scores;
     videos without a file are listed in ``unscored``."""
-    from rasl.data import load_feature_benchmark
-
     videos = scored_videos(load_feature_benchmark(data_root, benchmark).videos, limit)
     files = {v.video_id: Path(scores_dir) / f"{v.video_id}.csv" for v in videos}
     scores = {vid: read_row_scores(path) for vid, path in files.items() if path.is_file()}
@@ -308,8 +299,6 @@ def sample_std(values) -> float:
 
 def write_results(rows: list[dict], path: str | Path) -> Path:
     """``results.csv`` with ``RESULT_COLUMNS``, written atomically."""
-    from rasl.highlights import write_rows
-
     write_rows(rows, path, RESULT_COLUMNS)
     return Path(path)
 
@@ -329,8 +318,6 @@ def baseline_columns(videos: list[FeatureVideo]) -> dict[str, dict[str, float]]:
     """Label-free baselines on the scored videos, column name -> {topic: mAP}; random is the
     exact expectation (YouTube Highlights) or the mean over 100 seeds (TVSum), which also
     gets the annotators' agreement with each other."""
-    from rasl.baselines import human_agreement, random_baseline
-
     columns = {"random": {r["topic"]: r.get("expected", r["mAP"]) for r in random_baseline(videos, n_seeds=100)}}
     for name in BASELINES:
         result = baseline_result(name, videos)
@@ -355,10 +342,6 @@ def benchmark_table(data_root: str | Path, benchmark: str, rows: list[dict]) -> 
     the paper's order with ``Average`` last. Columns: the number of scored videos, each
     protocol's mean and std over seeds (``rows`` from ``read_results``), the label-free
     baselines, the paper's "Ours" and UMT's supervised mAP on the same features."""
-    from rasl import paper_results
-    from rasl.data import load_feature_benchmark
-    from rasl.evaluate import BENCHMARKS
-
     videos = scored_videos(load_feature_benchmark(data_root, benchmark).videos)
     topics = [*BENCHMARKS[benchmark][1], "Average"]
     columns = {"videos": {**Counter(v.category for v in videos), "Average": len(videos)},
@@ -373,12 +356,10 @@ def ablation_table(rows: list[dict], timeline: Timeline = TIMELINES["native15"])
     """Tables III/IV and Fig. 6 as measured: one row per variant (its Table label as index)
     with the mean and std over seeds of the Average, and for the full model and the Fig. 6
     variants their k and whether k-point contrast is on."""
-    from rasl.experiments import variant
-
     table: dict[str, dict] = {}
     for r in rows:
         if r["domain"] == "Average" and r["seed"] in ("mean", "std"):
-            label, changes = variant(r["variant"])
+            label, changes = resolve_variant(r["variant"])
             model = changes.get("model", {})
             sweep = r["variant"] == "full" or r["variant"].startswith("k")
             row = table.setdefault(label, {
