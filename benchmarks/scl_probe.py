@@ -4,6 +4,9 @@ Trains L_s alone (centred, identical steps no negatives) on YouTube Highlights t
 clips (15 rows each, batch 8, RMSprop 1e-3 as in the paper) through two pairs of encoders:
 
 * ``model``: each modality's self-attention and conv encoder of ``rasl.model`` (r of Eq. 3);
+* ``sa``: the self-attention alone (rho_bar of Eq. 2, before the encoder);
+* ``conv``: the conv encoder alone (r of Eq. 3 without self-attention);
+* ``head``: r of the model's branches through one linear map per modality (4096 -> 128);
 * ``linear``: one linear map per modality (1024 -> 128) on the raw rows.
 
 and prints L_s (mean over the last 50 steps) against log N for each seed. If the linear
@@ -16,16 +19,18 @@ the pairing and the architecture is what keeps L_s at log N.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import warnings
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from rasl.benchmark import video_features
 from rasl.clips import clip_set
-from rasl.config import ModelConfig, default_data_root
+from rasl.config import INPUT_SCALINGS, ModelConfig, default_data_root
 from rasl.data import load_feature_benchmark
 from rasl.losses import identical_steps, symmetric_contrastive_loss
 from rasl.model import RASLModel
@@ -34,12 +39,26 @@ from rasl.train import flush_subnormals, seed_everything
 
 def encoders(kind: str) -> tuple[nn.Module, dict]:
     """The trainable parameters and, per modality, a function rows (B, N, D) -> (B, N, Dr)."""
-    if kind == "model":
-        model = RASLModel(ModelConfig(clip_steps=15, k=1))
-        return model, {m: (lambda x, m=m: model.branches[m].encode(model.attended(m, {m: x})).flatten(2))
-                       for m in ("visual", "audio")}
-    maps = nn.ModuleDict({m: nn.Linear(1024, 128) for m in ("visual", "audio")})
-    return maps, {m: maps[m] for m in ("visual", "audio")}
+    if kind == "linear":
+        maps = nn.ModuleDict({m: nn.Linear(1024, 128) for m in ("visual", "audio")})
+        return maps, {m: maps[m] for m in ("visual", "audio")}
+    model = RASLModel(ModelConfig(clip_steps=15, k=1, self_attention=kind != "conv"))
+    if kind == "sa":  # rho_bar of Eq. (2), before the conv encoder
+        return model, {m: (lambda x, m=m: model.attended(m, {m: x})) for m in ("visual", "audio")}
+    if kind == "head":  # r of Eq. (3) through one linear map per modality, as CLIP embeds
+        heads = nn.ModuleDict({m: nn.Linear(4096, 128) for m in ("visual", "audio")})
+        return nn.ModuleList([model, heads]), {
+            m: (lambda x, m=m: heads[m](model.branches[m].encode(model.attended(m, {m: x})).flatten(2)))
+            for m in ("visual", "audio")}
+    return model, {m: (lambda x, m=m: model.branches[m].encode(model.attended(m, {m: x})).flatten(2))
+                   for m in ("visual", "audio")}
+
+
+def mean_step_cosine(x: torch.Tensor) -> float:
+    """Mean cosine similarity of two different steps of a clip: x (B, N, ...)."""
+    x = F.normalize(x.flatten(2), dim=-1)
+    n = x.shape[1]
+    return float(((x @ x.transpose(1, 2)).sum((1, 2)) - n).mean() / (n * n - n))
 
 
 def run(kind: str, clips, seed: int, steps: int) -> float:
@@ -63,6 +82,10 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--steps", type=int, default=400)
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    p.add_argument("--kinds", nargs="+", default=["model", "sa", "conv", "head", "linear"],
+                   choices=["model", "sa", "conv", "head", "linear"])
+    p.add_argument("--input-scaling", default="none", choices=list(INPUT_SCALINGS),
+                   help="scale the features first, as ModelConfig.input_scaling does")
     p.add_argument("--data", default=default_data_root())
     a = p.parse_args(argv)
     flush_subnormals()
@@ -70,10 +93,19 @@ def main(argv=None) -> None:
         warnings.simplefilter("ignore")
         videos = [v for v in load_feature_benchmark(a.data, "youtube").videos if v.split == "train"]
     clips = clip_set({v.video_id: video_features(v) for v in videos}, ("visual", "audio"), 15)
-    for m, x in clips.fvs.items():
-        print(f"{m}: mean |x| {x.abs().mean():.3f}, mean spread of a dimension within a clip {x.std(1).mean():.3f}")
+    scaler = RASLModel(ModelConfig(clip_steps=15, k=1, input_scaling=a.input_scaling))
+    scaler.fit_input_statistics(clips.fvs)
+    clips = dataclasses.replace(clips, fvs=scaler.scaled(clips.fvs))
+    torch.manual_seed(0)
+    fresh = RASLModel(ModelConfig(clip_steps=15, k=1))
+    with torch.no_grad():
+        for m, x in clips.fvs.items():
+            r = fresh.branches[m].encode(fresh.attended(m, {m: x[:64]}))
+            print(f"{m} ({a.input_scaling}): mean |x| {x.abs().mean():.3f}, mean spread of a dimension within a "
+                  f"clip {x.std(1).mean():.3f}; mean cosine of two steps of a clip: input "
+                  f"{mean_step_cosine(x[:64]):.3f}, r at initialisation {mean_step_cosine(r):.4f}")
     print(f"log N = log 15 = {math.log(15):.3f}; L_s over the last 50 of {a.steps} steps:")
-    for kind in ("model", "linear"):
+    for kind in a.kinds:
         values = [run(kind, clips, seed, a.steps) for seed in a.seeds]
         print(f"{kind:7s} {np.mean(values):.3f} +- {np.std(values):.3f}  (seeds {a.seeds}: "
               + ", ".join(f"{v:.3f}" for v in values) + ")", flush=True)

@@ -68,7 +68,7 @@ def pretrain_model(cfg: RunConfig, videos: Iterable[FeatureVideo], timeline: Tim
     """Algorithm 1 in memory on the videos' clips; ``on_step(step, losses, model)`` after each step."""
     feats = {v.video_id: video_features(v, visual, timeline.repeat) for v in videos}
     clips = clip_set(feats, cfg.model.modalities, cfg.model.clip_steps)
-    model, opt, gen = build(cfg)
+    model, opt, gen = build(cfg, clips)
     for step, record in train_steps(model, opt, clips, cfg, gen, 0, cfg.train.steps, progress=False):
         if on_step is not None:
             on_step(step, record, model)

@@ -18,6 +18,7 @@ CLIP_STEPS = round(CLIP_S / STEP_S)  # 150 feature vectors per clip (N in the pa
 
 MODALITIES = ("visual", "audio")
 FUSIONS = ("scl", "sum", "concat", "mlp", "lowrank")
+INPUT_SCALINGS = ("none", "rms", "zscore")
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,13 @@ class ModelConfig:
     standardise_eta: bool = True  # eta of Eq. (8) from the clip's standardised s (notes: fidelity 2)
     shared_projection: bool = False  # one W for both W^ and W' of Eq. (8) (notes: fidelity 2)
     centre_scl: bool = False  # Eq. (9) on each clip's centred r (notes: fidelity 0)
+    scl_embed: int = 0  # > 0: Eq. (9) on a bias-free linear embedding of r of this size, as CLIP (notes: fidelity 0)
     scl_skip_duplicates: bool = True  # identical steps of a tiled clip are no negatives in Eq. (9)
     aux_detach_s: bool = False  # Eq. (10) without gradient into s (notes: fidelity 1)
+    # the features' scale, which III-A leaves to its extractors (notes: fidelity 0): "none" as given;
+    # "rms" divided by the pretraining corpus's root mean square; "zscore" standardised per dimension
+    input_scaling: str = "none"
+    mask_token: bool = False  # Eq. (10): M puts a learned token, and F^m adds learned step positions (notes: fidelity 1)
     self_attention: bool = True  # False: F^m is the identity ("w/o SA")
     auxiliary: bool = True  # masked FVS reconstruction, Eq. (10)
     mask_ratio: float = 0.5  # share of feature vectors that M masks
@@ -46,6 +52,8 @@ class ModelConfig:
     lowrank_rank: int = 4  # rank of the low-rank fusion (Ye et al.), Table IV only
 
     def __post_init__(self) -> None:
+        if self.input_scaling not in INPUT_SCALINGS:
+            raise ValueError(f"input_scaling must be one of {INPUT_SCALINGS}, got {self.input_scaling!r}")
         if self.fusion not in FUSIONS:
             raise ValueError(f"fusion must be one of {FUSIONS}, got {self.fusion!r}")
         if not self.modalities or any(m not in MODALITIES for m in self.modalities):
@@ -65,8 +73,9 @@ class ModelConfig:
 
 # The fidelity switches of ModelConfig as they were before they existed (the equations as
 # printed): what a checkpoint saved without them was trained with.
-PRINTED_LOSSES = {"standardise_eta": False, "shared_projection": False, "centre_scl": False,
-                  "scl_skip_duplicates": False, "aux_detach_s": False}
+PRINTED_LOSSES = {"standardise_eta": False, "shared_projection": False, "centre_scl": False, "scl_embed": 0,
+                  "scl_skip_duplicates": False, "aux_detach_s": False, "mask_token": False,
+                  "input_scaling": "none"}
 
 
 @dataclass(frozen=True)

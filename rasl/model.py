@@ -145,9 +145,42 @@ class RASLModel(nn.Module):
             self.branches = nn.ModuleDict({"fused": RASLAutoencoder(cfg, fused_dim)})
         two_branches = cfg.fusion == "scl" and len(cfg.modalities) == 2
         self.log_temperature = nn.Parameter(torch.tensor(cfg.temperature_init)) if two_branches else None
+        # CLIP's image and text embeddings W_i, W_t: Eq. (9) compares r^a_i and r^v_i in a learned joint space
+        self.embed = nn.ModuleDict({m: nn.Linear(cfg.channels[-1] * ae.length, cfg.scl_embed, bias=False)
+                                    for m, ae in self.branches.items()}) if two_branches and cfg.scl_embed else None
+        if cfg.mask_token:  # as BERT/MAE: a learned mask token and learned positions, initialised N(0, 0.02^2)
+            self.mask_token = nn.ParameterDict({m: nn.Parameter(0.02 * torch.randn(cfg.dim)) for m in cfg.modalities})
+            self.position = nn.ParameterDict({m: nn.Parameter(0.02 * torch.randn(cfg.clip_steps, cfg.dim))
+                                              for m in cfg.modalities})
+        else:
+            self.mask_token = self.position = None
+        if cfg.input_scaling != "none":  # rho -> (rho - mean) / scale, fitted by fit_input_statistics
+            for m in cfg.modalities:
+                self.register_buffer(f"input_mean_{m}", torch.zeros(cfg.dim))
+                self.register_buffer(f"input_scale_{m}", torch.ones(cfg.dim))
+
+    @torch.no_grad()
+    def fit_input_statistics(self, fvs: dict[str, torch.Tensor]) -> None:
+        """Set the input scaling from a corpus: fvs modality -> (..., D), e.g. every pretraining clip."""
+        for m in self.cfg.modalities if self.cfg.input_scaling != "none" else ():
+            rows = fvs[m].reshape(-1, self.cfg.dim).float()
+            if self.cfg.input_scaling == "zscore":
+                mean, scale = rows.mean(0), rows.std(0).clamp_min(1e-3)
+            else:
+                mean, scale = torch.zeros_like(rows[0]), rows.pow(2).mean().sqrt().expand(self.cfg.dim)
+            getattr(self, f"input_mean_{m}").copy_(mean)
+            getattr(self, f"input_scale_{m}").copy_(scale.clamp_min(1e-6))
+
+    def scaled(self, fvs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """The FVS the network sees and reconstructs: each modality's rho after the input scaling."""
+        if self.cfg.input_scaling == "none":
+            return fvs
+        return {m: (x - getattr(self, f"input_mean_{m}")) / getattr(self, f"input_scale_{m}") for m, x in fvs.items()}
 
     def attended(self, name: str, fvs: dict[str, torch.Tensor]) -> torch.Tensor:
         """rho_bar fed to autoencoder ``name``: F^m(rho^m), or the fusion of F^v(rho^v) and F^a(rho^a)."""
+        if self.position is not None:
+            fvs = {m: x + self.position[m] for m, x in fvs.items()}
         if name != "fused":
             return self.attend[name](fvs[name])
         v, a = self.attend["visual"](fvs["visual"]), self.attend["audio"](fvs["audio"])
@@ -177,10 +210,13 @@ class RASLModel(nn.Module):
         s over each clip, and the mean top/bottom-k similarity.
         """
         cfg, terms, reps = self.cfg, {}, {}
+        fvs = self.scaled(fvs)
         b, n = next(iter(fvs.values())).shape[:2]
         if cfg.auxiliary:
             mask = random_step_mask(b, n, cfg.mask_ratio, generator).to(next(iter(fvs.values())).device)
             masked = {m: x * mask[..., None] for m, x in fvs.items()}  # M . rho, Eq. (10)
+            if self.mask_token is not None:
+                masked = {m: x + (1 - mask[..., None]) * self.mask_token[m] for m, x in masked.items()}
         for name, ae in self.branches.items():
             target = self.target(name, fvs)
             r = ae.encode(self.attended(name, fvs))
@@ -194,7 +230,7 @@ class RASLModel(nn.Module):
                 r_masked = ae.encode(self.attended(name, masked))
                 s_aux = s.detach() if cfg.aux_detach_s else s
                 terms[f"L_au/{name}"] = reconstruction_loss(target, ae.decode(s_aux, r_masked))
-            reps[name] = r.flatten(2)
+            reps[name] = self.embed[name](r.flatten(2)) if self.embed is not None else r.flatten(2)
             if stats is not None:
                 stats[f"s_mean/{name}"] = s.mean().item()
                 stats[f"s_std/{name}"] = s.std(-1).mean().item()
@@ -215,12 +251,12 @@ class RASLModel(nn.Module):
         model pretrained with both modalities (Section III-D).
         """
         name = self.cfg.inference_modality
-        ae = self.branches[name]
+        ae, fvs = self.branches[name], self.scaled(fvs)
         return ae.activate(ae.encode(self.attended(name, fvs)))[1]
 
     def reconstruction_error(self, fvs: dict[str, torch.Tensor]) -> torch.Tensor:
         """The scoring branch's per-step error |rho_i - rho~_i| of Eq. (5), averaged over features: (B, N)."""
         name = self.cfg.inference_modality
-        ae = self.branches[name]
+        ae, fvs = self.branches[name], self.scaled(fvs)
         r = ae.encode(self.attended(name, fvs))
         return (self.target(name, fvs) - ae.decode(ae.activate(r)[1], r)).abs().mean(-1)

@@ -47,9 +47,14 @@ def flush_subnormals() -> None:
     torch.set_flush_denormal(True)
 
 
-def build(cfg: RunConfig) -> tuple[RASLModel, torch.optim.Optimizer, torch.Generator]:
+def build(cfg: RunConfig, clips: ClipSet | None = None) -> tuple[RASLModel, torch.optim.Optimizer, torch.Generator]:
+    """A fresh model, its optimiser and batch RNG; the input scaling is fitted on ``clips``, the
+    clips it will train on (without them it is the identity until a checkpoint is loaded)."""
     gen = seed_everything(cfg.train.seed)
-    model = RASLModel(cfg.model).to(cfg.train.device)
+    model = RASLModel(cfg.model)
+    if clips is not None:
+        model.fit_input_statistics(clips.fvs)
+    model = model.to(cfg.train.device)
     opt = torch.optim.RMSprop(model.parameters(), lr=cfg.train.lr)
     return model, opt, gen
 
@@ -140,7 +145,7 @@ def pretrain(cfg: RunConfig, clips: ClipSet, resume: str | None = None, progress
     """
     out = Path(cfg.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    model, opt, gen = build(cfg)
+    model, opt, gen = build(cfg, clips)
     start = 0
     if resume:
         state = _read_checkpoint(resume, cfg.train.device)
@@ -177,7 +182,7 @@ def adapt(cfg: RunConfig, clips: ClipSet, steps: int, progress: bool = False) ->
     This is the checkpoint-free path of ``rasl score``: the unsupervised objective needs no
     labels, so it can run on the footage that is to be scored.
     """
-    model, opt, gen = build(cfg)
+    model, opt, gen = build(cfg, clips)
     for _ in train_steps(model, opt, clips, cfg, gen, 0, steps, progress):
         pass
     return model.eval()

@@ -167,3 +167,58 @@ def test_a_config_saved_before_the_switches_loads_as_printed():  # old checkpoin
     assert {key: getattr(old, key) for key in PRINTED_LOSSES} == PRINTED_LOSSES
     assert RunConfig.from_dict(RunConfig().to_dict()) == RunConfig()  # today's configs round-trip
     assert RunConfig().model.standardise_eta and RunConfig().model.scl_skip_duplicates  # today's defaults
+
+
+def test_mask_token_and_positions_give_masked_steps_their_own_representation():  # item 1
+    cfg = ModelConfig(**TINY, mask_token=True)
+    torch.manual_seed(0)
+    model = RASLModel(cfg)
+    mask = torch.ones(2, cfg.clip_steps)
+    mask[:, ::2] = 0
+    x = _fvs(cfg)["visual"] * mask[..., None] + (1 - mask[..., None]) * model.mask_token["visual"]
+    r = model.branches["visual"].encode(model.attended("visual", {"visual": x})).flatten(2)
+    masked = r[:, ::2]
+    assert (masked[:, 1:] - masked[:, :1]).abs().amax() > 1e-4  # positions tell the masked steps apart
+    # the same clip at another offset within the window is another input: positions are part of F^m
+    shifted = model.attended("visual", {"visual": x.roll(1, dims=1)})
+    assert not torch.allclose(shifted.roll(-1, dims=1), model.attended("visual", {"visual": x}))
+
+
+def test_scl_embedding_is_what_eq9_compares():  # item 0
+    cfg = ModelConfig(**TINY, scl_embed=3)
+    torch.manual_seed(0)
+    model = RASLModel(cfg)
+    fvs = _fvs(cfg)
+    with torch.no_grad():  # embeddings that are 0 for every step: all logits equal, L_s = log N exactly
+        model.embed["audio"].weight.zero_()
+    l_s = model.losses(fvs, torch.Generator().manual_seed(0))["L_s"]
+    assert l_s.item() == pytest.approx(math.log(cfg.clip_steps), abs=1e-5)
+    torch.manual_seed(0)
+    model = RASLModel(cfg)
+    l_s = model.losses(fvs, torch.Generator().manual_seed(0))["L_s"]
+    grads = torch.autograd.grad(l_s, [model.embed["visual"].weight, model.attend["audio"].w_v.weight])
+    assert all(g.abs().sum() > 0 for g in grads)  # the embedding and the branch below it both learn from Eq. (9)
+    assert model.embed["visual"].weight.shape == (3, 16 * (64 // 8))
+
+
+@pytest.mark.parametrize("scaling", ["rms", "zscore"])
+def test_input_scaling_is_fitted_on_the_corpus_and_kept_for_inference(scaling, tmp_path):  # item 0
+    cfg = ModelConfig(**TINY, input_scaling=scaling)
+    torch.manual_seed(0)
+    model = RASLModel(cfg)
+    g = torch.Generator().manual_seed(1)
+    corpus = {m: 0.2 + 0.05 * torch.randn(40, cfg.clip_steps, cfg.dim, generator=g) for m in cfg.modalities}
+    model.fit_input_statistics(corpus)
+    seen = model.scaled(corpus)["visual"].reshape(-1, cfg.dim)
+    if scaling == "zscore":  # every dimension has zero mean and unit spread over the corpus
+        torch.testing.assert_close(seen.mean(0), torch.zeros(cfg.dim), atol=1e-5, rtol=0)
+        torch.testing.assert_close(seen.std(0), torch.ones(cfg.dim), atol=1e-5, rtol=0)
+    else:  # one factor: unit root mean square, the rows' order by norm unchanged
+        assert seen.pow(2).mean().sqrt().item() == pytest.approx(1.0, abs=1e-5)
+        raw = corpus["visual"].reshape(-1, cfg.dim)
+        assert torch.equal(seen.norm(dim=-1).argsort(), raw.norm(dim=-1).argsort())
+    torch.save(model.state_dict(), tmp_path / "m.pt")
+    loaded = RASLModel(cfg)
+    loaded.load_state_dict(torch.load(tmp_path / "m.pt"))
+    clip = {m: x[:2] for m, x in corpus.items()}
+    torch.testing.assert_close(loaded.eval().score(clip), model.eval().score(clip))
