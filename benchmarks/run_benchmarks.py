@@ -11,11 +11,15 @@ folder (``--work``), not to ``OUT``.
     python benchmarks/run_benchmarks.py --out results/benchmarks --set ablations
     python benchmarks/run_benchmarks.py --out results/benchmarks --set fig6
     python benchmarks/run_benchmarks.py --out results/benchmarks --resummarise   # mean/std rows anew
+
+On 2 cores run two shards side by side, each with one thread (OMP_NUM_THREADS=1):
+``--shard 0/2`` and ``--shard 1/2`` (shards count from 0).
 """
 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import subprocess
 import tempfile
@@ -64,7 +68,8 @@ def main(argv=None) -> None:
     p.add_argument("--data", default=default_data_root())
     p.add_argument("--work", help="scratch folder for score files (default: a temporary folder)")
     p.add_argument("--shard", default="0/1", metavar="I/N",
-                   help="run every N-th cell from the I-th, so N processes can share the cores (default: all)")
+                   help="run every N-th cell from the I-th (counting from 0), so N processes can share the "
+                        "cores (default 0/1: all)")
     p.add_argument("--resummarise", action="store_true",
                    help="recompute the mean/std rows of every CSV in OUT from its per-seed rows, and exit")
     a = p.parse_args(argv)
@@ -89,15 +94,17 @@ def main(argv=None) -> None:
             rows = run_benchmark(a.data, benchmark, protocol, work / name, variant, range(a.seeds), a.steps,
                                  a.timeline, progress=True)
         write_results(rows, out / f"{name}.csv")
-        manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}  # other shards' too
-        manifest[name] = {
-            "command": f"rasl benchmark --benchmark {benchmark} --protocol {protocol} --variant {variant} "
-                       f"--seeds {a.seeds} --steps {a.steps} --timeline {a.timeline} --out OUT",
-            "commit": commit(), "seeds": list(range(a.seeds)), "steps": a.steps, "timeline": a.timeline,
-            "wall_s": round(time.time() - start, 1), "threads": torch.get_num_threads(),
-            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        }
-        manifest_path.write_text(json.dumps(manifest, indent=1) + "\n")
+        with open(out / ".manifest.lock", "w") as lock:  # shards finishing together must not drop each other's cells
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}  # other shards' too
+            manifest[name] = {
+                "command": f"rasl benchmark --benchmark {benchmark} --protocol {protocol} --variant {variant} "
+                           f"--seeds {a.seeds} --steps {a.steps} --timeline {a.timeline} --out OUT",
+                "commit": commit(), "seeds": list(range(a.seeds)), "steps": a.steps, "timeline": a.timeline,
+                "wall_s": round(time.time() - start, 1), "threads": torch.get_num_threads(),
+                "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            }
+            manifest_path.write_text(json.dumps(manifest, indent=1) + "\n")
 
 
 if __name__ == "__main__":
