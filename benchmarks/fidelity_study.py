@@ -44,12 +44,9 @@ VARIANTS = {
                                   "shared_projection": True},
     "no_rasl": {"k": 0},
     "scl_embed16": {"scl_embed": 16},  # the default with CLIP's joint embedding in Eq. (9)
-    "scl_embed128": {"scl_embed": 128},
-    "scl_embed16_centred": {"scl_embed": 16, "centre_scl": True},
-    "mask_token": {"mask_token": True},
+    "mask_token": {"mask_token": True},  # the default with a learned mask token and positions in Eq. (10)
     "rms": {"input_scaling": "rms"},  # the default on features divided by the corpus's RMS
     "zscore": {"input_scaling": "zscore"},  # the default on features standardised per dimension
-    "zscore_embed16": {"input_scaling": "zscore", "scl_embed": 16},  # the default with a learned mask token and positions in Eq. (10)
 }
 
 
