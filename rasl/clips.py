@@ -40,6 +40,8 @@ def cut_clips(seq: torch.Tensor, n: int = CLIP_STEPS) -> tuple[torch.Tensor, lis
 
 def stitch(clip_values: torch.Tensor, lengths: list[int]) -> torch.Tensor:
     """(C, n) per-clip values -> (T,) keeping only each clip's original steps."""
+    if len(clip_values) != len(lengths):
+        raise ValueError(f"{len(clip_values)} clips of values for {len(lengths)} clips cut")
     return torch.cat([v[:length] for v, length in zip(clip_values, lengths)])
 
 

@@ -1,13 +1,17 @@
 """30-s clips: cutting with repeat-fill and stitching back (Section III-F)."""
 
+import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from rasl.clips import clip_set, cut_clips, stitch
+from rasl.clips import clip_set, clips_from_videos, cut_clips, stitch
+from rasl.config import FeatureConfig, ModelConfig, RunConfig
 from rasl.features import Features
+from rasl.files import InputError
 
 
 def steps(t, d=2):
@@ -29,8 +33,14 @@ def test_short_remainder_is_repeated_from_its_own_start():
 
 
 def test_empty_sequence_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^cannot cut an empty sequence into clips$"):
         cut_clips(torch.zeros(0, 4))
+
+
+def test_stitch_refuses_values_for_another_number_of_clips():
+    # a batch that lost a clip must fail, not shorten the video's curve
+    with pytest.raises(ValueError, match="2 clips of values for 3 clips cut"):
+        stitch(torch.zeros(2, 150), [150, 150, 20])
 
 
 def feats(t, audio=True):
@@ -39,13 +49,44 @@ def feats(t, audio=True):
 
 
 def test_clip_set_skips_videos_without_audio_only_when_audio_is_pretrained():
-    videos = {"a.mp4": feats(200), "silent.mp4": feats(40, audio=False)}
-    with pytest.warns(UserWarning, match="1 of 2 videos have no audio track .*: silent.mp4"):
+    videos = {"silent.mp4": feats(40, audio=False), "a.mp4": feats(200), "mute.mp4": feats(30, audio=False)}
+    with pytest.warns(UserWarning, match="2 of 3 videos have no audio track .*: silent.mp4, mute.mp4$") as caught:
         both = clip_set(videos, ("visual", "audio"), 150)
+    assert Path(caught[0].filename).name != "clips.py"  # the warning names the caller's line, not rasl's
     assert both.sources == ["a.mp4", "a.mp4"] and both.fvs["audio"].shape == (2, 150, 8)
-    assert both.skipped == ["silent.mp4"]
+    assert both.skipped == ["silent.mp4", "mute.mp4"]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # nothing left out, nothing to report
         visual = clip_set(videos, ("visual",), 150)
-    assert visual.sources == ["a.mp4", "a.mp4", "silent.mp4"] and set(visual.fvs) == {"visual"}
+    assert visual.sources == ["silent.mp4", "a.mp4", "a.mp4", "mute.mp4"] and set(visual.fvs) == {"visual"}
     assert visual.skipped == []
+    with pytest.raises(ValueError, match=r"no video has every modality in \('visual', 'audio'\)"):
+        clip_set({"silent.mp4": feats(40, audio=False)}, ("visual", "audio"), 150)
+
+
+def test_clip_set_cuts_clips_of_the_given_length():
+    # 200 steps: six clips of 30 and a 20-step remainder; 40 steps: one clip and a 10-step one
+    clips = clip_set({"a.mp4": feats(200), "b.mp4": feats(40)}, ("visual", "audio"), 30)
+    assert clips.fvs["visual"].shape == clips.fvs["audio"].shape == (9, 30, 8)
+    assert clips.sources == ["a.mp4"] * 7 + ["b.mp4"] * 2
+    assert torch.equal(clips.fvs["visual"][1], torch.from_numpy(feats(200).visual[30:60]))
+    assert torch.equal(clips.fvs["audio"][8, :10], torch.from_numpy(feats(40).visual[30:]))
+
+
+def test_clips_from_videos_cuts_every_listed_video_and_caches_its_features(small_video, tmp_path, capsys):
+    (tmp_path / "videos").mkdir()
+    (tmp_path / "videos" / "b.mp4").symlink_to(small_video)
+    cfg = RunConfig(name="t", model=ModelConfig(dim=1024, clip_steps=20, modalities=("visual",)),
+                    features=FeatureConfig(visual="pixels", audio="mel"))
+    clips = clips_from_videos([str(small_video), str(tmp_path / "videos")], cfg, str(tmp_path / "cache"), progress=False)
+    assert capsys.readouterr().err == ""
+    assert clips.sources == [str(small_video)] * 3 + [str(tmp_path / "videos" / "b.mp4")] * 3  # 48 steps: 20, 20, 8
+    assert clips.fvs["visual"].shape == (6, 20, 1024) and torch.equal(clips.fvs["visual"][:3], clips.fvs["visual"][3:])
+    grey = clips.fvs["visual"][:3].mean(-1).flatten()[:48]  # step i shows grey level 5 * i
+    assert grey == pytest.approx(torch.arange(48) * 5 / 255, abs=0.01)
+    assert sorted(p.name.split(".")[0] for p in (tmp_path / "cache").iterdir()) == ["b", "small"]
+    clips_from_videos([str(small_video), str(small_video)], cfg, None)
+    assert "features: 100%" in capsys.readouterr().err  # by default, one progress bar over the videos
+    empty = [str(tmp_path / "cache"), str(tmp_path / "none")]
+    with pytest.raises(InputError, match=f"^{re.escape(', '.join(empty))}: no video files found$"):
+        clips_from_videos(empty, cfg, None, progress=False)

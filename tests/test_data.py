@@ -103,7 +103,7 @@ def test_youtube_other_splits(youtube_root):
     selected = load_youtube(youtube_root, "all", selected=True).videos
     assert len(selected) == 413 and Counter(v.category for v in load_youtube(youtube_root, selected=True).videos) \
         == TEST_SIZES
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="split must be .test., .train. or .all., got .val."):
         load_youtube(youtube_root, "val")
 
 

@@ -140,7 +140,7 @@ def test_paper_tables():
     # printed Average vs the mean of the rows: LR agrees to 0.002, "Ours" on TVSum is 0.020 off
     assert abs(np.mean([r["LR"] for r in table1[:-1]]) - table1[-1]["LR"]) < 0.0025
     assert np.mean([r["Ours"] for r in table2[:-1]]) == pytest.approx(0.8034)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown table .table7.; choose one of"):
         paper_results.load("table7")
 
 

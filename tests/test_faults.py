@@ -117,11 +117,11 @@ def malicious(tmp_path) -> tuple[Path, Path]:
     ["features", "--visual", "swin", "--weights"],
     ["features", "--audio", "hubert", "--audio-weights"],
 ], ids=["checkpoint", "efficientnet-weights", "swin-weights", "hubert-weights"])
-def test_a_file_that_would_run_code_is_refused(malicious, shared_video, tmp_path, options):
+def test_a_file_that_would_run_code_is_refused(malicious, small_video, tmp_path, options):
     path, marker = malicious
     command, *flags = options
     out = ["--out", tmp_path / "out", "--device", "cpu"] if command == "features" else []
-    run = rasl(command, shared_video("example2.mp4"), *out, *flags, path)
+    run = rasl(command, small_video, *out, *flags, path)
     line = error_line(run, path)
     assert "refused: it holds Python objects (posix.system), and loading those could run code" in line
     assert not marker.exists()

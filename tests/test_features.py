@@ -77,17 +77,16 @@ def test_a_valid_cache_file_is_reused(extracted, videos_dir, monkeypatch):
     assert np.array_equal(again.visual, feats[name].visual) and again.meta == feats[name].meta
 
 
-def test_cache_follows_video_content_and_configuration(shared_video, tmp_path, monkeypatch):
-    example2, fire2 = shared_video("example2.mp4"), shared_video("fire2.mp4")
+def test_cache_follows_video_content_and_configuration(demo_clip, small_video, tmp_path, monkeypatch):
     video, cache = tmp_path / "clip.mp4", tmp_path / "cache"
-    video.write_bytes(example2.read_bytes())
+    video.write_bytes(demo_clip.read_bytes())
     first = extract_features(video, FAST, cache_dir=cache)
     (path,) = cache.iterdir()
-    assert first.visual.shape == (10, 1024) and first.audio.shape == (10, 1024)
+    assert first.visual.shape == (60, 1024) and first.audio.shape == (60, 1024)
 
-    video.write_bytes(fire2.read_bytes())  # same path, other content
+    video.write_bytes(small_video.read_bytes())  # same path, other content
     second = extract_features(video, FAST, cache_dir=cache)
-    assert list(cache.iterdir()) == [path] and second.visual.shape == (12, 1024)
+    assert list(cache.iterdir()) == [path] and second.visual.shape == (48, 1024) and second.audio is None
     assert second.meta["fingerprint"] != first.meta["fingerprint"]
 
     monkeypatch.setattr(features.encoder_class("pixels"), "version", "gray32/r2")
@@ -117,8 +116,8 @@ def test_bf16_features_stay_close_to_fp32_and_are_cached_apart(extracted, shared
     assert np.array_equal(bf16.audio, fp32.audio)  # the audio encoder is untouched
 
 
-def test_a_damaged_cache_file_is_recomputed(shared_video, tmp_path):
-    video = shared_video("example2.mp4")
+def test_a_damaged_cache_file_is_recomputed(small_video, tmp_path):
+    video = small_video
     good = extract_features(video, FAST, cache_dir=tmp_path)
     (path,) = tmp_path.iterdir()
     path.write_bytes(b"not an npz file")
@@ -164,6 +163,11 @@ def _noise(tmp_path, shared_video):
     return tmp_path / "noise.mp4"
 
 
+def _text(tmp_path):
+    (tmp_path / "labels.csv").write_text("video,start_s,end_s,source\nclip.mp4,1.0,2.5,hand\n")
+    return tmp_path / "labels.csv"
+
+
 def _audio_only(tmp_path, shared_video):
     tone = np.sin(np.arange(44100, dtype=np.float32) * 0.06)[None]
     return write_audio(tmp_path / "tone.m4a", tone, 44100, "mono")
@@ -171,7 +175,7 @@ def _audio_only(tmp_path, shared_video):
 
 BAD_INPUTS = {  # how to make it -> what the one line must say
     "missing": (lambda tmp_path, shared_video: tmp_path / "absent.mp4", "no such file"),
-    "not a video": (lambda tmp_path, shared_video: shared_video("labels.csv"), "cannot be read as a video"),
+    "not a video": (lambda tmp_path, shared_video: _text(tmp_path), "cannot be read as a video"),
     "unreadable": (_noise, "cannot be read as a video"),
     "truncated mp4": (_half_of("women_long_jump.mp4"), "truncated"),
     "truncated webm": (_half_of("big_buck_bunny_0_30.webm"), "truncated: video data stops at 14.5 s of 30.0 s"),
@@ -181,9 +185,9 @@ BAD_INPUTS = {  # how to make it -> what the one line must say
 
 
 @pytest.mark.parametrize("kind", sorted(BAD_INPUTS))
-def test_bad_input_gives_one_line_exit_1_and_no_cache_file(kind, tmp_path, shared_video, capfd):
+def test_bad_input_gives_one_line_exit_1_and_no_cache_file(kind, tmp_path, request, capfd):
     make, problem = BAD_INPUTS[kind]
-    path = make(tmp_path, shared_video)
+    path = make(tmp_path, lambda name: request.getfixturevalue("shared_video")(name))  # the data root only if used
     out = tmp_path / "out"
     assert main(["features", str(path), "--out", str(out), "--visual", "pixels", "--quiet"]) == 1
     lines = capfd.readouterr().err.splitlines()
@@ -191,18 +195,18 @@ def test_bad_input_gives_one_line_exit_1_and_no_cache_file(kind, tmp_path, share
     assert not out.exists() or not any(out.iterdir())
 
 
-def test_a_batch_continues_past_bad_files(shared_video, tmp_path, capfd):
-    good = shared_video("example2.mp4")
-    bad = _noise(tmp_path, shared_video)
+def test_a_batch_continues_past_bad_files(small_video, tmp_path, capfd):
+    good = small_video
+    bad = _noise(tmp_path, None)
     out = tmp_path / "out"
     assert main(["features", str(bad), str(good), "--out", str(out), "--visual", "pixels", "--quiet"]) == 1
     lines = capfd.readouterr().err.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"rasl: failed: {bad}: ")
-    assert [p.name.split(".")[0] for p in out.iterdir()] == ["example2"]
+    assert [p.name.split(".")[0] for p in out.iterdir()] == ["small"]
 
 
-def test_an_audio_encoder_as_visual_is_one_error_line(videos_dir, tmp_path, capfd):
-    assert main(["features", str(videos_dir), "--out", str(tmp_path), "--visual", "mel", "--quiet"]) == 1
+def test_an_audio_encoder_as_visual_is_one_error_line(small_video, tmp_path, capfd):
+    assert main(["features", str(small_video), "--out", str(tmp_path), "--visual", "mel", "--quiet"]) == 1
     assert capfd.readouterr().err.strip() == "rasl: error: mel: is not a visual encoder (it is audio)"
     assert not os.listdir(tmp_path)
 

@@ -4,11 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from rasl.config import ModelConfig
-from rasl.features import Features
+from rasl.config import FeatureConfig, ModelConfig, RunConfig, TrainConfig
+from rasl.features import Features, extract_features
 from rasl.files import InputError
-from rasl.inference import normalise, score_curve, standardise_clips
+from rasl.inference import normalise, score_curve, score_video, standardise_clips
 from rasl.model import RASLModel
+from rasl.train import build, save_checkpoint
 
 MODEL = ModelConfig(dim=64, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4)  # N = 150
 
@@ -17,6 +18,11 @@ MODEL = ModelConfig(dim=64, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4
 def model():
     torch.manual_seed(0)
     return RASLModel(MODEL).eval()
+
+
+def minmax(s):
+    """The expected whole-video normalisation, written out: lowest step 0, highest 1."""
+    return ((s - s.min()) / (s.max() - s.min())).numpy()
 
 
 def video(t, audio=False, seed=0):
@@ -37,7 +43,9 @@ def test_full_clip_scores_equal_the_model_activations_normalised(model):
     f = video(150)
     with torch.no_grad():
         s = model.score({"visual": torch.from_numpy(f.visual)[None]})[0]
-    assert np.allclose(score_curve(model, f), normalise(s).numpy(), atol=1e-6)
+    curve = score_curve(model, f)
+    assert np.allclose(curve, minmax(s), atol=1e-6)
+    assert curve.argmax() == s.argmax() and curve.argmin() == s.argmin()  # the highest activation scores 1
 
 
 def test_short_video_is_scored_as_its_repetition(model):
@@ -47,7 +55,19 @@ def test_short_video_is_scored_as_its_repetition(model):
     doubled = Features(np.concatenate([f.visual, f.visual]), None, 30.0, {})
     with torch.no_grad():
         s = model.score({"visual": torch.from_numpy(doubled.visual)[None]})[0, :75]
-    assert np.allclose(score_curve(model, f), normalise(s).numpy(), atol=1e-6)
+    assert np.allclose(score_curve(model, f), minmax(s), atol=1e-6)
+
+
+def test_forty_clips_in_three_batches_keep_every_step(model):
+    # 40 clips (6000 steps) go through batches of 16, 16 and 8: every clip is scored, in
+    # order, exactly as in one batch of all 40
+    f = video(40 * 150, seed=3)
+    curve = score_curve(model, f)
+    assert curve.shape == (6000,)
+    assert np.allclose(curve, score_curve(model, f, batch_size=40), atol=1e-6)
+    with torch.no_grad():
+        last = model.score({"visual": torch.from_numpy(f.visual[-150:])[None]})[0]
+    assert np.argsort(curve[-150:]).tolist() == np.argsort(last.numpy()).tolist()
 
 
 def test_clips_are_scored_independently(model):
@@ -66,8 +86,9 @@ def test_audio_is_never_needed_but_an_audio_model_asks_for_it():
     assert score_curve(audio_model, video(30, audio=True)).shape == (30,)
 
 
-def test_constant_curve_normalises_to_zero():
-    assert torch.equal(normalise(torch.full((5,), 3.0)), torch.zeros(5))
+def test_normalise_by_hand():
+    assert torch.equal(normalise(torch.tensor([2.0, 6.0, 3.0, 4.0])), torch.tensor([0.0, 1.0, 0.25, 0.5]))
+    assert torch.equal(normalise(torch.full((5,), 3.0)), torch.zeros(5))  # a constant curve ranks nothing
 
 
 def test_each_clip_is_standardised_before_the_curve_is_normalised(model):
@@ -78,8 +99,7 @@ def test_each_clip_is_standardised_before_the_curve_is_normalised(model):
         raw1 = model.score({"visual": torch.from_numpy(np.tile(f.visual[150:], (3, 1)))[None]})[0]
     z0 = (raw0 - raw0.mean()) / raw0.std()
     z1 = (raw1 - raw1.mean()) / raw1.std()
-    expected = normalise(torch.cat([z0, z1[:50]]))
-    assert np.allclose(score_curve(model, f), expected.numpy(), atol=1e-5)
+    assert np.allclose(score_curve(model, f), minmax(torch.cat([z0, z1[:50]])), atol=1e-5)
 
 
 def test_standardise_clips_by_hand():
@@ -88,3 +108,38 @@ def test_standardise_clips_by_hand():
     assert torch.allclose(z[0], torch.tensor([-1.0, 0.0, 1.0]))
     assert torch.equal(z[1], torch.zeros(3))  # a constant clip carries no ranking
     assert torch.allclose(z[2], torch.tensor([-10.0, -10.0, 20.0]) / torch.tensor([0.0, 0.0, 30.0]).std())
+
+
+PIXELS = FeatureConfig(visual="pixels", audio="mel")  # 1024-d grey levels: no weights, fast
+
+
+def checkpoint(tmp_path, dim):
+    """A checkpoint of a fresh visual-only model of feature length ``dim`` on pixel features."""
+    model_cfg = ModelConfig(dim=dim, clip_steps=20, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4,
+                            modalities=("visual",))
+    cfg = RunConfig(name="t", model=model_cfg, features=PIXELS, train=TrainConfig(steps=1), out_dir=str(tmp_path))
+    model, opt, gen = build(cfg)
+    return save_checkpoint(tmp_path / f"d{dim}.pt", cfg, model, opt, 0, gen), model.eval()
+
+
+def test_a_checkpoint_scores_the_video_with_its_own_encoders(small_video, tmp_path):
+    path, model = checkpoint(tmp_path, 1024)
+    curve = score_video(small_video, checkpoint=str(path))  # its config names the pixel encoder
+    expected = score_curve(model, extract_features(small_video, PIXELS))  # 48 steps: clips of 20, 20 and 8
+    assert curve.scores.shape == (48,) and np.array_equal(curve.scores, expected)
+    assert np.allclose(curve.times_s, np.arange(48) * 0.2)
+    assert curve.meta["checkpoint"] == str(path) and curve.meta["adapt_steps"] is None
+
+
+def test_a_checkpoint_for_other_features_is_one_error(small_video, tmp_path):
+    path, _ = checkpoint(tmp_path, 64)
+    with pytest.raises(InputError, match=r"d64\.pt: model expects 64-d features, encoder gives 1024"):
+        score_video(small_video, checkpoint=str(path))
+
+
+def test_without_a_checkpoint_the_model_adapts_to_the_video(small_video):
+    cfg = RunConfig(name="t", model=ModelConfig(clip_steps=20, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4),
+                    features=PIXELS, train=TrainConfig(batch_size=2))
+    fresh, adapted = (score_video(small_video, cfg=cfg, adapt_steps=n) for n in (0, 3))
+    assert fresh.meta["adapt_steps"] == 0 and adapted.meta["adapt_steps"] == 3 and adapted.meta["checkpoint"] is None
+    assert adapted.scores.shape == (48,) and not np.allclose(fresh.scores, adapted.scores)

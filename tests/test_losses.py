@@ -65,12 +65,13 @@ def test_k_point_loss_applies_the_projections():
     assert loss.item() == pytest.approx(math.log(2), rel=1e-6)
 
 
-def test_symmetric_contrastive_loss_by_hand():  # Eq. (9)
+@pytest.mark.parametrize(("scale", "capped"), [(2.0, 2.0), (100.0, 100.0), (1e4, 100.0)])
+def test_symmetric_contrastive_loss_by_hand(scale, capped):  # Eq. (9)
     a = torch.tensor([[[1.0, 0.0], [0.0, 1.0]]])
     v = torch.tensor([[[1.0, 0.0], [1.0, 0.0]]])
-    gamma = torch.tensor(math.log(2.0))  # scale exp(Gamma) = 2: logits [[2, 2], [0, 0]]
+    gamma = torch.tensor(math.log(scale))  # logits exp(Gamma) * [[1, 1], [0, 0]], exp(Gamma) capped at 100 (CLIP)
     audio_to_visual = (math.log(2) + math.log(2)) / 2
-    visual_to_audio = (math.log(1 + math.exp(-2)) + math.log(1 + math.exp(2))) / 2
+    visual_to_audio = (math.log1p(math.exp(-capped)) + capped + math.log1p(math.exp(-capped))) / 2
     expected = (audio_to_visual + visual_to_audio) / 2
     assert symmetric_contrastive_loss(a, v, gamma).item() == pytest.approx(expected, rel=1e-6)
 

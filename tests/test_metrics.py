@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -54,10 +56,20 @@ def test_ties_keep_clip_order():
     assert youtube_ap(flat, np.array([-1, 1, -1, 1]), protocol="sklearn") == pytest.approx(0.5)
 
 
+def test_long_curves_with_ties_keep_clip_order():
+    # past 16 elements numpy's default sort is not stable: 300 clips on three score levels
+    scores = np.random.default_rng(3).choice([0.2, 0.9, 0.5], 300)
+    expected = sorted(range(300), key=lambda i: (-scores[i], i))
+    assert ranking(scores).tolist() == expected
+    assert ranking(np.array([0, 3, 1, 255], np.uint8)).tolist() == [3, 1, 2, 0]  # no unsigned wrap-around
+
+
 @pytest.mark.parametrize("protocol", ["umt", "sklearn"])
 def test_all_negative_and_all_positive(protocol):
     scores = np.array([0.3, 0.1, 0.2])
-    assert youtube_ap(scores, np.array([-1, -1, 0]), protocol=protocol) == 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no positive is a defined case, not scikit-learn's warning
+        assert youtube_ap(scores, np.array([-1, -1, 0]), protocol=protocol) == 0.0
     assert youtube_ap(scores, np.array([1, 1, 1]), protocol=protocol) == pytest.approx(1.0)
 
 
@@ -116,15 +128,19 @@ def test_tvsum_without_positives_in_top5_scores_zero():
     assert tvsum_top5_ap(-scores, annotators) == pytest.approx(0.5)  # first annotator 1, second 0
 
 
-def test_bad_input():
-    with pytest.raises(ValueError):
-        youtube_ap(np.array([0.1, np.nan]), np.array([1, -1]))
-    with pytest.raises(ValueError):
-        youtube_ap(np.array([0.1, 0.2]), np.array([1, -1, 1]))
-    with pytest.raises(ValueError):
-        tvsum_top5_ap(np.array([0.1, 0.2]), ANNOTATORS)
-    with pytest.raises(ValueError):
-        youtube_ap(np.array([0.1]), np.array([1]), protocol="other")
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: youtube_ap(np.array([0.1, np.nan]), np.array([1, -1])), r"finite 1-D array, got shape \(2,\)"),
+    (lambda: ranking(np.zeros((2, 2))), r"finite 1-D array, got shape \(2, 2\)"),
+    (lambda: youtube_ap(np.array([0.1, 0.2]), np.array([1, -1, 1])), r"2 scores for \(3,\) labels"),
+    (lambda: tvsum_top5_ap(np.array([0.1, 0.2]), ANNOTATORS), r"2 scores for annotator scores shaped \(2, 6\)"),
+    (lambda: youtube_ap(np.array([0.1]), np.array([1]), protocol="other"), "'umt' or 'sklearn', got 'other'"),
+    (lambda: tvsum_top5_ap(SCORES, ANNOTATORS, protocol="other"), "'umt' or 'standard', got 'other'"),
+    (lambda: tvsum_labels(ANNOTATORS, labels="mean"), "'per_annotator' or 'consensus', got 'mean'"),
+    (lambda: ranked_ap(np.ones((1, 3)), 3, "linear"), "'trapezoid' or 'step', got 'linear'"),
+])
+def test_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
 
 
 def test_means():
@@ -133,3 +149,5 @@ def test_means():
     assert list(per_category) == ["y", "x"]
     assert per_category == pytest.approx({"y": 0.9, "x": 0.3})
     assert benchmark_mean(per_category) == pytest.approx(0.6)  # categories weigh equally
+    by_name = category_means(values, {"a": "x", "b": "z", "c": "y"})  # without an order: sorted by name
+    assert list(by_name.items()) == [("x", 0.2), ("y", 0.9), ("z", 0.4)]

@@ -58,9 +58,13 @@ def test_every_parameter_learns_including_the_temperature():
     terms = model.losses(fvs(), torch.Generator().manual_seed(0))
     assert set(terms) == {f"L_{t}/{m}" for t in ("e", "r", "au") for m in ("visual", "audio")} | {"L_s"}
     total_loss(terms).backward()
-    missing = [n for n, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
-    assert missing == []
+    assert without_gradient(model) == []
     assert model.log_temperature.item() == pytest.approx(3.1)
+
+
+def without_gradient(model):
+    """Names of the parameters that the last backward pass left without any gradient."""
+    return [n for n, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
 
 
 def names(model):
@@ -87,7 +91,7 @@ def test_ablation_removes_its_part(change, absent_terms, absent_params):
         assert not any(absent_params in n for n in names(model))
         assert any(absent_params in n for n in names(full))
     total_loss(terms).backward()
-    assert all(p.grad is not None for p in model.parameters())
+    assert without_gradient(model) == []
 
 
 @pytest.mark.parametrize("standardise", [False, True])
@@ -112,7 +116,21 @@ def test_fusion_feeds_one_branch(fusion, fused_len):  # Table IV
     assert model.attended("fused", x).shape == (2, 20, fused_len)
     assert model.score(x).shape == (2, 20)
     total_loss(terms).backward()
-    assert all(p.grad is not None for p in model.parameters())
+    assert without_gradient(model) == []
+
+
+@pytest.mark.parametrize("fusion", ["sum", "concat", "mlp", "lowrank"])
+def test_fused_branch_input_and_target_by_hand(fusion):  # Table IV
+    model = RASLModel(ModelConfig(**TINY, fusion=fusion, self_attention=False))
+    v, a = torch.full((1, 20, 64), 2.0), torch.full((1, 20, 64), 4.0)
+    target = model.target("fused", {"visual": v, "audio": a})
+    if fusion == "concat":
+        assert torch.equal(target, torch.cat([v, a], -1))
+        assert torch.equal(model.attended("fused", {"visual": v, "audio": a}), target)
+    else:  # the mean of the two FVS: a fixed target on the scale of either
+        assert torch.equal(target, torch.full((1, 20, 64), 3.0))
+    if fusion == "sum":
+        assert torch.equal(model.attended("fused", {"visual": v, "audio": a}), torch.full((1, 20, 64), 6.0))
 
 
 def test_scoring_needs_only_the_visual_stream():
@@ -129,9 +147,9 @@ def test_masked_auxiliary_input_differs_from_main_input():  # Eq. (10) reconstru
 
 
 def test_config_rejects_inconsistent_ablations():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="a fusion scheme needs both modalities"):
         ModelConfig(fusion="sum", modalities=("visual",))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"k must be in \[0, clip_steps/2\], got 100"):
         ModelConfig(k=100)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="fusion must be one of .*, got 'product'"):
         ModelConfig(fusion="product")

@@ -93,10 +93,10 @@ def test_mpeg_ps_with_odd_height_and_late_start(videos_dir, tmp_path):
         assert np.abs(frame_at(out, offset) - frame_at(src, start, (720, 404))).mean() < 8
 
 
-def test_unwritable_output_raises_one_line_and_leaves_nothing(videos_dir, tmp_path):
+def test_unwritable_output_raises_one_line_and_leaves_nothing(small_video, tmp_path):
     (tmp_path / "a_file").write_text("")
     with pytest.raises(InputError, match="cannot write here"):
-        render_reel(videos_dir / "example2.mp4", segments((0.0, 1.0)), tmp_path / "a_file" / "r.mp4")
+        render_reel(small_video, segments((0.0, 1.0)), tmp_path / "a_file" / "r.mp4")
     assert [p.name for p in tmp_path.iterdir()] == ["a_file"]
 
 

@@ -71,11 +71,11 @@ def test_score_writes_the_curve_one_row_per_step(videos_dir, tmp_path, capsys):
     assert [(float(r["time_s"]), float(r["score"])) for r in written] == [(r["time_s"], r["score"]) for r in rows]
 
 
-def test_score_prints_csv_without_out_and_json_with_it(videos_dir, capsys, monkeypatch):
+def test_score_prints_csv_without_out_and_json_with_it(small_video, capsys, monkeypatch):
     monkeypatch.setattr("rasl.inference.score_video", fake_curve([0.0, 1.0, 0.5]))
-    assert main(["score", str(videos_dir / "example2.mp4"), "--quiet"]) == 0
+    assert main(["score", str(small_video), "--quiet"]) == 0
     assert capsys.readouterr().out == "time_s,score\n0.0,0.0\n0.2,1.0\n0.4,0.5\n"
-    assert main(["score", str(videos_dir / "example2.mp4"), "--quiet", "--json"]) == 0
+    assert main(["score", str(small_video), "--quiet", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[1] == {"time_s": 0.2, "score": 1.0}
 
 
@@ -93,11 +93,11 @@ def test_highlights_cuts_a_reel_end_to_end(videos_dir, tmp_path, capsys):
         assert len(c.streams.audio) == 1
 
 
-def test_highlights_selection_segments_file_and_reel(videos_dir, tmp_path, capsys, monkeypatch):
-    scores = [0.1] * 10 + [0.9] * 10 + [0.2] * 10 + [0.8] * 5 + [0.1] * 13  # chaplin.mp4: 48 steps
+def test_highlights_selection_segments_file_and_reel(small_video, tmp_path, capsys, monkeypatch):
+    scores = [0.1] * 10 + [0.9] * 10 + [0.2] * 10 + [0.8] * 5 + [0.1] * 13  # small_video: 48 steps
     monkeypatch.setattr("rasl.inference.score_video", fake_curve(scores))
     seg_file, reel = tmp_path / "segs.json", tmp_path / "reel.mp4"
-    argv = ["highlights", str(videos_dir / "chaplin.mp4"), "--threshold", "0.5", "--segments", str(seg_file)]
+    argv = ["highlights", str(small_video), "--threshold", "0.5", "--segments", str(seg_file)]
     assert main([*argv, "--reel", str(reel), "--json", "--quiet"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert [(s["start_s"], s["end_s"]) for s in result["segments"]] == [(2.0, 4.0), (6.0, 7.0)]
@@ -105,27 +105,27 @@ def test_highlights_selection_segments_file_and_reel(videos_dir, tmp_path, capsy
     assert json.loads(seg_file.read_text()) == result["segments"]
     with av.open(str(reel)) as c:
         assert c.duration / av.time_base == pytest.approx(3.0, abs=2 / 25)
-    assert main(["highlights", str(videos_dir / "chaplin.mp4"), "--total", "100", "--quiet"]) == 0
+    assert main(["highlights", str(small_video), "--total", "100", "--quiet"]) == 0
     assert capsys.readouterr().out == "start_s,end_s,mean_score,peak_score\n0.0,9.6,%r,0.9\n" % float(np.mean(scores))
 
 
-def test_an_empty_selection_writes_no_reel_and_no_segments(videos_dir, tmp_path, capsys, monkeypatch):
+def test_an_empty_selection_writes_no_reel_and_no_segments(small_video, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr("rasl.inference.score_video", fake_curve([0.3] * 48))
-    argv = ["highlights", str(videos_dir / "chaplin.mp4"), "--threshold", "0.5", "--quiet"]
+    argv = ["highlights", str(small_video), "--threshold", "0.5", "--quiet"]
     assert main([*argv, "--segments", str(tmp_path / "s.csv"), "--reel", str(tmp_path / "r.mp4")]) == 1
-    assert "no segment selected" in error_line(capsys, "chaplin.mp4")
+    assert "no segment selected" in error_line(capsys, "small.mp4")
     assert list(tmp_path.iterdir()) == []
     assert main(argv) == 0  # without a reel, an empty selection is a result
     assert capsys.readouterr().out == "start_s,end_s,mean_score,peak_score\n"
 
 
 @pytest.mark.parametrize("command", ["score", "highlights"])
-def test_unwritable_or_misnamed_output_fails_before_scoring(videos_dir, tmp_path, capsys, monkeypatch, command):
+def test_unwritable_or_misnamed_output_fails_before_scoring(small_video, tmp_path, capsys, monkeypatch, command):
     monkeypatch.setattr("rasl.inference.score_video", lambda *a, **k: pytest.fail("scored anyway"))
     (tmp_path / "a_file").write_text("")
     flag = {"score": "--out", "highlights": "--segments"}[command]
     extra = ["--total", "3"] if command == "highlights" else []
-    video = str(videos_dir / "example2.mp4")
+    video = str(small_video)
     assert main([command, video, *extra, flag, str(tmp_path / "a_file" / "o.csv"), "--quiet"]) == 1
     assert "cannot write here" in error_line(capsys, "o.csv")
     assert main([command, video, *extra, flag, str(tmp_path / "o.txt"), "--quiet"]) == 1

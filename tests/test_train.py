@@ -11,7 +11,8 @@ from rasl.config import ModelConfig, RunConfig, TrainConfig
 from rasl.files import InputError
 from rasl.inference import score_curve
 from rasl.features import Features
-from rasl.train import load_model, pretrain, read_loss_log
+from rasl.cli import main
+from rasl.train import adapt, build, load_model, pretrain, read_loss_log
 
 MODEL = ModelConfig(dim=64, clip_steps=20, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4)
 
@@ -65,6 +66,37 @@ def test_resume_continues_the_same_loss_curve(tmp_path, clips):
     straight = read_loss_log(tmp_path / "straight" / "losses.jsonl")
     split = read_loss_log(tmp_path / "split" / "losses.jsonl")
     assert split == straight
+
+
+def test_adapt_trains_in_memory_exactly_as_pretrain(tmp_path, clips):
+    cfg = run_cfg(tmp_path, steps=3)
+    adapted = adapt(cfg, clips, 3)
+    trained, _ = load_model(pretrain(cfg, clips, progress=False))
+    fresh = build(cfg)[0].state_dict()
+    assert not adapted.training
+    for name, value in trained.state_dict().items():
+        assert torch.equal(adapted.state_dict()[name], value), name
+    assert not torch.equal(adapted.state_dict()["branches.visual.w.weight"], fresh["branches.visual.w.weight"])
+
+
+def test_a_non_finite_loss_stops_training(tmp_path, clips):
+    poisoned = ClipSet({m: x.clone() for m, x in clips.fvs.items()}, clips.sources)
+    poisoned.fvs["visual"][:, 3, 5] = float("inf")
+    with pytest.raises(FloatingPointError, match="loss is nan at step 1"):
+        pretrain(run_cfg(tmp_path), poisoned, progress=False)
+    assert read_loss_log(tmp_path / "losses.jsonl") == [] and not list(tmp_path.glob("*.pt"))
+
+
+def test_pretrain_command_on_a_video(demo_clip, tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["pretrain", str(demo_clip), "--steps", "2", "--checkpoint-every", "1", "--out", str(out), "--quiet"]
+    assert main(argv) == 0
+    assert capsys.readouterr().out == f"{out / 'last.pt'}\n"
+    assert [r["step"] for r in read_loss_log(out / "losses.jsonl")] == [1, 2]
+    assert sorted(p.name for p in out.glob("*.pt")) == ["last.pt", "step_1.pt", "step_2.pt"]
+    model, cfg = load_model(out / "last.pt")
+    assert cfg.name == "smoke" and cfg.train.steps == 2 and set(model.branches) == {"visual", "audio"}
+    assert [p.name.split(".")[0] for p in (out / "features").iterdir()] == ["synthetic_01"]  # cached under OUT
 
 
 def test_bad_checkpoint_is_one_clear_error(tmp_path):
