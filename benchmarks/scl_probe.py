@@ -107,7 +107,7 @@ def main(argv=None) -> None:
     print(f"log N = log 15 = {math.log(15):.3f}; L_s over the last 50 of {a.steps} steps:")
     for kind in a.kinds:
         values = [run(kind, clips, seed, a.steps) for seed in a.seeds]
-        print(f"{kind:7s} {np.mean(values):.3f} +- {np.std(values):.3f}  (seeds {a.seeds}: "
+        print(f"{kind:7s} {np.mean(values):.3f} +- {np.std(values, ddof=1):.3f}  (seeds {a.seeds}: "
               + ", ".join(f"{v:.3f}" for v in values) + ")", flush=True)
 
 
