@@ -80,6 +80,9 @@ def _add_pretrain(sub) -> None:
     p.add_argument("--resume", help="checkpoint to continue from")
     p.add_argument("--cache", help="feature cache folder (default: OUT/features)")
     p.add_argument("--device", help="cpu or cuda (default: the profile's)")
+    p.add_argument("--bf16", action=argparse.BooleanOptionalAction,
+                   help="train under bfloat16 autocast, about 2.5x faster on a CPU with AVX512-BF16 or AMX "
+                   "(default: the profile's, float32)")
     p.add_argument("--quiet", action="store_true")
 
     def run(a) -> int:
@@ -94,6 +97,8 @@ def _add_pretrain(sub) -> None:
             cfg = cfg.replace(train={"checkpoint_every": a.checkpoint_every})
         if a.device:
             cfg = cfg.replace(train={"device": a.device}, features={"device": a.device})
+        if a.bf16 is not None:
+            cfg = cfg.replace(train={"bf16": a.bf16})
         cfg = cfg.replace(out_dir=a.out)
         clips = clips_from_videos(a.inputs, cfg, cache_dir=a.cache or f"{a.out}/features", progress=not a.quiet)
         ckpt = pretrain(cfg, clips, resume=a.resume, progress=not a.quiet)
