@@ -168,7 +168,8 @@ def _add_highlights(sub) -> None:
     p = sub.add_parser("highlights", help="pick the highlight segments of a video and cut them into a reel")
     p.add_argument("video")
     pick = p.add_mutually_exclusive_group(required=True)
-    pick.add_argument("--total", type=float, metavar="SECONDS", help="keep the best steps until this much is kept")
+    pick.add_argument("--total", type=float, metavar="SECONDS", help="a budget: keep as many of the best steps as fit in at most this many seconds of "
+                      "segments (never over; under by less than the next step would add)")
     pick.add_argument("--threshold", type=float, metavar="T", help="keep every step scoring at least T (in [0, 1])")
     p.add_argument("--min-segment", type=float, default=MIN_SEGMENT_S, metavar="S", help="drop segments shorter than S s")
     p.add_argument("--segments", metavar="FILE", help="write the segments to FILE.csv or FILE.json")

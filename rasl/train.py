@@ -114,12 +114,13 @@ def _autocast(cfg: RunConfig) -> torch.autocast:
 
 
 def train_steps(
-    model: RASLModel, opt, clips: ClipSet, cfg: RunConfig, gen: torch.Generator, start: int, stop: int, progress: bool
+    model: RASLModel, opt, clips: ClipSet, cfg: RunConfig, gen: torch.Generator, start: int, stop: int, progress: bool,
+    desc: str = "pretrain",
 ):
     """Run steps ``start+1 .. stop``; yield (step, {term: value}) after each update."""
     model.train()
     device = cfg.train.device
-    for step in tqdm(range(start + 1, stop + 1), "pretrain", initial=start, total=stop, disable=not progress):
+    for step in tqdm(range(start + 1, stop + 1), desc, initial=start, total=stop, disable=not progress):
         idx = torch.randint(len(clips), (cfg.train.batch_size,), generator=gen)
         fvs = {m: x.to(device, non_blocking=True) for m, x in clips.batch(idx).items()}
         stats: dict[str, float] = {}
@@ -183,7 +184,7 @@ def adapt(cfg: RunConfig, clips: ClipSet, steps: int, progress: bool = False) ->
     labels, so it can run on the footage that is to be scored.
     """
     model, opt, gen = build(cfg, clips)
-    for _ in train_steps(model, opt, clips, cfg, gen, 0, steps, progress):
+    for _ in train_steps(model, opt, clips, cfg, gen, 0, steps, progress, desc="adapt"):
         pass
     return model.eval()
 
