@@ -3,7 +3,7 @@
 Each figure is also printed as a ratio against a plain ``torch.nn.MultiheadAttention``
 forward over the same tensors (batch x 150 x 1024), so it survives a noisy machine.
 
-    python benchmarks/bench_model.py [--device cuda] [--repeats 5]
+    python benchmarks/bench_model.py [--device cuda] [--repeats 5] [--bf16]
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--bf16", action="store_true", help="training and inference under bfloat16 autocast")
     a = ap.parse_args(argv)
     torch.manual_seed(0)
     cfg = ModelConfig(dim=1024)
@@ -46,15 +47,20 @@ def main(argv: list[str] | None = None) -> int:
     x = {m: torch.rand(a.batch, cfg.clip_steps, cfg.dim, device=a.device) for m in cfg.modalities}
     mha = torch.nn.MultiheadAttention(cfg.dim, 1, batch_first=True).to(a.device)
 
+    def autocast():
+        return torch.autocast(torch.device(a.device).type, dtype=torch.bfloat16, enabled=a.bf16)
+
     def train_step():
-        loss = total_loss(model.losses(x))
+        with autocast():
+            loss = total_loss(model.losses(x))
         opt.zero_grad()
         loss.backward()
         opt.step()
 
     @torch.inference_mode()
     def score():
-        model.score(x)
+        with autocast():
+            model.score(x)
 
     @torch.inference_mode()
     def reference():
@@ -63,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     ref = timed(reference, a.device, a.repeats)
     step = timed(train_step, a.device, a.repeats)
     infer = timed(score, a.device, a.repeats)
-    print(f"device {a.device}, batch {a.batch} clips of {cfg.clip_steps} x {cfg.dim}")
+    print(f"device {a.device}, batch {a.batch} clips of {cfg.clip_steps} x {cfg.dim}, "
+          f"{'bfloat16 autocast' if a.bf16 else 'float32'}, {torch.get_num_threads()} threads")
     print(f"reference MultiheadAttention forward: {ref * 1e3:.1f} ms")
     print(f"training step (both branches, all losses): {step * 1e3:.1f} ms = {step / ref:.1f} x reference")
     print(f"inference: {a.batch / infer:.1f} clips/s ({infer * 1e3:.1f} ms per batch) = {infer / ref:.2f} x reference time")

@@ -50,16 +50,16 @@ VARIANTS = {
 }
 
 
-def run(variant: str, seed: int, steps: int, timeline: str, videos: dict) -> dict:
+def run(variant: str, seed: int, steps: int, timeline: str, videos: dict, bf16: bool = False) -> dict:
     tl = TIMELINES[timeline]
     flags = dict(VARIANTS[variant])
     if flags.pop("k", None) == 0:
         tl = type(tl)(tl.rows, tl.repeat, 0)
-    cfg = benchmark_config(tl, steps=steps, seed=seed, **flags)
+    cfg = benchmark_config(tl, steps=steps, seed=seed, bf16=bf16, **flags)
     log: list[dict] = []
     start = time.time()
     model = pretrain_model(cfg, videos["train"], tl, on_step=lambda step, rec, m: log.append(rec))
-    row = {"variant": variant, "timeline": timeline, "seed": seed, "steps": steps,
+    row = {"variant": variant + ("_bf16" if bf16 else ""), "timeline": timeline, "seed": seed, "steps": steps,
            "train_s": round(time.time() - start, 1)}
     tail = log[-max(1, steps // 10):]
     row.update({k: float(np.mean([r[k] for r in tail])) for k in tail[0]})
@@ -101,6 +101,8 @@ def main(argv=None) -> None:
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--steps", type=int, default=500)
     p.add_argument("--timeline", default="native15", choices=list(TIMELINES))
+    p.add_argument("--bf16", action="store_true",
+                   help="pretrain under bfloat16 autocast (TrainConfig.bf16); the rows' variant gets _bf16")
     p.add_argument("--data", default=default_data_root())
     a = p.parse_args(argv)
     if a.summarise:
@@ -119,7 +121,7 @@ def main(argv=None) -> None:
     rows = []
     for variant in a.variants:
         for seed in a.seeds:
-            rows.append(run(variant, seed, a.steps, a.timeline, videos))
+            rows.append(run(variant, seed, a.steps, a.timeline, videos, a.bf16))
             print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in rows[-1].items()}),
                   file=sys.stderr, flush=True)
             fields = list(dict.fromkeys(k for r in rows for k in r))

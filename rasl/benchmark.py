@@ -46,13 +46,13 @@ from rasl.train import build, train_steps
 TVSUM_FOLDS = 5
 
 
-def benchmark_config(timeline: Timeline, dim: int = 1024, steps: int = 1000, seed: int = 0,
+def benchmark_config(timeline: Timeline, dim: int = 1024, steps: int = 1000, seed: int = 0, bf16: bool = False,
                      **model) -> RunConfig:
-    """The paper's model and optimiser on a timeline, CPU, batch 8."""
+    """The paper's model and optimiser on a timeline, CPU, batch 8 (float32 unless ``bf16``)."""
     return RunConfig(
         name="benchmark",
         model=ModelConfig(dim=dim, clip_steps=timeline.clip_steps, k=timeline.k, **model),
-        train=TrainConfig(steps=steps, seed=seed, checkpoint_every=steps),
+        train=TrainConfig(steps=steps, seed=seed, checkpoint_every=steps, bf16=bf16),
     )
 
 

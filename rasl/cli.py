@@ -80,6 +80,9 @@ def _add_pretrain(sub) -> None:
     p.add_argument("--resume", help="checkpoint to continue from")
     p.add_argument("--cache", help="feature cache folder (default: OUT/features)")
     p.add_argument("--device", help="cpu or cuda (default: the profile's)")
+    p.add_argument("--bf16", action=argparse.BooleanOptionalAction,
+                   help="train under bfloat16 autocast, about 2.5x faster on a CPU with AVX512-BF16 or AMX "
+                   "(default: the profile's, float32)")
     p.add_argument("--quiet", action="store_true")
 
     def run(a) -> int:
@@ -94,6 +97,8 @@ def _add_pretrain(sub) -> None:
             cfg = cfg.replace(train={"checkpoint_every": a.checkpoint_every})
         if a.device:
             cfg = cfg.replace(train={"device": a.device}, features={"device": a.device})
+        if a.bf16 is not None:
+            cfg = cfg.replace(train={"bf16": a.bf16})
         cfg = cfg.replace(out_dir=a.out)
         clips = clips_from_videos(a.inputs, cfg, cache_dir=a.cache or f"{a.out}/features", progress=not a.quiet)
         ckpt = pretrain(cfg, clips, resume=a.resume, progress=not a.quiet)
@@ -163,7 +168,8 @@ def _add_highlights(sub) -> None:
     p = sub.add_parser("highlights", help="pick the highlight segments of a video and cut them into a reel")
     p.add_argument("video")
     pick = p.add_mutually_exclusive_group(required=True)
-    pick.add_argument("--total", type=float, metavar="SECONDS", help="keep the best steps until this much is kept")
+    pick.add_argument("--total", type=float, metavar="SECONDS", help="a budget: keep as many of the best steps as fit in at most this many seconds of "
+                      "segments (never over; under by less than the next step would add)")
     pick.add_argument("--threshold", type=float, metavar="T", help="keep every step scoring at least T (in [0, 1])")
     p.add_argument("--min-segment", type=float, default=MIN_SEGMENT_S, metavar="S", help="drop segments shorter than S s")
     p.add_argument("--segments", metavar="FILE", help="write the segments to FILE.csv or FILE.json")

@@ -5,15 +5,17 @@ lasts ``step_s`` = 0.2 s (the last step is cut at the video's duration when it i
 Selection runs in three stages, all on whole steps:
 
 1. **select** steps, either every step with ``score >= threshold``, or the highest-scoring
-   steps (ties: the earlier step first) taken one by one until the segments that stages 2
-   and 3 make of them last at least ``total_s`` seconds (all steps if the video is shorter);
+   steps (ties: the earlier step first), as many as can be taken while the segments that
+   stages 2 and 3 make of them last at most ``total_s`` seconds (a budget, as an editor
+   asking for 20 s means it: never over, and under by less than the next step would add,
+   which can be a bridged gap or a whole minimum-length segment);
 2. **merge** neighbours: selected steps that touch form one segment, and two segments with
    at most ``max_gap_s`` seconds of unselected steps between them become one segment that
    includes the gap (an editor would not cut away for a moment and come back);
 3. **drop** slivers: segments shorter than ``min_segment_s`` are removed.
 
 Stage 3 never removes a step that would survive with more steps selected, so the length of
-the result only grows with the number of selected steps and ``total_s`` is met by a binary
+the result only grows with the number of selected steps and the budget is met by a binary
 search over that number. Segments come back sorted in time.
 """
 
@@ -116,13 +118,13 @@ def select_segments(
         mask[order[:k]] = True
         return with_steps(mask)
 
-    lo, hi = 0, scores.size  # the smallest k whose segments reach total_s, else all steps
+    lo, hi = 0, scores.size  # the largest k whose segments last at most total_s
     while lo < hi:
-        mid = (lo + hi) // 2
-        if sum(s.length_s for s in best(mid)) >= total_s - 1e-9:
-            hi = mid
+        mid = (lo + hi + 1) // 2
+        if sum(s.length_s for s in best(mid)) <= total_s + 1e-9:
+            lo = mid
         else:
-            lo = mid + 1
+            hi = mid - 1
     return best(lo)
 
 

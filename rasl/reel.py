@@ -112,7 +112,8 @@ def _render(src, in_v, segments: Sequence[Segment], tmp: Path, progress: bool) -
             out_a = dst.add_stream("aac", rate=rate, layout=layout)
             resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
         offset, last_pts, sample_at = 0.0, -1, 0
-        bar = tqdm(total=sum(s.length_s for s in segments), unit="s", desc="reel", disable=not progress)
+        bar = tqdm(total=sum(s.length_s for s in segments), desc="reel", disable=not progress,
+                   bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s of video [{elapsed}]")
         for seg in segments:
             for dt, frame in _video_frames(src, in_v, t0, seg):
                 pts = max(round((offset + dt) / VIDEO_TIME_BASE), last_pts + 1)

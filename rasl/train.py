@@ -8,7 +8,6 @@ so that a resumed run continues exactly the same loss curve.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import random
@@ -20,6 +19,7 @@ from tqdm import tqdm
 
 from rasl.clips import ClipSet
 from rasl.config import RunConfig
+from rasl.encoders import native_bf16
 from rasl.files import InputError, atomic_path, load_data_only
 from rasl.losses import total_loss
 from rasl.model import RASLModel
@@ -107,19 +107,20 @@ def load_model(path: str | Path, device: str = "cpu") -> tuple[RASLModel, RunCon
     return model.eval(), cfg
 
 
-def _autocast(cfg: RunConfig):
-    if cfg.train.bf16 and cfg.train.device.startswith("cuda"):
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
+def _autocast(cfg: RunConfig) -> torch.autocast:
+    """The precision training runs in: bfloat16 autocast where ``cfg.train.bf16`` (resolved) says so."""
+    on = native_bf16(cfg.train.device) if cfg.train.bf16 is None else cfg.train.bf16
+    return torch.autocast(torch.device(cfg.train.device).type, torch.bfloat16, enabled=on)
 
 
 def train_steps(
-    model: RASLModel, opt, clips: ClipSet, cfg: RunConfig, gen: torch.Generator, start: int, stop: int, progress: bool
+    model: RASLModel, opt, clips: ClipSet, cfg: RunConfig, gen: torch.Generator, start: int, stop: int, progress: bool,
+    desc: str = "pretrain",
 ):
     """Run steps ``start+1 .. stop``; yield (step, {term: value}) after each update."""
     model.train()
     device = cfg.train.device
-    for step in tqdm(range(start + 1, stop + 1), "pretrain", initial=start, total=stop, disable=not progress):
+    for step in tqdm(range(start + 1, stop + 1), desc, initial=start, total=stop, disable=not progress):
         idx = torch.randint(len(clips), (cfg.train.batch_size,), generator=gen)
         fvs = {m: x.to(device, non_blocking=True) for m, x in clips.batch(idx).items()}
         stats: dict[str, float] = {}
@@ -183,7 +184,7 @@ def adapt(cfg: RunConfig, clips: ClipSet, steps: int, progress: bool = False) ->
     labels, so it can run on the footage that is to be scored.
     """
     model, opt, gen = build(cfg, clips)
-    for _ in train_steps(model, opt, clips, cfg, gen, 0, steps, progress):
+    for _ in train_steps(model, opt, clips, cfg, gen, 0, steps, progress, desc="adapt"):
         pass
     return model.eval()
 

@@ -63,20 +63,22 @@ def test_the_last_step_ends_at_the_video_duration():
     assert seg.end_s == pytest.approx(3.9)
 
 
-def test_total_takes_the_best_steps_until_reached():
+def test_total_is_a_budget_filled_with_the_best_steps():
     assert spans(select_segments(TIMES, SCORES, total_s=1.0)) == [(0.0, 1.0)]  # the five 0.9 steps
+    assert spans(select_segments(TIMES, SCORES, total_s=1.1)) == [(0.0, 1.0)]  # nothing more fits
 
 
-def test_total_can_overshoot_by_a_bridged_gap():
-    # five 0.9 steps give 1.0 s < 1.2 s; the sixth best (step 7, 0.8) bridges steps 5-6
-    (seg,) = select_segments(TIMES, SCORES, total_s=1.2)
+def test_total_is_never_exceeded_by_a_bridged_gap():
+    # five 0.9 steps give 1.0 s; the sixth best (step 7, 0.8) would bridge steps 5-6 into 1.6 s
+    assert spans(select_segments(TIMES, SCORES, total_s=1.5)) == [(0.0, 1.0)]
+    (seg,) = select_segments(TIMES, SCORES, total_s=1.6)
     assert (seg.start_s, seg.end_s) == (0.0, 1.6)
     assert seg.mean_score == pytest.approx((5 * 0.9 + 2 * 0.1 + 0.8) / 8)
 
 
-def test_total_below_min_segment_grows_to_the_first_kept_segment():
-    # one step (0.2 s) is a sliver; the run must reach 1 s before anything is kept
-    assert spans(select_segments(TIMES, SCORES, total_s=0.2, min_segment_s=1.0)) == [(0.0, 1.0)]
+def test_total_below_min_segment_keeps_nothing():
+    # one step (0.2 s) is a sliver, and the first kept segment (1 s) is over the budget
+    assert select_segments(TIMES, SCORES, total_s=0.8, min_segment_s=1.0) == []
 
 
 def test_total_longer_than_the_video_selects_everything():
@@ -96,7 +98,8 @@ def test_random_curves_keep_every_invariant(seed):
     times = np.arange(300) * 0.2
     for total in (3.0, 17.0, 45.0):
         segs = select_segments(times, scores, total_s=total, min_segment_s=1.0, max_gap_s=0.6)
-        assert sum(s.length_s for s in segs) >= total - 1e-9
+        kept = sum(s.length_s for s in segs)
+        assert total - 3.0 < kept <= total + 1e-9  # within budget, short of it by less than a bridged run
         assert all(s.length_s >= 1.0 - 1e-9 for s in segs)
         assert all(b.start_s - a.end_s > 0.6 + 1e-9 for a, b in zip(segs, segs[1:]))  # sorted, gaps not bridgeable
         for s in segs:

@@ -81,13 +81,13 @@ def test_score_prints_csv_without_out_and_json_with_it(small_video, capsys, monk
 
 def test_highlights_cuts_a_reel_end_to_end(videos_dir, tmp_path, capsys):
     reel = tmp_path / "reel.mp4"
-    argv = ["highlights", str(videos_dir / "fire2.mp4"), "--total", "1", "--reel", str(reel), "--json", "--adapt-steps", "0"]
+    argv = ["highlights", str(videos_dir / "fire2.mp4"), "--total", "2", "--reel", str(reel), "--json", "--adapt-steps", "0"]
     assert main(argv) == 0
     stdout, stderr = capsys.readouterr()
     assert stderr != ""  # progress bars, without --quiet
     result = json.loads(stdout)
     total = sum(s["end_s"] - s["start_s"] for s in result["segments"])
-    assert total >= 1.0 and result["total_s"] == pytest.approx(total)
+    assert 1.0 <= total <= 2.0 and result["total_s"] == pytest.approx(total)  # the budget is never exceeded
     with av.open(str(reel)) as c:
         assert c.duration / av.time_base == pytest.approx(total, abs=0.2)  # fire2 has ~10 fps
         assert len(c.streams.audio) == 1

@@ -1,0 +1,36 @@
+"""Pretraining under bfloat16 autocast follows the float32 loss curve (TrainConfig.bf16)."""
+
+import numpy as np
+import pytest
+import torch
+
+from rasl.clips import ClipSet
+from rasl.config import ModelConfig, RunConfig, TrainConfig
+from rasl.train import _autocast, build, train_steps
+
+MODEL = ModelConfig(dim=64, clip_steps=12, k=2, channels=(4, 8, 16), psi_channels=8, proj_dim=4)
+
+
+def curve(bf16, clips, steps=100):
+    cfg = RunConfig(model=MODEL, train=TrainConfig(steps=steps, batch_size=4, bf16=bf16))
+    model, opt, gen = build(cfg, clips)
+    return np.array([rec["L_total"] for _, rec in train_steps(model, opt, clips, cfg, gen, 0, steps, progress=False)])
+
+
+def test_bf16_training_follows_the_fp32_loss_curve():
+    g = torch.Generator().manual_seed(0)
+    base = torch.rand(16, 1, 64, generator=g)  # clips whose steps share a pattern, as video rows do
+    clips = ClipSet({m: base + 0.3 * torch.rand(16, 12, 64, generator=g) for m in ("visual", "audio")}, ["v"] * 16)
+    fp32, bf16 = curve(False, clips), curve(True, clips)
+    assert not np.array_equal(fp32, bf16)  # it did compute in bfloat16
+    assert bf16[0] == pytest.approx(fp32[0], rel=0.01)  # the same start, up to bf16 rounding
+    assert fp32[-20:].mean() < 0.9 * fp32[0]  # the curve falls ...
+    assert bf16[-20:].mean() == pytest.approx(fp32[-20:].mean(), rel=0.05)  # ... to the same level
+
+
+@pytest.mark.parametrize("bf16, native, expected", [(None, True, True), (None, False, False), (True, False, True),
+                                                    (False, True, False)])
+def test_bf16_unset_follows_the_hardware(monkeypatch, bf16, native, expected):
+    monkeypatch.setattr("rasl.train.native_bf16", lambda device: native)
+    ctx = _autocast(RunConfig(train=TrainConfig(bf16=bf16)))
+    assert ctx.fast_dtype == torch.bfloat16 and ctx._enabled is expected
