@@ -89,13 +89,15 @@ def test_a_non_finite_loss_stops_training(tmp_path, clips):
 
 def test_pretrain_command_on_a_video(demo_clip, tmp_path, capsys):
     out = tmp_path / "run"
-    argv = ["pretrain", str(demo_clip), "--steps", "2", "--checkpoint-every", "1", "--out", str(out), "--quiet"]
+    argv = ["pretrain", str(demo_clip), "--steps", "2", "--checkpoint-every", "1", "--out", str(out), "--quiet",
+            "--bf16"]
     assert main(argv) == 0
     assert capsys.readouterr().out == f"{out / 'last.pt'}\n"
     assert [r["step"] for r in read_loss_log(out / "losses.jsonl")] == [1, 2]
     assert sorted(p.name for p in out.glob("*.pt")) == ["last.pt", "step_1.pt", "step_2.pt"]
     model, cfg = load_model(out / "last.pt")
     assert cfg.name == "smoke" and cfg.train.steps == 2 and set(model.branches) == {"visual", "audio"}
+    assert cfg.train.bf16 is True  # --bf16 reaches the run's config
     assert [p.name.split(".")[0] for p in (out / "features").iterdir()] == ["synthetic_01"]  # cached under OUT
 
 
