@@ -81,8 +81,8 @@ def _add_pretrain(sub) -> None:
     p.add_argument("--cache", help="feature cache folder (default: OUT/features)")
     p.add_argument("--device", help="cpu or cuda (default: the profile's)")
     p.add_argument("--bf16", action=argparse.BooleanOptionalAction,
-                   help="train under bfloat16 autocast, about 2.5x faster on a CPU with AVX512-BF16 or AMX "
-                   "(default: the profile's, float32)")
+                   help="train under bfloat16 autocast: faster on a CPU with AVX512-BF16 or AMX, but not the same "
+                   "model (see the implementation notes' Precision); default: the profile's, float32")
     p.add_argument("--quiet", action="store_true")
 
     def run(a) -> int:

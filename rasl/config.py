@@ -103,7 +103,8 @@ class TrainConfig:
     seed: int = 0
     device: str = "cpu"
     # bfloat16 autocast; None: wherever the device computes bf16 natively (a CUDA GPU, a CPU
-    # with AVX512-BF16 or AMX: 2.5x faster steps there, the same results within seed noise)
+    # with AVX512-BF16 or AMX, where a paper-size step is 1.7x faster). Not equivalent: on the
+    # benchmark features it learns a worse model (notes: "Precision"), so float32 is the default.
     bf16: bool | None = False
     checkpoint_every: int = 1000
     num_workers: int = 0
