@@ -89,6 +89,9 @@ def test_identical_steps_are_no_negatives():  # item 5
     fvs = {"visual": tile(v2), "audio": tile(a2)}
     same = identical_steps(fvs)
     assert same[0, 0].tolist() == [True, False, True, False, True, False]
+    for other in ("visual", "audio"):  # identical in one modality only: still different steps
+        one = {**fvs, other: torch.randn(1, 6, 4, generator=g)}
+        assert torch.equal(identical_steps(one)[0], torch.eye(6, dtype=torch.bool))
     gamma = torch.tensor(1.0)
     tiled = symmetric_contrastive_loss(tile(a2), tile(v2), gamma, same=same)
     # by hand: each step's negatives are the 3 copies of the other step, never its own copies:

@@ -30,6 +30,13 @@ def test_top_and_bottom_k_sets_are_sorted_ascending():  # Eq. (6), (7)
     assert bottom.tolist() == [[1, 3]]  # 0.1 <= 0.3
 
 
+def test_top_and_bottom_k_are_sorted_in_a_full_clip():  # Eq. (6), (7) at N = 150, k = 10
+    s = torch.randn(3, 150, generator=torch.Generator().manual_seed(0))
+    top, bottom = top_bottom_k(s, 10)
+    for idx, expected in ((top, s.topk(10).values.flip(-1)), (bottom, -(-s).topk(10).values)):
+        assert torch.equal(s.gather(1, idx), expected)  # the k extreme values, ascending
+
+
 S = torch.tensor([[2.0, 0.0, -1.0, 1.0]])
 Z = torch.tensor([[[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]])
 
@@ -55,6 +62,15 @@ def test_k_point_contrastive_loss_k2_pairs_in_sorted_order():  # Eq. (8)
 def test_k_point_loss_without_contrastive_uses_mean_top_k():  # Fig. 6 ablation
     loss = l_r(S, Z, 2, nn.Identity(), nn.Identity(), contrastive=False)
     assert loss.item() == pytest.approx(math.log(1 + math.exp(-1.5)), rel=1e-6)
+
+
+def test_eta_is_one_value_per_clip_and_contrastive_by_default():  # Eq. (8) over a batch
+    s = torch.cat([S, -S])  # two clips: the second's top step is the first's bottom step
+    eta, sim = k_point_eta(s, Z.expand(2, -1, -1), 1, nn.Identity(), nn.Identity())
+    assert eta.shape == (2,) and sim is not None
+    assert eta.tolist() == pytest.approx([2.0 * (1 - 0.0), 1.0 * (1 - 0.0)])  # clip 2: top step 2 (s=1), bottom 0
+    loss = k_point_contrastive_loss(eta)
+    assert loss.item() == pytest.approx((math.log(1 + math.exp(-2.0)) + math.log(1 + math.exp(-1.0))) / 2)
 
 
 def test_k_point_loss_applies_the_projections():
@@ -90,6 +106,8 @@ def test_mask_covers_half_of_the_steps(gen):  # M of Eq. (10)
     assert set(mask.unique().tolist()) == {0.0, 1.0}
     assert (mask == 0).sum(1).tolist() == [75] * 8
     assert not torch.equal(mask[0], mask[1])  # drawn per clip
+    again = random_step_mask(8, 150, 0.5, torch.Generator().manual_seed(0))
+    assert torch.equal(again, random_step_mask(8, 150, 0.5, torch.Generator().manual_seed(0)))  # the generator decides
 
 
 def test_total_loss_is_the_sum():  # Eq. (11)

@@ -31,7 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = {
-    "rasl/losses.py": ["tests/test_losses.py", "tests/test_model.py"],
+    "rasl/losses.py": ["tests/test_losses.py", "tests/test_model.py", "tests/test_fidelity.py"],
     "rasl/model.py": ["tests/test_model.py", "tests/test_fidelity.py"],
     "rasl/metrics.py": ["tests/test_metrics.py"],
     "rasl/clips.py": ["tests/test_clips.py", "tests/test_inference.py"],
