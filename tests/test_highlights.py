@@ -81,6 +81,13 @@ def test_total_below_min_segment_keeps_nothing():
     assert select_segments(TIMES, SCORES, total_s=0.8, min_segment_s=1.0) == []
 
 
+def test_a_single_step_is_a_segment_when_short_segments_are_kept():
+    # the 0.7 step alone at 3.2 s is a segment; the 0.4-s gap between the first two runs is bridged
+    assert spans(select_segments(TIMES, SCORES, threshold=0.7, min_segment_s=0.2)) == [(0.0, 2.0), (3.2, 3.4)]
+    assert spans(select_segments(TIMES, TIMES, threshold=3.8, min_segment_s=0.2)) == [(3.8, 4.0)]  # one step only
+    assert select_segments(TIMES, SCORES, total_s=0.1, min_segment_s=0.2) == []  # even one step is over budget
+
+
 def test_total_longer_than_the_video_selects_everything():
     assert spans(select_segments(TIMES, SCORES, total_s=100.0)) == [(0.0, 4.0)]
 
@@ -121,18 +128,18 @@ def test_bad_arguments_are_rejected():
 def test_segments_are_written_as_csv_and_json(tmp_path):
     segs = [Segment(0.0, 2.0, 0.71, 0.9), Segment(3.2, 3.4, 0.7, 0.7)]
     write_rows(segment_rows(segs), tmp_path / "s.csv", SEGMENT_COLUMNS)
-    assert (tmp_path / "s.csv").read_text() == "start_s,end_s,mean_score,peak_score\n0.0,2.0,0.71,0.9\n3.2,3.4,0.7,0.7\n"
+    assert (tmp_path / "s.csv").read_bytes().decode() == "start_s,end_s,mean_score,peak_score\n0.0,2.0,0.71,0.9\n3.2,3.4,0.7,0.7\n"
     write_rows(segment_rows(segs), tmp_path / "s.json", SEGMENT_COLUMNS)
     assert json.loads((tmp_path / "s.json").read_text())[1] == {
         "start_s": 3.2, "end_s": 3.4, "mean_score": 0.7, "peak_score": 0.7
     }
     write_rows([], tmp_path / "empty.csv", SEGMENT_COLUMNS)
-    assert (tmp_path / "empty.csv").read_text() == "start_s,end_s,mean_score,peak_score\n"
+    assert (tmp_path / "empty.csv").read_bytes().decode() == "start_s,end_s,mean_score,peak_score\n"
 
 
 def test_curve_rows_have_one_row_per_step(tmp_path):
     write_rows(curve_rows(np.arange(3) * 0.2, np.array([0.0, 1.0, 0.25])), tmp_path / "c.csv", CURVE_COLUMNS)
-    assert (tmp_path / "c.csv").read_text() == "time_s,score\n0.0,0.0\n0.2,1.0\n0.4,0.25\n"
+    assert (tmp_path / "c.csv").read_bytes().decode() == "time_s,score\n0.0,0.0\n0.2,1.0\n0.4,0.25\n"
 
 
 def test_bad_output_paths_give_one_line_and_no_file(tmp_path):
