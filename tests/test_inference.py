@@ -7,7 +7,7 @@ import torch
 from rasl.config import FeatureConfig, ModelConfig, RunConfig, TrainConfig
 from rasl.features import Features, extract_features
 from rasl.files import InputError
-from rasl.inference import normalise, score_curve, score_video, standardise_clips
+from rasl.inference import ADAPT_STEPS, adapted_config, normalise, score_curve, score_video, standardise_clips
 from rasl.model import RASLModel
 from rasl.train import build, save_checkpoint
 
@@ -137,9 +137,20 @@ def test_a_checkpoint_for_other_features_is_one_error(small_video, tmp_path):
         score_video(small_video, checkpoint=str(path))
 
 
-def test_without_a_checkpoint_the_model_adapts_to_the_video(small_video):
+def test_without_a_checkpoint_the_model_adapts_to_the_video(small_video, tmp_path, capsys):
     cfg = RunConfig(name="t", model=ModelConfig(clip_steps=20, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4),
                     features=PIXELS, train=TrainConfig(batch_size=2))
     fresh, adapted = (score_video(small_video, cfg=cfg, adapt_steps=n) for n in (0, 3))
     assert fresh.meta["adapt_steps"] == 0 and adapted.meta["adapt_steps"] == 3 and adapted.meta["checkpoint"] is None
     assert adapted.scores.shape == (48,) and not np.allclose(fresh.scores, adapted.scores)
+    default = score_video(small_video, cfg=cfg, cache_dir=str(tmp_path))
+    assert default.meta["adapt_steps"] == ADAPT_STEPS and len(list(tmp_path.glob("small.*.npz"))) == 1  # cached
+    assert capsys.readouterr().err == ""  # no progress bars unless asked
+
+
+def test_the_adapted_model_pairs_the_audio_when_the_video_has_it():
+    base = RunConfig(model=ModelConfig(dim=64))
+    with_audio = adapted_config(Features(np.zeros((5, 32), np.float32), np.zeros((5, 32), np.float32), 1.0, {}), base)
+    silent = adapted_config(Features(np.zeros((5, 32), np.float32), None, 1.0, {}), base)
+    assert (with_audio.model.modalities, with_audio.model.dim) == (("visual", "audio"), 32)
+    assert (silent.model.modalities, silent.model.dim) == (("visual",), 32)

@@ -35,7 +35,7 @@ TESTS = {
     "rasl/model.py": ["tests/test_model.py", "tests/test_fidelity.py"],
     "rasl/metrics.py": ["tests/test_metrics.py"],
     "rasl/clips.py": ["tests/test_clips.py", "tests/test_inference.py"],
-    "rasl/inference.py": ["tests/test_inference.py", "tests/test_train.py"],
+    "rasl/inference.py": ["tests/test_inference.py", "tests/test_train.py", "tests/test_fidelity.py"],
     "rasl/highlights.py": ["tests/test_highlights.py"],
 }
 KILLED = {"killed", "timeout", "segfault", "suspicious"}  # anything but a clean pass of the tests
