@@ -146,6 +146,9 @@ def test_without_a_checkpoint_the_model_adapts_to_the_video(small_video, tmp_pat
     default = score_video(small_video, cfg=cfg, cache_dir=str(tmp_path))
     assert default.meta["adapt_steps"] == ADAPT_STEPS and len(list(tmp_path.glob("small.*.npz"))) == 1  # cached
     assert capsys.readouterr().err == ""  # no progress bars unless asked
+    score_video(small_video, cfg=cfg, adapt_steps=1, progress=True)
+    err = capsys.readouterr().err
+    assert "small.mp4" in err and "adapt" in err  # the feature and adaptation bars, when asked
 
 
 def test_the_adapted_model_pairs_the_audio_when_the_video_has_it():
