@@ -279,7 +279,7 @@ def test_a_full_disk_while_writing_a_checkpoint(smoke_cache, tmp_path):
 
 @pytest.mark.parametrize(("command", "output", "fsize"), [
     (["score", "--adapt-steps", "0", "--out"], "curve.csv", 100),
-    (["highlights", "--adapt-steps", "0", "--total", "1", "--reel"], "reel.mp4", 10_000),
+    (["highlights", "--adapt-steps", "0", "--total", "5", "--reel"], "reel.mp4", 10_000),
 ])
 def test_a_full_disk_while_writing_a_score_file_or_reel(shared_video, tmp_path, command, output, fsize):
     name, *flags = command
