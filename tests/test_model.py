@@ -7,7 +7,7 @@ import torch
 
 from rasl.config import ModelConfig
 from rasl.losses import total_loss
-from rasl.model import RASLModel, SelfAttention
+from rasl.model import LowRankFusion, MLPFusion, RASLModel, SelfAttention
 
 TINY = dict(dim=64, clip_steps=20, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4)
 
@@ -131,6 +131,30 @@ def test_fused_branch_input_and_target_by_hand(fusion):  # Table IV
         assert torch.equal(target, torch.full((1, 20, 64), 3.0))
     if fusion == "sum":
         assert torch.equal(model.attended("fused", {"visual": v, "audio": a}), torch.full((1, 20, 64), 6.0))
+
+
+def test_lowrank_and_mlp_fusions_by_hand():  # Table IV's two learned fusions
+    g = torch.Generator().manual_seed(0)
+    v, a = torch.randn(2, 3, 8, generator=g), torch.randn(2, 3, 8, generator=g)
+    lowrank = LowRankFusion(8, rank=2)
+    assert sum(p.numel() for p in lowrank.parameters()) == 2 * 9 * 2 * 8  # the appended 1 is the only bias
+    one = torch.ones(2, 3, 1)
+    hv = (torch.cat([v, one], -1) @ lowrank.visual.weight.T).unflatten(-1, (2, 8))
+    ha = (torch.cat([a, one], -1) @ lowrank.audio.weight.T).unflatten(-1, (2, 8))
+    torch.testing.assert_close(lowrank(v, a), hv[..., 0, :] * ha[..., 0, :] + hv[..., 1, :] * ha[..., 1, :])
+    mlp = MLPFusion(8)
+    first, last = mlp.mlp[0], mlp.mlp[-1]
+    expected = torch.relu(torch.cat([v, a], -1) @ first.weight.T + first.bias) @ last.weight.T + last.bias
+    torch.testing.assert_close(mlp(v, a), expected)
+
+
+def test_reconstruction_error_is_the_per_step_l1_error():  # |rho_i - rho~_i| of Eq. (5)
+    model = RASLModel(ModelConfig(**TINY, modalities=("visual",)))
+    x = fvs()
+    ae = model.branches["visual"]
+    r = ae.encode(model.attended("visual", x))
+    expected = (x["visual"] - ae.decode(ae.activate(r)[1], r)).abs().mean(-1)
+    torch.testing.assert_close(model.reconstruction_error(x), expected)
 
 
 def test_scoring_needs_only_the_visual_stream():
