@@ -45,13 +45,13 @@ def encoders(kind: str) -> tuple[nn.Module, dict]:
     model = RASLModel(ModelConfig(clip_steps=15, k=1, self_attention=kind != "conv"))
     if kind == "sa":  # rho_bar of Eq. (2), before the conv encoder
         return model, {m: (lambda x, m=m: model.attended(m, {m: x})) for m in ("visual", "audio")}
+    r = {m: (lambda x, m=m: model.branches[m].encode(model.attended(m, {m: x})).flatten(2))
+         for m in ("visual", "audio")}
     if kind == "head":  # r of Eq. (3) through one linear map per modality, as CLIP embeds
-        heads = nn.ModuleDict({m: nn.Linear(4096, 128) for m in ("visual", "audio")})
-        return nn.ModuleList([model, heads]), {
-            m: (lambda x, m=m: heads[m](model.branches[m].encode(model.attended(m, {m: x})).flatten(2)))
-            for m in ("visual", "audio")}
-    return model, {m: (lambda x, m=m: model.branches[m].encode(model.attended(m, {m: x})).flatten(2))
-                   for m in ("visual", "audio")}
+        width = model.cfg.channels[-1] * model.branches["visual"].length
+        heads = nn.ModuleDict({m: nn.Linear(width, 128) for m in ("visual", "audio")})
+        return nn.ModuleList([model, heads]), {m: (lambda x, m=m: heads[m](r[m](x))) for m in ("visual", "audio")}
+    return model, r
 
 
 def mean_step_cosine(x: torch.Tensor) -> float:
@@ -93,11 +93,10 @@ def main(argv=None) -> None:
         warnings.simplefilter("ignore")
         videos = [v for v in load_feature_benchmark(a.data, "youtube").videos if v.split == "train"]
     clips = clip_set({v.video_id: video_features(v) for v in videos}, ("visual", "audio"), 15)
-    scaler = RASLModel(ModelConfig(clip_steps=15, k=1, input_scaling=a.input_scaling))
-    scaler.fit_input_statistics(clips.fvs)
-    clips = dataclasses.replace(clips, fvs=scaler.scaled(clips.fvs))
     torch.manual_seed(0)
-    fresh = RASLModel(ModelConfig(clip_steps=15, k=1))
+    fresh = RASLModel(ModelConfig(clip_steps=15, k=1, input_scaling=a.input_scaling))  # buffers draw no random numbers
+    fresh.fit_input_statistics(clips.fvs)
+    clips = dataclasses.replace(clips, fvs=fresh.scaled(clips.fvs))
     with torch.no_grad():
         for m, x in clips.fvs.items():
             r = fresh.branches[m].encode(fresh.attended(m, {m: x[:64]}))

@@ -169,14 +169,16 @@ class RASLModel(nn.Module):
     @torch.no_grad()
     def fit_input_statistics(self, fvs: dict[str, torch.Tensor]) -> None:
         """Set the input scaling from a corpus: fvs modality -> (..., D), e.g. every pretraining clip."""
-        for m in self.cfg.modalities if self.cfg.input_scaling != "none" else ():
+        if self.cfg.input_scaling == "none":
+            return
+        for m in self.cfg.modalities:
             rows = fvs[m].reshape(-1, self.cfg.dim).float()
             if self.cfg.input_scaling == "zscore":
                 mean, scale = rows.mean(0), rows.std(0).clamp_min(1e-3)
             else:
-                mean, scale = torch.zeros_like(rows[0]), rows.pow(2).mean().sqrt().expand(self.cfg.dim)
+                mean, scale = torch.zeros_like(rows[0]), rows.pow(2).mean().sqrt().clamp_min(1e-6).expand(self.cfg.dim)
             getattr(self, f"input_mean_{m}").copy_(mean)
-            getattr(self, f"input_scale_{m}").copy_(scale.clamp_min(1e-6))
+            getattr(self, f"input_scale_{m}").copy_(scale)
 
     def scaled(self, fvs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """The FVS the network sees and reconstructs: each modality's rho after the input scaling."""
