@@ -33,10 +33,26 @@ class SelfAttention(nn.Module):
         super().__init__()
         self.w_q, self.w_k, self.w_v, self.w_o = (nn.Linear(dim, dim, bias=False) for _ in range(4))
 
-    def forward(self, rho: torch.Tensor) -> torch.Tensor:
-        """(B, N, D) -> (B, N, D)."""
-        o = F.scaled_dot_product_attention(self.w_q(rho), self.w_k(rho), self.w_v(rho))  # Eq. (1)
-        return rho + self.w_o(o)  # Eq. (2)
+    def forward(self, rho: torch.Tensor, keep: torch.Tensor | None = None):
+        """(B, N, D) -> (B, N, D).
+
+        With ``keep`` (B, N) of 0/1, also returns F^m(M . rho), the masked pass of Eq. (10),
+        as a second tensor. W^Q, W^K, W^V are bias-free, so (M . rho) W = M . (rho W): the
+        masked pass reuses the unmasked pass's projections and costs one product, not four.
+        """
+        q, k, v = self.w_q(rho), self.w_k(rho), self.w_v(rho)
+        out = rho + self.w_o(F.scaled_dot_product_attention(q, k, v))  # Eq. (1)-(2)
+        if keep is None:
+            return out
+        m = keep[..., None]
+        return out, m * rho + self.w_o(F.scaled_dot_product_attention(m * q, m * k, m * v))
+
+
+class NoAttention(nn.Module):
+    """F^m as the identity ("w/o SA", Table III), with SelfAttention's signature."""
+
+    def forward(self, rho: torch.Tensor, keep: torch.Tensor | None = None):
+        return rho if keep is None else (rho, keep[..., None] * rho)
 
 
 class RASLAutoencoder(nn.Module):
@@ -142,8 +158,8 @@ class RASLModel(nn.Module):
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.cfg = cfg
-        attend = SelfAttention if cfg.self_attention else lambda dim: nn.Identity()
-        self.attend = nn.ModuleDict({m: attend(cfg.dim) for m in cfg.modalities})
+        self.attend = nn.ModuleDict({m: SelfAttention(cfg.dim) if cfg.self_attention else NoAttention()
+                                     for m in cfg.modalities})
         if cfg.fusion == "scl":
             self.branches = nn.ModuleDict({m: RASLAutoencoder(cfg, cfg.dim) for m in cfg.modalities})
             self.fuse = None
@@ -186,13 +202,30 @@ class RASLModel(nn.Module):
             return fvs
         return {m: (x - getattr(self, f"input_mean_{m}")) / getattr(self, f"input_scale_{m}") for m, x in fvs.items()}
 
-    def attended(self, name: str, fvs: dict[str, torch.Tensor]) -> torch.Tensor:
-        """rho_bar fed to autoencoder ``name``: F^m(rho^m), or the fusion of F^v(rho^v) and F^a(rho^a)."""
-        if self.position is not None:
-            fvs = {m: x + self.position[m] for m, x in fvs.items()}
+    def attended(self, name: str, fvs: dict[str, torch.Tensor], keep: torch.Tensor | None = None):
+        """rho_bar fed to autoencoder ``name``: F^m(rho^m), or the fusion of F^v(rho^v) and F^a(rho^a).
+
+        With ``keep`` (B, N), the mask M of Eq. (10), also returns the rho_bar of the masked
+        FVS as a second tensor.
+        """
         if name != "fused":
-            return self.attend[name](fvs[name])
-        v, a = self.attend["visual"](fvs["visual"]), self.attend["audio"](fvs["audio"])
+            return self._attend(name, fvs[name], keep)
+        v, a = self._attend("visual", fvs["visual"], keep), self._attend("audio", fvs["audio"], keep)
+        if keep is None:
+            return self._fuse(v, a)
+        return self._fuse(v[0], a[0]), self._fuse(v[1], a[1])
+
+    def _attend(self, m: str, x: torch.Tensor, keep: torch.Tensor | None):
+        """F^m(rho^m), and with ``keep`` also F^m of the masked rho^m (M . rho, or the mask token)."""
+        if self.position is None:
+            return self.attend[m](x, keep)
+        main = self.attend[m](x + self.position[m])
+        if keep is None:
+            return main
+        masked = keep[..., None] * x + (1 - keep[..., None]) * self.mask_token[m] + self.position[m]
+        return main, self.attend[m](masked)
+
+    def _fuse(self, v: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
         if self.cfg.fusion == "sum":
             return v + a
         if self.cfg.fusion == "concat":
@@ -220,15 +253,16 @@ class RASLModel(nn.Module):
         """
         cfg, terms, reps = self.cfg, {}, {}
         fvs = self.scaled(fvs)
-        b, n = next(iter(fvs.values())).shape[:2]
-        if cfg.auxiliary:
-            mask = random_step_mask(b, n, cfg.mask_ratio, generator).to(next(iter(fvs.values())).device)
-            masked = {m: x * mask[..., None] for m, x in fvs.items()}  # M . rho, Eq. (10)
-            if self.mask_token is not None:
-                masked = {m: x + (1 - mask[..., None]) * self.mask_token[m] for m, x in masked.items()}
+        x0 = next(iter(fvs.values()))
+        if cfg.auxiliary:  # M of Eq. (10)
+            keep = random_step_mask(*x0.shape[:2], cfg.mask_ratio, generator).to(x0.device)
         for name, ae in self.branches.items():
             target = self.target(name, fvs)
-            r = ae.encode(self.attended(name, fvs))
+            if cfg.auxiliary:
+                rho_bar, rho_bar_masked = self.attended(name, fvs, keep)
+            else:
+                rho_bar = self.attended(name, fvs)
+            r = ae.encode(rho_bar)
             z, s = ae.activate(r)
             terms[f"L_e/{name}"] = reconstruction_loss(target, ae.decode(s, r))
             if cfg.k > 0:
@@ -236,7 +270,7 @@ class RASLModel(nn.Module):
                                        cfg.k_point_contrastive, cfg.standardise_eta)
                 terms[f"L_r/{name}"] = k_point_contrastive_loss(eta)
             if cfg.auxiliary:
-                r_masked = ae.encode(self.attended(name, masked))
+                r_masked = ae.encode(rho_bar_masked)
                 s_aux = s.detach() if cfg.aux_detach_s else s
                 terms[f"L_au/{name}"] = reconstruction_loss(target, ae.decode(s_aux, r_masked))
             reps[name] = self.embed[name](r.flatten(2)) if self.embed is not None else r.flatten(2)
