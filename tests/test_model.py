@@ -7,7 +7,7 @@ import torch
 
 from rasl.config import ModelConfig
 from rasl.losses import total_loss
-from rasl.model import LowRankFusion, MLPFusion, RASLModel, SelfAttention
+from rasl.model import LowRankFusion, MLPFusion, RASLModel, RowConv1d, RowConvTranspose1d, SelfAttention
 
 TINY = dict(dim=64, clip_steps=20, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4)
 
@@ -36,7 +36,7 @@ def test_autoencoder_shapes():
     z, s = ae.activate(r)
     assert z.shape == (2, 20, 8 * 8) and s.shape == (2, 20)
     assert ae.decode(s, r).shape == x.shape
-    convs = [m for m in ae.encoder if isinstance(m, torch.nn.Conv1d)]
+    convs = [m for m in ae.encoder if isinstance(m, torch.nn.Conv1d)]  # RowConv1d is one
     assert [c.stride[0] for c in convs] == [2, 2, 2] and ae.w.bias is None
 
 
@@ -177,3 +177,62 @@ def test_config_rejects_inconsistent_ablations():
         ModelConfig(k=100)
     with pytest.raises(ValueError, match="fusion must be one of .*, got 'product'"):
         ModelConfig(fusion="product")
+
+
+@pytest.mark.parametrize("cls, functional", [
+    (RowConv1d, lambda m, x: torch.nn.functional.conv1d(x, m.weight, m.bias, m.stride, m.padding)),
+    (RowConvTranspose1d, lambda m, x: torch.nn.functional.conv_transpose1d(
+        x, m.weight, m.bias, m.stride, m.padding, m.output_padding)),
+])
+def test_row_convolutions_are_conv1d_on_unit_height_rows(cls, functional):
+    torch.manual_seed(0)
+    kw = dict(output_padding=1) if cls is RowConvTranspose1d else {}
+    conv = cls(4, 6, 3, 2, 1, **kw)
+    x = torch.randn(5, 4, 16, requires_grad=True)
+    x_row = x.detach().unsqueeze(2).requires_grad_()
+    expected, got = functional(conv, x), conv(x_row)
+    assert got.shape == (5, 6, 1, expected.shape[-1])
+    assert torch.allclose(got.squeeze(2), expected, atol=1e-6)
+    g = torch.randn_like(expected)
+    w_grad = torch.autograd.grad(expected, (x, conv.weight, conv.bias), g)
+    row_grad = torch.autograd.grad(got, (x_row, conv.weight, conv.bias), g.unsqueeze(2))
+    assert torch.allclose(row_grad[0].squeeze(2), w_grad[0], atol=1e-5)
+    assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(row_grad[1:], w_grad[1:]))
+    assert set(conv.state_dict()) == {"weight", "bias"}  # checkpoints of Conv1d models still load
+
+
+@pytest.mark.parametrize("change", [{}, {"self_attention": False}, {"fusion": "sum"}, {"fusion": "concat"},
+                                    {"fusion": "mlp"}, {"fusion": "lowrank"}, {"mask_token": True}])
+def test_masked_pass_equals_attending_the_masked_fvs(change):  # Eq. (10), with Q, K, V shared between passes
+    torch.manual_seed(0)
+    cfg = ModelConfig(**TINY, **change)
+    model = RASLModel(cfg)
+    x = fvs(cfg=cfg)
+    keep = torch.tensor([[1.0, 0.0] * 10, [0.0, 1.0] * 10])
+    masked = {m: keep[..., None] * v for m, v in x.items()}
+    if cfg.mask_token:
+        masked = {m: v + (1 - keep[..., None]) * model.mask_token[m] for m, v in masked.items()}
+    for name in model.branches:
+        main, with_mask = model.attended(name, x, keep)
+        assert torch.allclose(main, model.attended(name, x), atol=1e-6)
+        assert torch.allclose(with_mask, model.attended(name, masked), atol=1e-6)
+        assert not torch.allclose(with_mask, main, atol=1e-3)
+
+
+def test_losses_and_gradients_match_the_implementation_before_the_speed_up():
+    """The paper configuration on a fixed batch and seed: every loss term and the gradient norm
+    of each part equal, within 1e-4 relative, what commit 7ef9b26 computed (separate Q, K, V for
+    the masked pass, Conv1d modules); the values below were printed by that commit."""
+    torch.manual_seed(0)
+    model = RASLModel(ModelConfig(dim=1024))
+    g = torch.Generator().manual_seed(1)
+    x = {m: torch.rand(2, 150, 1024, generator=g) for m in ("visual", "audio")}
+    terms = model.losses(x, generator=torch.Generator().manual_seed(2))
+    total_loss(terms).backward()
+    before = {"L_e/visual": 0.9916274, "L_r/visual": 0.354425, "L_au/visual": 0.9916209, "L_e/audio": 0.7913582,
+              "L_r/audio": 0.2314793, "L_au/audio": 0.7913591, "L_s": 5.0115891}
+    assert {k: v.item() for k, v in terms.items()} == pytest.approx(before, rel=1e-4)
+    grad_norms = [torch.cat([p.grad.flatten() for p in part[m].parameters()]).norm().item()
+                  for part in (model.attend, model.branches) for m in ("visual", "audio")]
+    assert grad_norms == pytest.approx([1.404554, 1.337315, 34.410324, 22.467257], rel=1e-4)
+

@@ -18,15 +18,22 @@ def curve(bf16, clips, steps=100):
     return np.array([rec["L_total"] for _, rec in train_steps(model, opt, clips, cfg, gen, 0, steps, progress=False)])
 
 
-def test_bf16_training_follows_the_fp32_loss_curve():
-    g = torch.Generator().manual_seed(0)
+def clip_set(seed):
+    g = torch.Generator().manual_seed(seed)
     base = torch.rand(16, 1, 64, generator=g)  # clips whose steps share a pattern, as video rows do
-    clips = ClipSet({m: base + 0.3 * torch.rand(16, 12, 64, generator=g) for m in ("visual", "audio")}, ["v"] * 16)
-    fp32, bf16 = curve(False, clips), curve(True, clips)
+    return ClipSet({m: base + 0.3 * torch.rand(16, 12, 64, generator=g) for m in ("visual", "audio")}, ["v"] * 16)
+
+
+def test_bf16_training_follows_the_fp32_loss_curve():
+    # One 100-step curve moves by a few percent with rounding alone (float32 on 1 or 2 threads
+    # ends 1.3% apart), so the level reached is compared as a mean over three data sets.
+    curves = [(curve(False, clip_set(seed)), curve(True, clip_set(seed))) for seed in range(3)]
+    fp32, bf16 = curves[0]
     assert not np.array_equal(fp32, bf16)  # it did compute in bfloat16
     assert bf16[0] == pytest.approx(fp32[0], rel=0.01)  # the same start, up to bf16 rounding
-    assert fp32[-20:].mean() < 0.9 * fp32[0]  # the curve falls ...
-    assert bf16[-20:].mean() == pytest.approx(fp32[-20:].mean(), rel=0.05)  # ... to the same level
+    assert all(f[-20:].mean() < 0.9 * f[0] for f, _ in curves)  # the curves fall ...
+    level = np.mean([[f[-20:].mean(), b[-20:].mean()] for f, b in curves], axis=0)
+    assert level[1] == pytest.approx(level[0], rel=0.05)  # ... to the same level
 
 
 @pytest.mark.parametrize("bf16, native, expected", [(None, True, True), (None, False, False), (True, False, True),
