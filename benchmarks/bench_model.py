@@ -57,10 +57,12 @@ def main(argv: list[str] | None = None) -> int:
         loss.backward()
         opt.step()
 
+    scorer = model.for_inference()  # as score_curve scores a long video: attention folded once
+
     @torch.inference_mode()
     def score():
         with autocast():
-            model.score(x)
+            scorer.score(x)
 
     @torch.inference_mode()
     def reference():

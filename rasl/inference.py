@@ -70,6 +70,8 @@ def score_curve(model: RASLModel, features: Features, batch_size: int = 16, stan
         return torch.cat([fn({m: c[i : i + batch_size].to(device) for m, c in clips.items()}).float().cpu()
                           for i in range(0, n, batch_size)])
 
+    if n * model.cfg.clip_steps > model.cfg.dim:  # folding costs 2 D^3 and saves 2 D^2 per step
+        model = model.for_inference()
     s = over_clips(model.score)
     if model.cfg.k == 0:
         s = s * orientation(stitch(s, lengths), stitch(over_clips(model.reconstruction_error), lengths))

@@ -7,7 +7,8 @@ import torch
 
 from rasl.config import ModelConfig
 from rasl.losses import total_loss
-from rasl.model import LowRankFusion, MLPFusion, RASLModel, RowConv1d, RowConvTranspose1d, SelfAttention
+from rasl.model import (FoldedSelfAttention, LowRankFusion, MLPFusion, RASLModel, RowConv1d, RowConvTranspose1d,
+                        SelfAttention)
 
 TINY = dict(dim=64, clip_steps=20, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4)
 
@@ -236,3 +237,26 @@ def test_losses_and_gradients_match_the_implementation_before_the_speed_up():
                   for part in (model.attend, model.branches) for m in ("visual", "audio")]
     assert grad_norms == pytest.approx([1.404554, 1.337315, 34.410324, 22.467257], rel=1e-4)
 
+
+def test_folded_self_attention_is_equations_1_and_2():
+    torch.manual_seed(0)
+    sa = SelfAttention(16)
+    rho = torch.randn(2, 7, 16)
+    folded = FoldedSelfAttention(sa)
+    assert torch.allclose(folded(rho), sa(rho), atol=1e-5)
+    assert [b.shape for b in folded.buffers()] == [(16, 16), (16, 16)]  # two d x d products, not four
+
+
+@pytest.mark.parametrize("change", [{}, {"fusion": "mlp"}, {"mask_token": True}, {"self_attention": False}, {"k": 0}])
+def test_the_model_for_inference_scores_as_the_model_and_leaves_it_as_it_was(change):
+    torch.manual_seed(0)
+    model = RASLModel(ModelConfig(**{**TINY, **change}))
+    x = fvs(cfg=model.cfg)
+    scorer = model.for_inference()
+    with torch.no_grad():
+        assert torch.allclose(scorer.score(x), model.score(x), rtol=1e-5, atol=1e-6)
+        assert torch.allclose(scorer.reconstruction_error(x), model.reconstruction_error(x), rtol=1e-5)
+    assert not scorer.training and not any(p.requires_grad for p in scorer.parameters())
+    assert model.training and all(p.requires_grad for p in model.parameters())
+    assert all(isinstance(a, SelfAttention) == model.cfg.self_attention for a in model.attend.values())
+    assert all(isinstance(a, FoldedSelfAttention) == model.cfg.self_attention for a in scorer.attend.values())
