@@ -3,7 +3,10 @@
 Each figure is also printed as a ratio against a plain ``torch.nn.MultiheadAttention``
 forward over the same tensors (batch x 150 x 1024), so it survives a noisy machine.
 
-    python benchmarks/bench_model.py [--device cuda] [--repeats 5] [--bf16]
+    python benchmarks/bench_model.py [--device cuda] [--repeats 5] [--bf16] [--profile 12]
+
+``--profile N`` also prints the N operators that take the most time in one training step
+(torch.profiler, self time).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import torch
 from rasl.config import ModelConfig
 from rasl.losses import total_loss
 from rasl.model import RASLModel
+from rasl.train import configure_cpu
 
 
 def timed(fn, device: str, repeats: int) -> float:
@@ -39,7 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--bf16", action="store_true", help="training and inference under bfloat16 autocast")
+    ap.add_argument("--profile", type=int, default=0, metavar="N", help="print the top N operators of a training step")
     a = ap.parse_args(argv)
+    configure_cpu()  # as the CLI and the benchmark scripts do
     torch.manual_seed(0)
     cfg = ModelConfig(dim=1024)
     model = RASLModel(cfg).to(a.device)
@@ -76,6 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"reference MultiheadAttention forward: {ref * 1e3:.1f} ms")
     print(f"training step (both branches, all losses): {step * 1e3:.1f} ms = {step / ref:.1f} x reference")
     print(f"inference: {a.batch / infer:.1f} clips/s ({infer * 1e3:.1f} ms per batch) = {infer / ref:.2f} x reference time")
+    if a.profile:
+        with torch.profiler.profile() as prof:
+            train_step()
+        print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=a.profile))
     return 0
 
 

@@ -36,7 +36,7 @@ from rasl import decode, encoders, inference
 from rasl.config import STEP_S, default_data_root
 from rasl.data import list_videos
 from rasl.files import atomic_path
-from rasl.train import flush_subnormals
+from rasl.train import configure_cpu
 
 WORK = Path("/tmp/rasl_bench")
 SIZE, FPS, RATE = (1280, 720), 25, 48000  # the concatenated film: 720p, 25 fps, stereo 48 kHz
@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="times the shared videos are concatenated, one film per value (4: about 10 min)")
     parser.add_argument("--adapt-steps", type=int, help="adaptation steps (default: rasl's)")
     args = parser.parse_args(argv)
-    flush_subnormals()  # as the CLI does, for the in-process breakdown
+    configure_cpu()  # as the CLI does, for the in-process breakdown
     root = default_data_root()
     if root is None:
         raise SystemExit("no data root: set RASL_DATA or place shared/ beside the checkout")

@@ -23,7 +23,7 @@ from rasl.clips import clip_set
 from rasl.config import default_data_root, smoke
 from rasl.experiments import labelled_ap, read_labels, root_features
 from rasl.inference import adapted_config, score_curve
-from rasl.train import adapt, flush_subnormals, load_model, pretrain
+from rasl.train import adapt, configure_cpu, load_model, pretrain
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--adapt-steps", type=int, nargs="+", default=[0, 10, 30])
     ap.add_argument("--seeds", type=int, default=3, help="seeds per adaptation setting")
     a = ap.parse_args(argv)
-    flush_subnormals()  # as the CLI does
+    configure_cpu()  # as the CLI does
     work = Path(tempfile.mkdtemp(prefix="rasl-compare-"))
     cfg = smoke().replace(out_dir=str(work / "pretrain"), train={"steps": a.pretrain_steps})
     features = root_features(a.data, cfg, work / "features")

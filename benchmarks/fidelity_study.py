@@ -28,7 +28,7 @@ from rasl.benchmark import (TIMELINES, activation_norm_correlation, benchmark_co
                             pretrain_model, row_scores, sample_std)
 from rasl.config import default_data_root
 from rasl.data import load_feature_benchmark
-from rasl.train import flush_subnormals
+from rasl.train import configure_cpu
 
 PRINTED = {"centre_scl": False, "scl_skip_duplicates": False, "standardise_eta": False, "aux_detach_s": False,
            "shared_projection": False}
@@ -110,7 +110,7 @@ def main(argv=None) -> None:
         return
     if not a.out:
         p.error("--out is required to run")
-    flush_subnormals()
+    configure_cpu()
     torch.set_num_threads(1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the 28 listed videos without a feature file

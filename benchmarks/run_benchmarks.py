@@ -33,7 +33,7 @@ import torch
 from rasl.benchmark import read_results, run_benchmark, summary_rows, write_results
 from rasl.config import TIMELINES, default_data_root
 from rasl.experiments import k_variant
-from rasl.train import flush_subnormals
+from rasl.train import configure_cpu
 
 MAIN = [(b, p, "full") for b in ("youtube", "tvsum") for p in ("in-domain", "transfer", "per-video")]
 TABLE3 = ["no_rasl", "no_sa", "no_auxiliary", "audio_only", "visual_only"]
@@ -79,7 +79,7 @@ def main(argv=None) -> None:
             seeds = [r for r in read_results([path]) if r["seed"] not in ("mean", "std")]
             write_results(seeds + summary_rows(seeds), path)
         return
-    flush_subnormals()
+    configure_cpu()
     out.mkdir(parents=True, exist_ok=True)
     manifest_path = out / "manifest.json"
     work = Path(a.work or tempfile.mkdtemp(prefix="rasl-benchmarks-"))

@@ -34,7 +34,7 @@ from rasl.config import INPUT_SCALINGS, ModelConfig, default_data_root
 from rasl.data import load_feature_benchmark
 from rasl.losses import identical_steps, symmetric_contrastive_loss
 from rasl.model import RASLModel
-from rasl.train import flush_subnormals, seed_everything
+from rasl.train import configure_cpu, seed_everything
 
 
 def encoders(kind: str) -> tuple[nn.Module, dict]:
@@ -88,7 +88,7 @@ def main(argv=None) -> None:
                    help="scale the features first, as ModelConfig.input_scaling does")
     p.add_argument("--data", default=default_data_root())
     a = p.parse_args(argv)
-    flush_subnormals()
+    configure_cpu()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         videos = [v for v in load_feature_benchmark(a.data, "youtube").videos if v.split == "train"]

@@ -324,9 +324,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     warnings.formatwarning = lambda message, *_: f"rasl: warning: {message}\n"
     if args.command in COMPUTING:
-        from rasl.train import flush_subnormals
+        from rasl.train import configure_cpu
 
-        flush_subnormals()
+        configure_cpu()
     try:
         return args.run(args)
     except InputError as e:

@@ -147,9 +147,9 @@ def test_a_video_too_short_to_score_is_one_line_and_no_file(tmp_path, capsys, na
     assert not (tmp_path / "out").exists()  # rejected before the output folder is made
 
 
-def test_computing_commands_flush_subnormals_before_anything_else(monkeypatch, tmp_path):
+def test_computing_commands_configure_cpu_before_anything_else(monkeypatch, tmp_path):
     calls = []
-    monkeypatch.setattr("rasl.train.flush_subnormals", lambda: calls.append("flushed"))
+    monkeypatch.setattr("rasl.train.configure_cpu", lambda: calls.append("flushed"))
     assert main(["score", str(tmp_path / "missing.mp4")]) == 1  # fails on the video, after flushing
     assert main(["efficiency", "--json"]) == 0
     assert calls == ["flushed"]
