@@ -70,12 +70,16 @@ def _add_efficiency(sub) -> None:
 
 
 def _add_pretrain(sub) -> None:
-    p = sub.add_parser("pretrain", help="pretrain the model (Algorithm 1) on a folder of videos or cached FVS")
+    p = sub.add_parser("pretrain", help="pretrain the model (Algorithm 1) on a folder of videos or cached FVS "
+                       "(under torchrun: on every process it starts)")
     p.add_argument("inputs", nargs="+", metavar="VIDEO_OR_DIR")
     p.add_argument("--profile", default="smoke", help="smoke or paper")
     p.add_argument("--steps", type=int, help="override the profile's number of steps")
     p.add_argument("--checkpoint-every", type=int, metavar="N",
                    help="checkpoint every N steps (default: the profile's)")
+    p.add_argument("--batch-size", type=int, metavar="B",
+                   help="clips per step over all processes; under torchrun each takes B / WORLD_SIZE (default: the profile's)")
+    p.add_argument("--workers", type=int, metavar="N", help="DataLoader worker processes per process (default: the profile's)")
     p.add_argument("--out", default="artifacts/pretrain", help="folder for checkpoints and the loss log")
     p.add_argument("--resume", help="checkpoint to continue from")
     p.add_argument("--cache", help="feature cache folder (default: OUT/features)")
@@ -87,22 +91,24 @@ def _add_pretrain(sub) -> None:
 
     def run(a) -> int:
         from rasl.config import profile
-        from rasl.clips import clips_from_videos
-        from rasl.train import pretrain
+        from rasl.clips import dataset_from_videos
+        from rasl.train import distributed, pretrain
 
         cfg = profile(a.profile)
         if a.steps is not None:
             cfg = cfg.replace(train={"steps": a.steps})
-        if a.checkpoint_every is not None:
-            cfg = cfg.replace(train={"checkpoint_every": a.checkpoint_every})
+        given = {"checkpoint_every": a.checkpoint_every, "batch_size": a.batch_size, "num_workers": a.workers}
+        cfg = cfg.replace(train={k: v for k, v in given.items() if v is not None})
         if a.device:
             cfg = cfg.replace(train={"device": a.device}, features={"device": a.device})
         if a.bf16 is not None:
             cfg = cfg.replace(train={"bf16": a.bf16})
         cfg = cfg.replace(out_dir=a.out)
-        clips = clips_from_videos(a.inputs, cfg, cache_dir=a.cache or f"{a.out}/features", progress=not a.quiet)
-        ckpt = pretrain(cfg, clips, resume=a.resume, progress=not a.quiet)
-        print(ckpt)
+        rank, _ = distributed(cfg.train.device)  # under torchrun: join the group before extraction is shared out
+        data = dataset_from_videos(a.inputs, cfg, cache_dir=a.cache or f"{a.out}/features", progress=not a.quiet)
+        ckpt = pretrain(cfg, data, resume=a.resume, progress=not a.quiet)
+        if rank == 0:
+            print(ckpt)
         return 0
 
     p.set_defaults(run=run)

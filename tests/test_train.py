@@ -12,6 +12,7 @@ from rasl.files import InputError
 from rasl.inference import score_curve
 from rasl.features import Features
 from rasl.cli import main
+from rasl import train
 from rasl.train import adapt, build, load_model, pretrain, read_loss_log
 
 MODEL = ModelConfig(dim=64, clip_steps=20, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4)
@@ -68,15 +69,26 @@ def test_resume_continues_the_same_loss_curve(tmp_path, clips):
     assert split == straight
 
 
-def test_adapt_trains_in_memory_exactly_as_pretrain(tmp_path, clips):
+def test_adapt_trains_in_memory_and_repeatably(tmp_path, clips):
     cfg = run_cfg(tmp_path, steps=3)
-    adapted = adapt(cfg, clips, 3)
-    trained, _ = load_model(pretrain(cfg, clips, progress=False))
+    adapted, again = adapt(cfg, clips, 3), adapt(cfg, clips, 3)
     fresh = build(cfg)[0].state_dict()
-    assert not adapted.training
-    for name, value in trained.state_dict().items():
-        assert torch.equal(adapted.state_dict()[name], value), name
+    assert not adapted.training and not list(tmp_path.iterdir())  # nothing written
+    for name, value in adapted.state_dict().items():
+        assert torch.equal(again.state_dict()[name], value), name
     assert not torch.equal(adapted.state_dict()["branches.visual.w.weight"], fresh["branches.visual.w.weight"])
+
+
+def test_pretrain_sees_every_clip_once_per_epoch(tmp_path, clips, monkeypatch):
+    """Batches come from the DataLoader: epochs of a seeded shuffle, each clip once per epoch
+    (10 clips, batch 4: steps 1-2 and the first half of step 3 are epoch 0)."""
+    seen = []
+    losses = train.RASLModel.losses
+    monkeypatch.setattr(train.RASLModel, "losses", lambda self, fvs, *a: seen.append(fvs["visual"]) or losses(self, fvs, *a))
+    pretrain(run_cfg(tmp_path, steps=5), clips, progress=False)
+    order = [next(i for i in range(10) if torch.equal(clip, clips.fvs["visual"][i])) for b in seen for clip in b]
+    assert len(order) == 20 and sorted(order[:10]) == sorted(order[10:]) == list(range(10))
+    assert order[:10] != order[10:]  # reshuffled each epoch
 
 
 def test_a_non_finite_loss_stops_training(tmp_path, clips):
