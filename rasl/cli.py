@@ -80,6 +80,8 @@ def _add_pretrain(sub) -> None:
     p.add_argument("--batch-size", type=int, metavar="B",
                    help="clips per step over all processes; under torchrun each takes B / WORLD_SIZE (default: the profile's)")
     p.add_argument("--workers", type=int, metavar="N", help="DataLoader worker processes per process (default: the profile's)")
+    p.add_argument("--weights", help="local weights file for the visual encoder (as given to rasl features)")
+    p.add_argument("--audio-weights", help="local weights file (state dict) for the audio encoder")
     p.add_argument("--out", default="artifacts/pretrain", help="folder for checkpoints and the loss log")
     p.add_argument("--resume", help="checkpoint to continue from")
     p.add_argument("--cache", help="feature cache folder (default: OUT/features)")
@@ -95,10 +97,11 @@ def _add_pretrain(sub) -> None:
         from rasl.train import distributed, pretrain
 
         cfg = profile(a.profile)
-        if a.steps is not None:
-            cfg = cfg.replace(train={"steps": a.steps})
-        given = {"checkpoint_every": a.checkpoint_every, "batch_size": a.batch_size, "num_workers": a.workers}
+        given = {"steps": a.steps, "checkpoint_every": a.checkpoint_every, "batch_size": a.batch_size,
+                 "num_workers": a.workers}
         cfg = cfg.replace(train={k: v for k, v in given.items() if v is not None})
+        weights = {"weights": a.weights, "audio_weights": a.audio_weights}
+        cfg = cfg.replace(features={k: v for k, v in weights.items() if v is not None})
         if a.device:
             cfg = cfg.replace(train={"device": a.device}, features={"device": a.device})
         if a.bf16 is not None:
