@@ -16,7 +16,8 @@ from rasl.files import InputError
 
 
 def _add_features(sub) -> None:
-    p = sub.add_parser("features", help="extract and cache the visual and audio FVS of videos")
+    p = sub.add_parser("features", help="extract and cache the visual and audio FVS of videos (under torchrun: "
+                       "shared out over its processes)")
     p.add_argument("inputs", nargs="+", metavar="VIDEO_OR_DIR")
     p.add_argument("--out", required=True, help="cache folder")
     p.add_argument("--profile", default="smoke", choices=["smoke", "paper"],
@@ -37,6 +38,7 @@ def _add_features(sub) -> None:
 
         from rasl.config import profile
         from rasl.features import extract_many
+        from rasl.train import distributed
 
         import torch
 
@@ -47,9 +49,12 @@ def _add_features(sub) -> None:
             device=a.device or ("cuda" if torch.cuda.is_available() else "cpu"),
             **{k: v for k, v in given.items() if v is not None},
         )
+        rank, world = distributed(cfg.device)  # under torchrun: each process takes its share of the videos
         failures = extract_many(a.inputs, cfg, a.out, progress=not a.quiet)
-        for path, problem in failures:
+        for path, problem in failures if rank == 0 else []:
             print(f"rasl: failed: {path}: {problem}", file=sys.stderr)
+        if world > 1:  # torchrun stops every process once one exits with an error: not before the list is out
+            torch.distributed.barrier()
         return 1 if failures else 0
 
     p.set_defaults(run=run)

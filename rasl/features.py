@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from tqdm import tqdm
 
@@ -309,7 +310,8 @@ def extract_many(
     Under a launcher that sets ``RANK`` and ``WORLD_SIZE`` (torchrun, or SLURM's variables
     mapped to them) this process takes every WORLD_SIZE-th video from the RANK-th, so N
     processes share one cache folder; cached videos are skipped, so a killed run resumes.
-    Continues past bad files; returns the (path, problem) pairs that failed here.
+    Continues past bad files; returns the (path, problem) pairs that failed, in every
+    process (under torchrun, with the process group joined, those of all processes).
     """
     failures: list[tuple[str, str]] = []
     rank, world = rank_and_world()
@@ -321,4 +323,8 @@ def extract_many(
             extract_features(video, cfg, cache_dir=out_dir, progress=progress)
         except InputError as e:
             failures.append((e.path, e.problem))
+    if dist.is_initialized():
+        everyone: list = [None] * world
+        dist.all_gather_object(everyone, failures)
+        failures = [f for part in everyone for f in part]
     return failures

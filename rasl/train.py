@@ -132,12 +132,12 @@ def _autocast(cfg: RunConfig) -> torch.autocast:
 
 def distributed(device: str) -> tuple[int, int]:
     """(rank, world size) of this process. Under torchrun (``WORLD_SIZE`` set) the first call
-    joins the process group from the environment (gloo for CPU tensors, NCCL for CUDA ones)
-    and, for a CUDA run, makes the process's ``LOCAL_RANK`` GPU the current one."""
+    joins the process group from the environment (gloo for CPU tensors, NCCL for CUDA ones);
+    on CUDA the process's ``LOCAL_RANK`` GPU becomes the current one, the one "cuda" means."""
+    cuda = torch.device(device).type == "cuda"
+    if cuda and "LOCAL_RANK" in os.environ:
+        torch.cuda.set_device(int(os.environ["LOCAL_RANK"]))
     if "WORLD_SIZE" in os.environ and not dist.is_initialized():
-        cuda = torch.device(device).type == "cuda"
-        if cuda:
-            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
         dist.init_process_group("cpu:gloo,cuda:nccl" if cuda else "gloo")
     return (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
 

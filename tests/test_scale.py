@@ -148,3 +148,25 @@ def test_the_paper_profile_from_local_weights_to_the_benchmark_tables(tmp_path, 
         assert 0 <= results[benchmark].per_video[video_id] <= 1
         curve = (tmp_path / "scores" / benchmark / f"{video_id}.csv").read_text().splitlines()
         assert curve[0] == "time_s,score" and len(curve) == 1 + 12  # fire2.mp4: 12 steps of 0.2 s
+
+
+def test_torchrun_shares_out_feature_extraction_and_lists_every_failure(tmp_path, small_video):
+    folder, cache = tmp_path / "videos", tmp_path / "cache"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"v{i}.mp4").symlink_to(small_video)
+    (folder / "bad.mp4").write_bytes(b"not a video")  # sorted first: rank 0's
+    cmd = [str(TORCHRUN), "--standalone", "--nproc-per-node", "2", "-m", "rasl", "features", str(folder),
+           "--out", str(cache), "--visual", "pixels", "--audio", "mel", "--quiet"]
+
+    def run():
+        done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"},
+                              timeout=300)
+        assert done.returncode != 0
+        (line,) = [line for line in done.stderr.splitlines() if line.startswith("rasl: ")]  # listed once
+        assert line.startswith(f"rasl: failed: {folder / 'bad.mp4'}: cannot be read as a video")
+        return {p.name.split(".")[0]: p.stat().st_mtime_ns for p in cache.iterdir()}
+
+    first = run()
+    assert sorted(first) == ["v0", "v1", "v2"]  # one shared cache, every good video in it
+    assert run() == first  # a rerun reuses them all
