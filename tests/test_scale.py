@@ -108,6 +108,11 @@ def _benchmark_root(root: Path, data_root: Path, video: Path) -> dict[str, str]:
     return {"tvsum": tvsum_id, "youtube": youtube_id}
 
 
+# benchmarks/gpu_check.py runs the paper path on a GPU, pretraining in bf16, through these
+DEVICE = os.environ.get("RASL_SCALE_DEVICE", "cpu")
+TRAIN_BF16 = ["--bf16"] if os.environ.get("RASL_SCALE_BF16") == "1" else []
+
+
 def test_the_paper_profile_from_local_weights_to_the_benchmark_tables(tmp_path, shared_video, data_root, capsys):
     import timm
     import torchaudio
@@ -122,7 +127,7 @@ def test_the_paper_profile_from_local_weights_to_the_benchmark_tables(tmp_path, 
         (videos / name).symlink_to(shared_video(name))
     ids = _benchmark_root(tmp_path / "root", data_root, shared_video("fire2.mp4"))
     cache, out = tmp_path / "cache", tmp_path / "pretrain"
-    local = ["--profile", "paper", "--device", "cpu", "--weights", str(swin), "--audio-weights", str(hubert), "--quiet"]
+    local = ["--profile", "paper", "--device", DEVICE, "--weights", str(swin), "--audio-weights", str(hubert), "--quiet"]
 
     assert main(["features", str(videos), "--out", str(cache), *local]) == 0
     files = sorted(cache.glob("*.npz"))
@@ -132,7 +137,8 @@ def test_the_paper_profile_from_local_weights_to_the_benchmark_tables(tmp_path, 
         assert z["visual"].shape == z["audio"].shape == (12, 1024) and np.isfinite(z["visual"]).all()
     assert meta["visual"]["name"] == "swin" and meta["audio_weights"] is not None
 
-    argv = ["pretrain", str(videos), "--cache", str(cache), "--out", str(out), "--steps", "2", "--batch-size", "2", *local]
+    argv = ["pretrain", str(videos), "--cache", str(cache), "--out", str(out), "--steps", "2", "--batch-size", "2",
+            *local, *TRAIN_BF16]
     assert main(argv) == 0
     assert capsys.readouterr().out == f"{out / 'last.pt'}\n"
     assert len(list(cache.glob("*.npz"))) == 2  # pretraining found the features rasl features cached
@@ -142,7 +148,8 @@ def test_the_paper_profile_from_local_weights_to_the_benchmark_tables(tmp_path, 
     log = read_loss_log(out / "losses.jsonl")
     assert [r["step"] for r in log] == [1, 2] and all(np.isfinite(r["L_total"]) for r in log)
 
-    results = benchmark_results(out / "last.pt", tmp_path / "root", tmp_path / "scores", cache)
+    assert cfg.train.bf16 is bool(TRAIN_BF16) and cfg.train.device == DEVICE
+    results = benchmark_results(out / "last.pt", tmp_path / "root", tmp_path / "scores", cache, DEVICE)
     for benchmark, video_id in ids.items():
         assert list(results[benchmark].per_video) == [video_id]
         assert 0 <= results[benchmark].per_video[video_id] <= 1

@@ -3,14 +3,15 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch
 
-from rasl.clips import ClipSet
+from rasl.clips import ClipDataset, ClipSet, clip_set
 from rasl.config import ModelConfig, RunConfig, TrainConfig
 from rasl.files import InputError
 from rasl.inference import score_curve
-from rasl.features import Features
+from rasl.features import Features, write_cache
 from rasl.cli import main
 from rasl import train
 from rasl.train import adapt, build, load_model, pretrain, read_loss_log
@@ -18,8 +19,9 @@ from rasl.train import adapt, build, load_model, pretrain, read_loss_log
 MODEL = ModelConfig(dim=64, clip_steps=20, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4)
 
 
-def run_cfg(tmp_path, steps=6, **train):
-    return RunConfig(name="test", model=MODEL, train=TrainConfig(steps=steps, batch_size=4, checkpoint_every=3, **train), out_dir=str(tmp_path))
+def run_cfg(tmp_path, steps=6, model=None, **train):
+    return RunConfig(name="test", model=MODEL, train=TrainConfig(steps=steps, batch_size=4, checkpoint_every=3, **train),
+                     out_dir=str(tmp_path)).replace(model=model or {})
 
 
 @pytest.fixture(scope="module")
@@ -137,3 +139,23 @@ print((tiny * 1.0).count_nonzero().item())
 def test_flush_subnormals_reaches_the_worker_threads(mode):
     out = subprocess.run([sys.executable, "-c", FLUSH_CHECK, mode], capture_output=True, text=True, check=True)
     assert int(out.stdout) == (0 if mode == "flush" else 1 << 22)
+
+
+def test_streamed_clips_train_exactly_as_the_same_clips_in_memory(tmp_path):
+    """pretrain on a ClipDataset (memory-mapped files) and on clip_set's tensors of the same
+    videos: the same loss log and the same weights, with and without DataLoader workers."""
+    rng = np.random.default_rng(0)
+    videos = {f"v{i}": Features(rng.random((t, 64), np.float32), rng.random((t, 64), np.float32), t * 0.2, {})
+              for i, t in enumerate((45, 20, 7, 61))}
+    for name, f in videos.items():
+        write_cache(tmp_path / f"{name}.npz", f)
+    streamed = ClipDataset([tmp_path / f"{name}.npz" for name in videos], MODEL.modalities, MODEL.clip_steps)
+    in_memory = clip_set(videos, MODEL.modalities, MODEL.clip_steps)
+    cfg = run_cfg(tmp_path / "memory", model={"input_scaling": "zscore"})  # fitted on the clips, both ways
+    pretrain(cfg, in_memory, progress=False)
+    for workers in (0, 2):
+        out = tmp_path / f"streamed{workers}"
+        pretrain(cfg.replace(out_dir=str(out), train={"num_workers": workers}), streamed, progress=False)
+        assert read_loss_log(out / "losses.jsonl") == read_loss_log(tmp_path / "memory" / "losses.jsonl")
+        a, b = load_model(out / "last.pt")[0].state_dict(), load_model(tmp_path / "memory" / "last.pt")[0].state_dict()
+        assert all(torch.equal(a[k], b[k]) for k in a)
