@@ -165,7 +165,8 @@ def loader(data: Dataset, cfg: RunConfig, start_step: int, rank: int = 0, world:
     per_rank = cfg.train.batch_size // world
     sampler = DistributedSampler(data, world, rank, shuffle=True, seed=cfg.train.seed)
     return DataLoader(data, batch_size=per_rank, sampler=_epochs(sampler, start_step * per_rank),
-                      num_workers=cfg.train.num_workers, pin_memory=torch.device(cfg.train.device).type == "cuda")
+                      num_workers=cfg.train.num_workers, pin_memory=torch.device(cfg.train.device).type == "cuda",
+                      generator=torch.Generator().manual_seed(cfg.train.seed))  # leaves torch's global RNG alone
 
 
 def step_generator(seed: int, rank: int, step: int) -> torch.Generator:
