@@ -55,10 +55,11 @@ def child(folder: str, mode: str, steps: int, workers: int, out: str) -> None:
             with np.load(p) as z:
                 feats[p.name] = Features(z["visual"], z["audio"], 0.0, {})
         data = clip_set(feats, MODEL.modalities, MODEL.clip_steps)
+    ready = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # the data indexed (or loaded), before training
     pretrain(cfg, data, progress=False)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     workers_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(f"{len(data)} {own / 1024:.0f} {workers_rss / 1024:.0f}")
+    print(f"{len(data)} {ready / 1024:.0f} {own / 1024:.0f} {workers_rss / 1024:.0f}")
 
 
 def main() -> None:
@@ -84,16 +85,18 @@ def main() -> None:
             write_corpus(folder, n, a.video_steps, MODEL.dim)
             size = sum(p.stat().st_size for p in folder.iterdir()) / 2**20
             corpora[name] = (folder, n, size)
-        print(f"| path | corpus | videos | clips | features on disk (MiB) | peak RSS (MiB) | workers' peak RSS (MiB) | s |")
-        print("|---|---|---|---|---|---|---|---|")
+        print("| path | corpus | videos | clips | features on disk (MiB) | peak RSS before training (MiB) "
+              "| peak RSS (MiB) | workers' peak RSS (MiB) | s |")
+        print("|---|---|---|---|---|---|---|---|---|")
         for mode in a.modes:
             for name, (folder, n, size) in corpora.items():
                 start = time.perf_counter()
                 cmd = [sys.executable, __file__, "--child", str(folder), mode, str(a.steps), str(a.workers),
                        "--out", str(Path(work) / "run")]
-                clips, rss, workers_rss = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.split()
-                print(f"| {mode} | {name} | {n} | {clips} | {size:.0f} | {rss} | {workers_rss if a.workers else '-'} "
-                      f"| {time.perf_counter() - start:.1f} |", flush=True)
+                clips, ready, rss, workers_rss = subprocess.run(cmd, capture_output=True, text=True,
+                                                                check=True).stdout.split()
+                print(f"| {mode} | {name} | {n} | {clips} | {size:.0f} | {ready} | {rss} "
+                      f"| {workers_rss if a.workers else '-'} | {time.perf_counter() - start:.1f} |", flush=True)
 
 
 if __name__ == "__main__":
