@@ -138,12 +138,12 @@ def test_the_paper_profile_from_local_weights_to_the_benchmark_tables(tmp_path, 
     assert meta["visual"]["name"] == "swin" and meta["audio_weights"] is not None
 
     argv = ["pretrain", str(videos), "--cache", str(cache), "--out", str(out), "--steps", "2", "--batch-size", "2",
-            *local, *TRAIN_BF16]
+            "--workers", "2", *local, *TRAIN_BF16]
     assert main(argv) == 0
     assert capsys.readouterr().out == f"{out / 'last.pt'}\n"
     assert len(list(cache.glob("*.npz"))) == 2  # pretraining found the features rasl features cached
     cfg = load_config(out / "last.pt")
-    assert cfg.name == "paper" and cfg.model == ModelConfig() and cfg.model.dim == 1024
+    assert cfg.name == "paper" and cfg.model == ModelConfig() and cfg.model.dim == 1024 and cfg.train.num_workers == 2
     assert (cfg.features.visual, cfg.features.audio, cfg.features.weights) == ("swin", "hubert", str(swin))
     log = read_loss_log(out / "losses.jsonl")
     assert [r["step"] for r in log] == [1, 2] and all(np.isfinite(r["L_total"]) for r in log)
