@@ -158,10 +158,8 @@ def _epochs(sampler: DistributedSampler, start: int) -> Iterator[int]:
 
 
 def loader(data: Dataset, cfg: RunConfig, start_step: int, rank: int = 0, world: int = 1) -> DataLoader:
-    """This process's batches from step ``start_step + 1`` on: its share (batch_size / world) of
-    each global batch, epochs of a shuffle that depends on the seed and the epoch alone."""
-    if cfg.train.batch_size % world:
-        raise ValueError(f"batch size {cfg.train.batch_size} does not split over {world} processes")
+    """This process's batches from step ``start_step + 1`` on: its share (batch_size / world, which
+    must divide) of each global batch, epochs of a shuffle that depends on the seed and the epoch alone."""
     per_rank = cfg.train.batch_size // world
     sampler = DistributedSampler(data, world, rank, shuffle=True, seed=cfg.train.seed)
     return DataLoader(data, batch_size=per_rank, sampler=_epochs(sampler, start_step * per_rank),
@@ -228,6 +226,8 @@ def pretrain(cfg: RunConfig, data: Dataset, resume: str | None = None, progress:
     process trains its share of each batch (see the module's docstring).
     """
     rank, world = distributed(cfg.train.device)
+    if cfg.train.batch_size % world:
+        raise InputError("--batch-size", f"{cfg.train.batch_size} clips do not split over {world} processes")
     out = Path(cfg.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     model, opt, _ = build(cfg, data)

@@ -159,3 +159,10 @@ def test_streamed_clips_train_exactly_as_the_same_clips_in_memory(tmp_path):
         assert read_loss_log(out / "losses.jsonl") == read_loss_log(tmp_path / "memory" / "losses.jsonl")
         a, b = load_model(out / "last.pt")[0].state_dict(), load_model(tmp_path / "memory" / "last.pt")[0].state_dict()
         assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_a_batch_that_does_not_split_over_the_processes_is_one_clear_error(tmp_path, clips, monkeypatch):
+    monkeypatch.setattr(train, "distributed", lambda device: (0, 3))  # as under torchrun --nproc-per-node 3
+    with pytest.raises(InputError, match="^--batch-size: 4 clips do not split over 3 processes$"):
+        pretrain(run_cfg(tmp_path / "out"), clips, progress=False)
+    assert not (tmp_path / "out").exists()
