@@ -36,12 +36,12 @@ from rasl.config import PROTOCOLS, TIMELINES, ModelConfig, RunConfig, Timeline, 
 from rasl.data import FeatureVideo, load_feature_benchmark
 from rasl.evaluate import BENCHMARKS, Result, read_score_table, score_videos
 from rasl.experiments import variant as resolve_variant
-from rasl.features import Features
+from rasl.features import Features, write_cache
 from rasl.files import InputError, atomic_path
 from rasl.highlights import write_rows
 from rasl.inference import ADAPT_STEPS, score_curve
 from rasl.model import RASLModel
-from rasl.train import build, train_steps
+from rasl.train import build, random_batches, train_steps
 
 TVSUM_FOLDS = 5
 
@@ -63,13 +63,25 @@ def video_features(video: FeatureVideo, visual: str = "rgb", repeat: int = 1) ->
                     meta={"video": video.video_id, "visual": visual, "repeat": repeat})
 
 
+def write_feature_files(videos: Iterable[FeatureVideo], out_dir: str | Path, visual: str = "rgb",
+                        repeat: int = 1) -> list[Path]:
+    """Each video's model inputs (``video_features``) as ``out_dir/<video_id>.npz`` in the feature
+    cache's layout, for :class:`rasl.clips.ClipDataset` to stream, as pretraining on videos does."""
+    paths = []
+    for video in videos:
+        paths.append(Path(out_dir) / f"{video.video_id}.npz")
+        write_cache(paths[-1], video_features(video, visual, repeat))
+    return paths
+
+
 def pretrain_model(cfg: RunConfig, videos: Iterable[FeatureVideo], timeline: Timeline, visual: str = "rgb",
                    on_step: Callable[[int, dict, RASLModel], None] | None = None) -> RASLModel:
     """Algorithm 1 in memory on the videos' clips; ``on_step(step, losses, model)`` after each step."""
     feats = {v.video_id: video_features(v, visual, timeline.repeat) for v in videos}
     clips = clip_set(feats, cfg.model.modalities, cfg.model.clip_steps)
     model, opt, gen = build(cfg, clips)
-    for step, record in train_steps(model, opt, clips, cfg, gen, 0, cfg.train.steps, progress=False):
+    batches = random_batches(clips, cfg.train.batch_size, gen)
+    for step, record in train_steps(model, opt, batches, cfg, lambda step: gen, 0, cfg.train.steps, progress=False):
         if on_step is not None:
             on_step(step, record, model)
     return model.eval()

@@ -16,7 +16,8 @@ from rasl.files import InputError
 
 
 def _add_features(sub) -> None:
-    p = sub.add_parser("features", help="extract and cache the visual and audio FVS of videos")
+    p = sub.add_parser("features", help="extract and cache the visual and audio FVS of videos (under torchrun: "
+                       "shared out over its processes)")
     p.add_argument("inputs", nargs="+", metavar="VIDEO_OR_DIR")
     p.add_argument("--out", required=True, help="cache folder")
     p.add_argument("--profile", default="smoke", choices=["smoke", "paper"],
@@ -37,6 +38,7 @@ def _add_features(sub) -> None:
 
         from rasl.config import profile
         from rasl.features import extract_many
+        from rasl.train import distributed
 
         import torch
 
@@ -47,9 +49,12 @@ def _add_features(sub) -> None:
             device=a.device or ("cuda" if torch.cuda.is_available() else "cpu"),
             **{k: v for k, v in given.items() if v is not None},
         )
+        rank, world = distributed(cfg.device)  # under torchrun: each process takes its share of the videos
         failures = extract_many(a.inputs, cfg, a.out, progress=not a.quiet)
-        for path, problem in failures:
+        for path, problem in failures if rank == 0 else []:
             print(f"rasl: failed: {path}: {problem}", file=sys.stderr)
+        if world > 1:  # torchrun stops every process once one exits with an error: not before the list is out
+            torch.distributed.barrier()
         return 1 if failures else 0
 
     p.set_defaults(run=run)
@@ -70,12 +75,18 @@ def _add_efficiency(sub) -> None:
 
 
 def _add_pretrain(sub) -> None:
-    p = sub.add_parser("pretrain", help="pretrain the model (Algorithm 1) on a folder of videos or cached FVS")
+    p = sub.add_parser("pretrain", help="pretrain the model (Algorithm 1) on a folder of videos or cached FVS "
+                       "(under torchrun: on every process it starts)")
     p.add_argument("inputs", nargs="+", metavar="VIDEO_OR_DIR")
     p.add_argument("--profile", default="smoke", help="smoke or paper")
     p.add_argument("--steps", type=int, help="override the profile's number of steps")
     p.add_argument("--checkpoint-every", type=int, metavar="N",
                    help="checkpoint every N steps (default: the profile's)")
+    p.add_argument("--batch-size", type=int, metavar="B",
+                   help="clips per step over all processes; under torchrun each takes B / WORLD_SIZE (default: the profile's)")
+    p.add_argument("--workers", type=int, metavar="N", help="DataLoader worker processes per process (default: the profile's)")
+    p.add_argument("--weights", help="local weights file for the visual encoder (as given to rasl features)")
+    p.add_argument("--audio-weights", help="local weights file (state dict) for the audio encoder")
     p.add_argument("--out", default="artifacts/pretrain", help="folder for checkpoints and the loss log")
     p.add_argument("--resume", help="checkpoint to continue from")
     p.add_argument("--cache", help="feature cache folder (default: OUT/features)")
@@ -87,22 +98,25 @@ def _add_pretrain(sub) -> None:
 
     def run(a) -> int:
         from rasl.config import profile
-        from rasl.clips import clips_from_videos
-        from rasl.train import pretrain
+        from rasl.clips import dataset_from_videos
+        from rasl.train import distributed, pretrain
 
         cfg = profile(a.profile)
-        if a.steps is not None:
-            cfg = cfg.replace(train={"steps": a.steps})
-        if a.checkpoint_every is not None:
-            cfg = cfg.replace(train={"checkpoint_every": a.checkpoint_every})
+        given = {"steps": a.steps, "checkpoint_every": a.checkpoint_every, "batch_size": a.batch_size,
+                 "num_workers": a.workers}
+        cfg = cfg.replace(train={k: v for k, v in given.items() if v is not None})
+        weights = {"weights": a.weights, "audio_weights": a.audio_weights}
+        cfg = cfg.replace(features={k: v for k, v in weights.items() if v is not None})
         if a.device:
             cfg = cfg.replace(train={"device": a.device}, features={"device": a.device})
         if a.bf16 is not None:
             cfg = cfg.replace(train={"bf16": a.bf16})
         cfg = cfg.replace(out_dir=a.out)
-        clips = clips_from_videos(a.inputs, cfg, cache_dir=a.cache or f"{a.out}/features", progress=not a.quiet)
-        ckpt = pretrain(cfg, clips, resume=a.resume, progress=not a.quiet)
-        print(ckpt)
+        rank, _ = distributed(cfg.train.device)  # under torchrun: join the group before extraction is shared out
+        data = dataset_from_videos(a.inputs, cfg, cache_dir=a.cache or f"{a.out}/features", progress=not a.quiet)
+        ckpt = pretrain(cfg, data, resume=a.resume, progress=not a.quiet)
+        if rank == 0:
+            print(ckpt)
         return 0
 
     p.set_defaults(run=run)

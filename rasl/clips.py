@@ -3,20 +3,44 @@
 Section III-F: a video longer than 30 s is split into consecutive clips of N = 150 steps;
 a video shorter than a clip, or the remainder after the last full clip, is repeated until
 it fills a clip, and only the part that belongs to the original is kept at inference.
+
+Two sources of pretraining clips give the same clips in the same order: :func:`clip_set`
+cuts them in memory (one video at inference, the benchmark runs), :class:`ClipDataset`
+cuts them on the fly from memory-mapped feature files, so that pretraining a corpus of any
+size holds only the clips of the batches in flight.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import numpy as np
 import torch
+import torch.distributed as dist
 from tqdm import tqdm
 
 from rasl.config import CLIP_STEPS, RunConfig
 from rasl.data import list_videos
-from rasl.features import Features, extract_features
+from rasl.features import Features, cache_path, extract_features, rank_and_world, stored_arrays
 from rasl.files import InputError
+
+STATISTICS_CLIPS = 256  # clips, evenly spread over a streamed corpus, that fit the input scaling
+
+
+def clip_starts(t: int, n: int = CLIP_STEPS) -> range:
+    """Where the clips of a ``t``-step sequence start: every ``n`` steps, the last one a remainder."""
+    if t == 0:
+        raise ValueError("cannot cut an empty sequence into clips")
+    return range(0, t, n)
+
+
+def fill_clip(part: torch.Tensor, n: int = CLIP_STEPS) -> torch.Tensor:
+    """A clip's steps (at most ``n``), tiled from their own first step until they are ``n`` long."""
+    reps = -(-n // part.shape[0])  # ceil
+    return part.repeat(reps, *([1] * (part.dim() - 1)))[:n]
 
 
 def cut_clips(seq: torch.Tensor, n: int = CLIP_STEPS) -> tuple[torch.Tensor, list[int]]:
@@ -25,17 +49,8 @@ def cut_clips(seq: torch.Tensor, n: int = CLIP_STEPS) -> tuple[torch.Tensor, lis
     The remainder (and a sequence shorter than ``n``) is tiled from its own first step
     until it is ``n`` long, so every clip holds real, contiguous content.
     """
-    t = seq.shape[0]
-    if t == 0:
-        raise ValueError("cannot cut an empty sequence into clips")
-    starts = range(0, t, n)
-    clips, lengths = [], []
-    for s in starts:
-        part = seq[s : s + n]
-        lengths.append(part.shape[0])
-        reps = -(-n // part.shape[0])  # ceil
-        clips.append(part.repeat(reps, *([1] * (seq.dim() - 1)))[:n])
-    return torch.stack(clips), lengths
+    parts = [seq[s : s + n] for s in clip_starts(seq.shape[0], n)]
+    return torch.stack([fill_clip(p, n) for p in parts]), [p.shape[0] for p in parts]
 
 
 def stitch(clip_values: torch.Tensor, lengths: list[int]) -> torch.Tensor:
@@ -47,8 +62,9 @@ def stitch(clip_values: torch.Tensor, lengths: list[int]) -> torch.Tensor:
 
 @dataclass
 class ClipSet:
-    """Pretraining clips: modality -> (C, N, D) float32, with the video each clip came from,
-    and the videos left out because they lack a modality (no sound track)."""
+    """Pretraining clips in memory: modality -> (C, N, D) float32, with the video each clip came
+    from, and the videos left out because they lack a modality (no sound track). A map-style
+    dataset: item ``i`` is clip ``i`` of every modality."""
 
     fvs: dict[str, torch.Tensor]
     sources: list[str]
@@ -57,8 +73,21 @@ class ClipSet:
     def __len__(self) -> int:
         return len(self.sources)
 
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        return {m: x[i] for m, x in self.fvs.items()}
+
     def batch(self, idx: torch.Tensor) -> dict[str, torch.Tensor]:
         return {m: x[idx] for m, x in self.fvs.items()}
+
+    def statistics_fvs(self) -> dict[str, torch.Tensor]:
+        """The clips the input scaling is fitted on: all of them."""
+        return self.fvs
+
+
+def _warn_skipped(skipped: list[str], total: int) -> None:
+    if skipped:
+        warnings.warn(f"{len(skipped)} of {total} videos have no audio track and are left out of "
+                      f"pretraining with audio: {', '.join(skipped)}", stacklevel=3)
 
 
 def clip_set(features: dict[str, Features], modalities: tuple[str, ...], n: int = CLIP_STEPS) -> ClipSet:
@@ -80,16 +109,78 @@ def clip_set(features: dict[str, Features], modalities: tuple[str, ...], n: int 
         sources += [name] * clips.shape[0]
     if not sources:
         raise ValueError(f"no video has every modality in {modalities}")
-    if skipped:
-        warnings.warn(f"{len(skipped)} of {len(features)} videos have no audio track and are left out of "
-                      f"pretraining with audio: {', '.join(skipped)}", stacklevel=2)
+    _warn_skipped(skipped, len(features))
     return ClipSet({m: torch.cat(c) for m, c in per_modality.items()}, sources, skipped)
 
 
-def clips_from_videos(inputs: list[str], cfg: RunConfig, cache_dir: str | None, progress: bool = True) -> ClipSet:
-    """Videos (files or folders) -> cached features -> the pretraining clips of ``cfg``."""
+class ClipDataset(torch.utils.data.Dataset):
+    """Pretraining clips cut on the fly from feature files (``.npz`` as the feature cache writes
+    them), memory-mapped: item ``i`` equals item ``i`` of :func:`clip_set` over the same videos,
+    and only the items asked for are read. The index holds (file, first step) per clip.
+
+    Files that lack one of ``modalities`` (no sound track) are left out as ``clip_set`` leaves
+    their videos out; ``skipped`` lists them.
+    """
+
+    def __init__(self, files: Sequence[str | Path], modalities: tuple[str, ...], n: int = CLIP_STEPS):
+        self.n = n
+        self.files: list[Path] = []
+        self.arrays: list[dict[str, tuple[int, np.dtype, tuple[int, ...]]]] = []  # per file: modality -> where
+        self.skipped: list[str] = []
+        file_of, starts = [], []
+        for path in map(Path, files):
+            try:
+                stored = stored_arrays(path)
+            except Exception as e:  # zipfile, struct and numpy raise many kinds for a damaged file
+                raise InputError(path, f"not a readable feature file ({type(e).__name__}: {e})") from None
+            if any(m not in stored for m in modalities):
+                self.skipped.append(str(path))
+                continue
+            lengths = {stored[m][2][0] for m in modalities}
+            if len(lengths) != 1 or 0 in lengths:
+                raise InputError(path, f"modalities {modalities} have {sorted(lengths)} steps")
+            clips = clip_starts(lengths.pop(), n)
+            file_of += [len(self.files)] * len(clips)
+            starts += list(clips)
+            self.files.append(path)
+            self.arrays.append({m: stored[m] for m in modalities})
+        if not self.files:
+            raise ValueError(f"no feature file has every modality in {modalities}")
+        _warn_skipped(self.skipped, len(files))
+        self.file_of, self.starts = np.array(file_of, np.int64), np.array(starts, np.int64)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        path, start = self.files[self.file_of[i]], self.starts[i]
+        clip = {}
+        for m, (offset, dtype, shape) in self.arrays[self.file_of[i]].items():
+            rows = np.memmap(path, dtype, "r", offset, shape)[start : start + self.n].astype(np.float32)  # a copy
+            clip[m] = fill_clip(torch.from_numpy(rows), self.n)
+        return clip
+
+    def statistics_fvs(self, limit: int = STATISTICS_CLIPS) -> dict[str, torch.Tensor]:
+        """The clips the input scaling is fitted on: all of them up to ``limit``, else ``limit``
+        clips evenly spread over the corpus (so memory stays bounded)."""
+        picked = np.unique(np.linspace(0, len(self) - 1, min(len(self), limit)).round().astype(int))
+        items = [self[i] for i in picked]
+        return {m: torch.stack([c[m] for c in items]) for m in items[0]}
+
+
+def dataset_from_videos(inputs: list[str], cfg: RunConfig, cache_dir: str | Path, progress: bool = True) -> ClipDataset:
+    """Videos (files or folders) -> cached features -> the streamed pretraining clips of ``cfg``.
+
+    Under torchrun each process extracts its share of the uncached videos (as ``rasl
+    features`` does), waits for the others, then indexes every video's cache file.
+    """
     videos = [v for path in inputs for v in list_videos(path)]
     if not videos:
         raise InputError(", ".join(inputs), "no video files found")
-    feats = {str(v): extract_features(v, cfg.features, cache_dir=cache_dir) for v in tqdm(videos, "features", disable=not progress)}
-    return clip_set(feats, cfg.model.modalities, cfg.model.clip_steps)
+    rank, world = rank_and_world()
+    for video in tqdm(videos[rank::world], "features", disable=not progress):
+        extract_features(video, cfg.features, cache_dir=cache_dir)
+    if dist.is_initialized():
+        dist.barrier()
+    return ClipDataset([cache_path(v, cfg.features, cache_dir) for v in videos], cfg.model.modalities,
+                       cfg.model.clip_steps)

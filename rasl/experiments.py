@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rasl.clips import clip_set
+from rasl.clips import ClipDataset, clip_set, dataset_from_videos
 from rasl.config import STEP_S, ModelConfig, RunConfig
 from rasl.data import list_videos
 from rasl.evaluate import Result, curve_to_clip_scores, evaluate_folder, load_benchmark
@@ -130,14 +130,16 @@ def root_features(root: str | Path, cfg: RunConfig, cache_dir: str | Path) -> di
     return {v.name: extract_features(v, cfg.features, cache_dir=cache_dir) for v in list_videos(Path(root) / "videos")}
 
 
-def pretrain_variant(base: RunConfig, name: str, features: dict[str, Features], artifacts: str | Path,
+def pretrain_variant(base: RunConfig, name: str, data: dict[str, Features] | ClipDataset, artifacts: str | Path,
                      progress: bool = False) -> Path:
-    """Pretrain variant ``name`` on ``features``, unless its checkpoint was trained with
-    exactly this configuration already (then it is reused); returns the checkpoint."""
+    """Pretrain variant ``name`` on ``data`` (the videos' features, cut in memory, or their clips
+    streamed from the cache), unless its checkpoint was trained with exactly this configuration
+    already (then it is reused); returns the checkpoint."""
     cfg = variant_config(base, name, artifacts)
     ckpt = checkpoint(artifacts, name)
     if not (ckpt.is_file() and load_config(ckpt) == cfg):
-        pretrain(cfg, clip_set(features, cfg.model.modalities, cfg.model.clip_steps), progress=progress)
+        clips = clip_set(data, cfg.model.modalities, cfg.model.clip_steps) if isinstance(data, dict) else data
+        pretrain(cfg, clips, progress=progress)
     return ckpt
 
 
@@ -184,8 +186,8 @@ def evaluate_variant(base: RunConfig, name: str, root: str | Path, artifacts: st
     (``evaluate_on == "benchmarks"``) or the mean AP over the data root's labelled videos."""
     cfg = variant_config(base, name, artifacts)
     cache = Path(artifacts) / "features"
-    features = {v.name: extract_features(v, cfg.features, cache_dir=cache) for v in pretraining_videos}
-    ckpt = pretrain_variant(base, name, features, artifacts)
+    data = dataset_from_videos([str(v) for v in pretraining_videos], cfg, cache, progress=False)  # streamed
+    ckpt = pretrain_variant(base, name, data, artifacts)
     if base.evaluate_on == "benchmarks":
         results = benchmark_results(ckpt, root, Path(artifacts) / "scores" / name, cache, cfg.features.device)
         return {benchmark: r.average for benchmark, r in results.items()}

@@ -3,7 +3,8 @@
 The visual FVS has one vector per 0.2-s step (see :mod:`rasl.decode` for the timeline
 rule). The audio FVS is brought onto the same steps by average pooling and its vectors are
 resampled to the visual length by linear interpolation (Section III-F), so both are
-(T, D_v). Results are cached as one ``.npz`` file per (video, encoder configuration).
+(T, D_v). Results are cached as one ``.npz`` file per (video, encoder configuration); its
+arrays are stored uncompressed, so pretraining memory-maps them (:func:`stored_arrays`).
 """
 
 from __future__ import annotations
@@ -13,14 +14,17 @@ import hashlib
 import json
 import os
 import queue
+import struct
 import threading
 import warnings
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from tqdm import tqdm
 
@@ -148,7 +152,7 @@ def extract_features(
     audio = _audio_fvs(video, info, audio_enc, visual_enc.dim) if info.has_audio else None
     feats = Features(visual=visual, audio=audio, duration_s=info.duration_s, meta=meta)
     if dest is not None:
-        _write_cache(dest, feats)
+        write_cache(dest, feats)
     return feats
 
 
@@ -251,7 +255,33 @@ def _read_cache(path: Path, meta: dict) -> Features | None:
         return None
 
 
-def _write_cache(path: Path, feats: Features) -> None:
+def stored_arrays(path: str | os.PathLike) -> dict[str, tuple[int, np.dtype, tuple[int, ...]]]:
+    """Where each array of an uncompressed ``.npz`` (``np.savez``, as the cache writes) lies in
+    the file: name -> (byte offset, dtype, shape), for ``np.memmap``. Raises for a file that is
+    not one (damaged, compressed, Fortran-ordered or object arrays)."""
+    out = {}
+    with zipfile.ZipFile(path) as z, open(path, "rb") as f:
+        for info in z.infolist():
+            if info.compress_type != zipfile.ZIP_STORED:
+                raise ValueError(f"{info.filename} is compressed")
+            f.seek(info.header_offset + 26)  # a local file header: 30 bytes, then name and extra field
+            name_len, extra_len = struct.unpack("<HH", f.read(4))
+            f.seek(info.header_offset + 30 + name_len + extra_len)
+            version = np.lib.format.read_magic(f)
+            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, fortran, dtype = read_header(f)
+            if fortran or dtype.hasobject:
+                raise ValueError(f"{info.filename} cannot be memory-mapped")
+            out[info.filename.removesuffix(".npy")] = (f.tell(), dtype, shape)
+    return out
+
+
+def rank_and_world() -> tuple[int, int]:
+    """This process's share of a job: ``RANK`` and ``WORLD_SIZE`` as torchrun sets them, else (0, 1)."""
+    return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
+
+
+def write_cache(path: Path, feats: Features) -> None:
     arrays = {"visual": feats.visual, "meta": np.array(json.dumps(feats.meta))}
     if feats.audio is not None:
         arrays["audio"] = feats.audio
@@ -277,14 +307,24 @@ def extract_many(
 ) -> list[tuple[str, str]]:
     """Cache the FVS of every video in ``inputs`` (files or folders) under ``out_dir``.
 
-    Continues past bad files; returns the (path, problem) pairs that failed.
+    Under a launcher that sets ``RANK`` and ``WORLD_SIZE`` (torchrun, or SLURM's variables
+    mapped to them) this process takes every WORLD_SIZE-th video from the RANK-th, so N
+    processes share one cache folder; cached videos are skipped, so a killed run resumes.
+    Continues past bad files; returns the (path, problem) pairs that failed, in every
+    process (under torchrun, with the process group joined, those of all processes).
     """
     failures: list[tuple[str, str]] = []
-    videos = _expand(inputs, failures)
+    rank, world = rank_and_world()
+    videos = _expand(inputs, failures)[rank::world]
+    failures = failures if rank == 0 else []  # a missing input is reported once
     _encoders(cfg)  # a bad configuration fails once, before any video
     for video in tqdm(videos, unit="video", disable=not progress):
         try:
             extract_features(video, cfg, cache_dir=out_dir, progress=progress)
         except InputError as e:
             failures.append((e.path, e.problem))
+    if dist.is_initialized():
+        everyone: list = [None] * world
+        dist.all_gather_object(everyone, failures)
+        failures = [f for part in everyone for f in part]
     return failures

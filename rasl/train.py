@@ -2,20 +2,36 @@
 
 A run is described by one :class:`rasl.config.RunConfig`. It writes, under ``out_dir``:
 ``losses.jsonl`` (one line per step, every loss term separately) and checkpoints
-``step_<n>.pt`` / ``last.pt`` holding config, weights, optimiser state, step and RNG state,
-so that a resumed run continues exactly the same loss curve.
+``step_<n>.pt`` / ``last.pt`` holding config, weights, optimiser state and step, so that a
+resumed run continues exactly the same loss curve.
+
+:func:`pretrain` reads any map-style dataset of clips (a :class:`rasl.clips.ClipDataset`
+streams them from disk) through a ``DataLoader`` and a ``DistributedSampler``, and runs
+unchanged under ``torchrun``: one process or N (CPU processes with gloo, one per GPU with
+NCCL, on one machine or many), with DistributedDataParallel when N > 1. The batch size
+of the configuration is the global batch: each of N processes takes batch_size / N clips
+a step, so the effective batch, and with it the learning rate, do not depend on N. Rank 0
+writes the log (every term averaged over the processes) and the checkpoints.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import functools
 import io
+import itertools
 import json
+import os
 import random
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import torch
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from tqdm import tqdm
 
 from rasl.clips import ClipSet
@@ -61,28 +77,29 @@ def configure_cpu() -> None:
     mallopt(m_top_pad, 256 << 20)
 
 
-def build(cfg: RunConfig, clips: ClipSet | None = None) -> tuple[RASLModel, torch.optim.Optimizer, torch.Generator]:
+def build(cfg: RunConfig, clips: Dataset | None = None) -> tuple[RASLModel, torch.optim.Optimizer, torch.Generator]:
     """A fresh model, its optimiser and batch RNG; the input scaling is fitted on ``clips``, the
-    clips it will train on (without them it is the identity until a checkpoint is loaded)."""
+    clips it will train on (their ``statistics_fvs()``; without them it is the identity until a
+    checkpoint is loaded)."""
     gen = seed_everything(cfg.train.seed)
     model = RASLModel(cfg.model)
-    if clips is not None:
-        model.fit_input_statistics(clips.fvs)
+    if clips is not None and cfg.model.input_scaling != "none":
+        model.fit_input_statistics(clips.statistics_fvs())
     model = model.to(cfg.train.device)
     opt = torch.optim.RMSprop(model.parameters(), lr=cfg.train.lr)
     return model, opt, gen
 
 
-def save_checkpoint(path: str | Path, cfg: RunConfig, model: RASLModel, opt, step: int, gen: torch.Generator) -> Path:
+def save_checkpoint(path: str | Path, cfg: RunConfig, model: RASLModel, opt, step: int) -> Path:
     """Write a self-describing checkpoint atomically: tensors and plain data only (the RNG
-    states are tensors, the config a dict of plain values), so it loads with ``weights_only``."""
+    state is a tensor, the config a dict of plain values), so it loads with ``weights_only``."""
     state = {
         "format": CHECKPOINT_FORMAT,
         "config": cfg.to_dict(),
         "model": model.state_dict(),
         "optimizer": opt.state_dict(),
         "step": step,
-        "rng": {"batches": gen.get_state(), "torch": torch.get_rng_state()},
+        "rng": {"torch": torch.get_rng_state()},
     }
     # serialised in memory and written by Python: torch's file writer reports a full disk as
     # a RuntimeError without errno, Python as the OSError that atomic_path words
@@ -127,57 +144,137 @@ def _autocast(cfg: RunConfig) -> torch.autocast:
     return torch.autocast(torch.device(cfg.train.device).type, torch.bfloat16, enabled=on)
 
 
+def distributed(device: str) -> tuple[int, int]:
+    """(rank, world size) of this process. Under torchrun (``WORLD_SIZE`` set) the first call
+    joins the process group from the environment (gloo for CPU tensors, NCCL for CUDA ones);
+    on CUDA the process's ``LOCAL_RANK`` GPU becomes the current one, the one "cuda" means."""
+    cuda = torch.device(device).type == "cuda"
+    if cuda and "LOCAL_RANK" in os.environ:
+        torch.cuda.set_device(int(os.environ["LOCAL_RANK"]))
+    if "WORLD_SIZE" in os.environ and not dist.is_initialized():
+        dist.init_process_group("cpu:gloo,cuda:nccl" if cuda else "gloo")
+    return (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
+
+
+def random_batches(clips: ClipSet, batch_size: int, gen: torch.Generator) -> Iterator[dict[str, torch.Tensor]]:
+    """In memory, one batch per step: clips drawn with replacement by ``gen`` (adapt, benchmark runs)."""
+    while True:
+        yield clips.batch(torch.randint(len(clips), (batch_size,), generator=gen))
+
+
+def _epochs(sampler: DistributedSampler, start: int) -> Iterator[int]:
+    """The sampler's indices epoch after epoch, each epoch reshuffled, from position ``start``."""
+    epoch, skip = divmod(start, len(sampler))
+    while True:
+        sampler.set_epoch(epoch)
+        yield from itertools.islice(sampler, skip, None)
+        epoch, skip = epoch + 1, 0
+
+
+def loader(data: Dataset, cfg: RunConfig, start_step: int, rank: int = 0, world: int = 1) -> DataLoader:
+    """This process's batches from step ``start_step + 1`` on: its share (batch_size / world, which
+    must divide) of each global batch, epochs of a shuffle that depends on the seed and the epoch alone."""
+    per_rank = cfg.train.batch_size // world
+    sampler = DistributedSampler(data, world, rank, shuffle=True, seed=cfg.train.seed)
+    return DataLoader(data, batch_size=per_rank, sampler=_epochs(sampler, start_step * per_rank),
+                      num_workers=cfg.train.num_workers, pin_memory=torch.device(cfg.train.device).type == "cuda",
+                      generator=torch.Generator().manual_seed(cfg.train.seed))  # leaves torch's global RNG alone
+
+
+def step_generator(seed: int, rank: int, step: int) -> torch.Generator:
+    """The generator of one step's masks on one process, a function of (seed, rank, step) alone:
+    a resumed run draws, on every process, what an uninterrupted one would have drawn."""
+    return torch.Generator().manual_seed(int(np.random.SeedSequence([seed, rank, step]).generate_state(1, np.uint64)[0]))
+
+
+class _Objective(torch.nn.Module):
+    """The model's losses as a forward pass, the call DistributedDataParallel wraps."""
+
+    def __init__(self, model: RASLModel):
+        super().__init__()
+        self.model = model
+
+    def forward(self, fvs, generator, stats):
+        return self.model.losses(fvs, generator, stats)
+
+
 def train_steps(
-    model: RASLModel, opt, clips: ClipSet, cfg: RunConfig, gen: torch.Generator, start: int, stop: int, progress: bool,
-    desc: str = "pretrain",
+    model: RASLModel, opt, batches, cfg: RunConfig, masks: Callable[[int], torch.Generator], start: int, stop: int,
+    progress: bool, desc: str = "pretrain", objective: torch.nn.Module | None = None,
 ):
-    """Run steps ``start+1 .. stop``; yield (step, {term: value}) after each update."""
+    """Run steps ``start+1 .. stop`` on ``batches``, the masks of step s drawn by ``masks(s)``;
+    yield (step, {term: value}) after each update. Under DistributedDataParallel (``objective``)
+    the values are averaged over the processes: those of the global batch."""
     model.train()
+    objective = objective or _Objective(model)
     device = cfg.train.device
-    for step in tqdm(range(start + 1, stop + 1), desc, initial=start, total=stop, disable=not progress):
-        idx = torch.randint(len(clips), (cfg.train.batch_size,), generator=gen)
-        fvs = {m: x.to(device, non_blocking=True) for m, x in clips.batch(idx).items()}
+    for step, batch in tqdm(zip(range(start + 1, stop + 1), batches), desc, initial=start, total=stop,
+                            disable=not progress):
+        fvs = {m: x.to(device, non_blocking=True) for m, x in batch.items()}
         stats: dict[str, float] = {}
         with _autocast(cfg):
-            terms = model.losses(fvs, gen, stats)
+            terms = objective(fvs, masks(step), stats)
             loss = total_loss(terms)
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"loss is {loss.item()} at step {step}")
+        values = torch.cat([torch.stack([loss, *terms.values()]).detach().float(),
+                            torch.tensor(list(stats.values()), dtype=torch.float32, device=loss.device)])
+        if isinstance(objective, DistributedDataParallel):
+            dist.all_reduce(values)
+            values /= dist.get_world_size()
+        values = values.tolist()
+        if not np.isfinite(values[0]):
+            raise FloatingPointError(f"loss is {values[0]} at step {step}")
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        record = {"L_total": loss.item(), **{k: v.item() for k, v in terms.items()}, **stats}
+        record = dict(zip(["L_total", *terms, *stats], values))
         if model.log_temperature is not None:
             record["Gamma"] = model.log_temperature.item()
         yield step, record
 
 
-def pretrain(cfg: RunConfig, clips: ClipSet, resume: str | None = None, progress: bool = True) -> Path:
-    """Algorithm 1 for ``cfg.train.steps`` steps; returns the path of the last checkpoint.
+def pretrain(cfg: RunConfig, data: Dataset, resume: str | None = None, progress: bool = True) -> Path:
+    """Algorithm 1 for ``cfg.train.steps`` steps on ``data``; returns the path of the last checkpoint.
 
-    With ``resume`` the model, optimiser, step and RNG state come from that checkpoint and
-    training continues to ``cfg.train.steps``; the loss log is appended to.
+    With ``resume`` the model, optimiser and step come from that checkpoint and training
+    continues to ``cfg.train.steps``; the loss log is appended to. Under torchrun every
+    process trains its share of each batch (see the module's docstring).
     """
+    rank, world = distributed(cfg.train.device)
+    if cfg.train.batch_size % world:
+        raise InputError("--batch-size", f"{cfg.train.batch_size} clips do not split over {world} processes")
     out = Path(cfg.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    model, opt, gen = build(cfg, clips)
+    model, opt, _ = build(cfg, data)
     start = 0
     if resume:
         state = _read_checkpoint(resume, cfg.train.device)
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
-        gen.set_state(state["rng"]["batches"])
         torch.set_rng_state(state["rng"]["torch"])
         start = state["step"]
-        _cut_loss_log(out / "losses.jsonl", start)
+        if rank == 0:
+            _cut_loss_log(out / "losses.jsonl", start)
+    objective = _Objective(model)
+    if world > 1:
+        cuda = torch.device(cfg.train.device).type == "cuda"
+        # static_graph: the same parameters take part in every step, some (per config) in none
+        objective = DistributedDataParallel(objective, device_ids=[torch.cuda.current_device()] if cuda else None,
+                                            static_graph=True)
+    batches = loader(data, cfg, start, rank, world)
+    masks = functools.partial(step_generator, cfg.train.seed, rank)
     last = out / "last.pt"
-    with open(out / "losses.jsonl", "a" if resume else "w") as log:
-        for step, record in train_steps(model, opt, clips, cfg, gen, start, cfg.train.steps, progress):
+    with open(out / "losses.jsonl", "a" if resume else "w") if rank == 0 else contextlib.nullcontext() as log:
+        for step, record in train_steps(model, opt, batches, cfg, masks, start, cfg.train.steps,
+                                        progress and rank == 0, objective=objective):
+            if rank:
+                continue
             log.write(json.dumps({"step": step, **record}) + "\n")
             if step % cfg.train.checkpoint_every == 0 or step == cfg.train.steps:
                 log.flush()
-                save_checkpoint(out / f"step_{step}.pt", cfg, model, opt, step, gen)
-                save_checkpoint(last, cfg, model, opt, step, gen)
+                save_checkpoint(out / f"step_{step}.pt", cfg, model, opt, step)
+                save_checkpoint(last, cfg, model, opt, step)
+    if world > 1:
+        dist.barrier()  # every process returns once rank 0 has written the last checkpoint
     return last
 
 
@@ -195,10 +292,12 @@ def adapt(cfg: RunConfig, clips: ClipSet, steps: int, progress: bool = False) ->
     """Pretrain a fresh model on one video's own clips for ``steps`` steps, in memory.
 
     This is the checkpoint-free path of ``rasl score``: the unsupervised objective needs no
-    labels, so it can run on the footage that is to be scored.
+    labels, so it can run on the footage that is to be scored. Batches are drawn with
+    replacement, so a one-clip video fills a batch.
     """
     model, opt, gen = build(cfg, clips)
-    for _ in train_steps(model, opt, clips, cfg, gen, 0, steps, progress, desc="adapt"):
+    batches = random_batches(clips, cfg.train.batch_size, gen)
+    for _ in train_steps(model, opt, batches, cfg, lambda step: gen, 0, steps, progress, desc="adapt"):
         pass
     return model.eval()
 

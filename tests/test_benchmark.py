@@ -9,11 +9,14 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 
 from rasl.benchmark import (ablation_table, benchmark_table, evaluate_row_folder, evaluate_rows, feature_norm,
                             mean_distance, protocol_runs, rank_correlation, read_row_scores, row_scores, run_benchmark,
-                            scored_videos, summary_rows, tvsum_folds, video_features, write_row_scores)
-from rasl.config import ModelConfig, Timeline
+                            scored_videos, summary_rows, tvsum_folds, video_features, write_feature_files,
+                            write_row_scores)
+from rasl.clips import ClipDataset, clip_set
+from rasl.config import TIMELINES, ModelConfig, Timeline
 from rasl.inference import score_curve
 from rasl.model import RASLModel
 from rasl.cli import main
@@ -245,3 +248,18 @@ def test_evaluate_row_folder_lists_unscored_videos(data_root, umt, tmp_path):
     write_row_scores(np.arange(3.0), tmp_path / f"{v.video_id}.csv")
     with pytest.raises(InputError, match=f"3 rows for {v.n_clips} feature rows"):
         evaluate_row_folder(data_root, "tvsum", tmp_path)
+
+
+@pytest.mark.parametrize("timeline", ["native15", "repeat150"])
+def test_published_features_stream_as_the_in_memory_clips(umt, tmp_path, timeline):
+    """The benchmark features go through pretraining's streamed path: files in the cache's
+    layout, cut on the fly into exactly the clips the in-memory runs train on."""
+    t = TIMELINES[timeline]
+    videos = umt["tvsum"].videos[:3]
+    streamed = ClipDataset(write_feature_files(videos, tmp_path, "rgb", t.repeat), ("visual", "audio"), t.clip_steps)
+    in_memory = clip_set({v.video_id: video_features(v, "rgb", t.repeat) for v in videos}, ("visual", "audio"),
+                         t.clip_steps)
+    assert len(streamed) == len(in_memory) > 3
+    for i in range(len(streamed)):
+        for m in ("visual", "audio"):
+            assert torch.equal(streamed[i][m], in_memory.fvs[m][i])

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from rasl.clips import clip_set, clips_from_videos, cut_clips, stitch
+from rasl.clips import ClipDataset, clip_set, cut_clips, dataset_from_videos, stitch
 from rasl.config import FeatureConfig, ModelConfig, RunConfig
-from rasl.features import Features
+from rasl.features import Features, write_cache
 from rasl.files import InputError
 
 
@@ -73,20 +73,63 @@ def test_clip_set_cuts_clips_of_the_given_length():
     assert torch.equal(clips.fvs["audio"][8, :10], torch.from_numpy(feats(40).visual[30:]))
 
 
-def test_clips_from_videos_cuts_every_listed_video_and_caches_its_features(small_video, tmp_path, capsys):
+def _files(tmp_path, videos):
+    for name, f in videos.items():
+        write_cache(tmp_path / f"{name}.npz", f)
+    return [tmp_path / f"{name}.npz" for name in videos]
+
+
+def _items(data):
+    return {m: torch.stack([data[i][m] for i in range(len(data))]) for m in data[0]}
+
+
+@pytest.mark.parametrize("modalities", [("visual", "audio"), ("visual",)])
+def test_streamed_clips_equal_clip_set_clips(tmp_path, modalities):
+    # lengths around the clip length, a silent video; 150-step clips as in the paper
+    videos = {"a": feats(149), "silent": feats(40, audio=False), "b": feats(1), "c": feats(451), "d": feats(300)}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        in_memory = clip_set(videos, modalities, 150)
+        streamed = ClipDataset(_files(tmp_path, videos), modalities, 150)
+    assert len(caught) == (2 if len(modalities) == 2 else 0)  # both name the silent video
+    assert len(streamed) == len(in_memory) == (8 if len(modalities) == 2 else 9)
+    for m, x in _items(streamed).items():
+        assert x.dtype == torch.float32 and torch.equal(x, in_memory.fvs[m])
+    assert [Path(p).stem for p in streamed.skipped] == in_memory.skipped
+
+
+def test_streamed_items_are_read_from_a_memory_map(tmp_path, monkeypatch):
+    (path,) = _files(tmp_path, {"a": feats(451)})
+    data = ClipDataset([path], ("visual",), 150)
+    monkeypatch.setattr(np, "load", lambda *a, **k: pytest.fail("the whole file was loaded"))
+    assert torch.equal(data[3]["visual"][:2], torch.from_numpy(feats(451).visual[450:]).repeat(2, 1))
+
+
+def test_a_damaged_feature_file_is_one_clear_error(tmp_path):
+    (path,) = _files(tmp_path, {"a": feats(40)})
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(InputError, match=f"^{re.escape(str(path))}: not a readable feature file"):
+        ClipDataset([path], ("visual",), 150)
+    np.savez_compressed(path, visual=feats(40).visual)
+    with pytest.raises(InputError, match="visual.npy is compressed"):
+        ClipDataset([path], ("visual",), 150)
+
+
+def test_dataset_from_videos_cuts_every_listed_video_and_caches_its_features(small_video, tmp_path, capsys):
     (tmp_path / "videos").mkdir()
     (tmp_path / "videos" / "b.mp4").symlink_to(small_video)
     cfg = RunConfig(name="t", model=ModelConfig(dim=1024, clip_steps=20, modalities=("visual",)),
                     features=FeatureConfig(visual="pixels", audio="mel"))
-    clips = clips_from_videos([str(small_video), str(tmp_path / "videos")], cfg, str(tmp_path / "cache"), progress=False)
+    data = dataset_from_videos([str(small_video), str(tmp_path / "videos")], cfg, tmp_path / "cache", progress=False)
     assert capsys.readouterr().err == ""
-    assert clips.sources == [str(small_video)] * 3 + [str(tmp_path / "videos" / "b.mp4")] * 3  # 48 steps: 20, 20, 8
-    assert clips.fvs["visual"].shape == (6, 20, 1024) and torch.equal(clips.fvs["visual"][:3], clips.fvs["visual"][3:])
-    grey = clips.fvs["visual"][:3].mean(-1).flatten()[:48]  # step i shows grey level 5 * i
+    assert [p.name.split(".")[0] for p in data.files] == ["small", "b"]  # 48 steps each: clips of 20, 20, 8
+    clips = _items(data)["visual"]
+    assert clips.shape == (6, 20, 1024) and torch.equal(clips[:3], clips[3:])
+    grey = clips[:3].mean(-1).flatten()[:48]  # step i shows grey level 5 * i
     assert grey == pytest.approx(torch.arange(48) * 5 / 255, abs=0.01)
     assert sorted(p.name.split(".")[0] for p in (tmp_path / "cache").iterdir()) == ["b", "small"]
-    clips_from_videos([str(small_video), str(small_video)], cfg, None)
+    dataset_from_videos([str(small_video)], cfg, tmp_path / "cache")
     assert "features: 100%" in capsys.readouterr().err  # by default, one progress bar over the videos
     empty = [str(tmp_path / "cache"), str(tmp_path / "none")]
     with pytest.raises(InputError, match=f"^{re.escape(', '.join(empty))}: no video files found$"):
-        clips_from_videos(empty, cfg, None, progress=False)
+        dataset_from_videos(empty, cfg, tmp_path / "cache", progress=False)

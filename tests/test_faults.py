@@ -159,7 +159,7 @@ from rasl import features
 from rasl.config import smoke
 
 video, cache, barrier = sys.argv[1:]
-write = features._write_cache
+write = features.write_cache
 
 def together(path, feats):  # wait until the other process has its features too, then both write
     Path(barrier, str(os.getpid())).touch()
@@ -167,7 +167,7 @@ def together(path, feats):  # wait until the other process has its features too,
         time.sleep(0.001)
     write(path, feats)
 
-features._write_cache = together
+features.write_cache = together
 features.extract_features(video, dataclasses.replace(smoke().features, visual="pixels"), cache_dir=cache)
 """
 

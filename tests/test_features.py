@@ -220,3 +220,15 @@ def test_the_features_command_fills_the_cache_the_smoke_profile_reads(shared_vid
     monkeypatch.undo()
     assert main(["features", str(video), "--out", str(tmp_path), "--device", "cpu", "--no-bf16", "--quiet"]) == 0
     assert len(list(tmp_path.glob("*.npz"))) == 2  # float32 features are another cache entry
+
+
+@pytest.mark.parametrize("rank", [0, 1])
+def test_a_process_extracts_its_share_of_the_videos(small_video, tmp_path, monkeypatch, rank):
+    """Under RANK/WORLD_SIZE (torchrun's variables) process r takes every other video from the r-th."""
+    for i in range(3):
+        (tmp_path / f"v{i}.mp4").symlink_to(small_video)
+    monkeypatch.setenv("RANK", str(rank))
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    assert features.extract_many([str(tmp_path), str(tmp_path / "absent")], FAST, tmp_path / "out", progress=False) == (
+        [(str(tmp_path / "absent"), "no such file or folder")] if rank == 0 else [])  # a missing input: reported once
+    assert sorted(p.name.split(".")[0] for p in (tmp_path / "out").iterdir()) == (["v0", "v2"] if rank == 0 else ["v1"])

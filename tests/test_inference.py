@@ -118,8 +118,8 @@ def checkpoint(tmp_path, dim):
     model_cfg = ModelConfig(dim=dim, clip_steps=20, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4,
                             modalities=("visual",))
     cfg = RunConfig(name="t", model=model_cfg, features=PIXELS, train=TrainConfig(steps=1), out_dir=str(tmp_path))
-    model, opt, gen = build(cfg)
-    return save_checkpoint(tmp_path / f"d{dim}.pt", cfg, model, opt, 0, gen), model.eval()
+    model, opt, _ = build(cfg)
+    return save_checkpoint(tmp_path / f"d{dim}.pt", cfg, model, opt, 0), model.eval()
 
 
 def test_a_checkpoint_scores_the_video_with_its_own_encoders(small_video, tmp_path):

@@ -7,7 +7,7 @@ import torch
 from rasl.clips import ClipSet
 from rasl.config import ModelConfig, RunConfig, TrainConfig
 from rasl.model import RASLModel
-from rasl.train import _autocast, build, train_steps
+from rasl.train import _autocast, build, random_batches, train_steps
 
 MODEL = ModelConfig(dim=64, clip_steps=12, k=2, channels=(4, 8, 16), psi_channels=8, proj_dim=4)
 
@@ -15,7 +15,8 @@ MODEL = ModelConfig(dim=64, clip_steps=12, k=2, channels=(4, 8, 16), psi_channel
 def curve(bf16, clips, steps=100):
     cfg = RunConfig(model=MODEL, train=TrainConfig(steps=steps, batch_size=4, bf16=bf16))
     model, opt, gen = build(cfg, clips)
-    return np.array([rec["L_total"] for _, rec in train_steps(model, opt, clips, cfg, gen, 0, steps, progress=False)])
+    batches = random_batches(clips, cfg.train.batch_size, gen)
+    return np.array([rec["L_total"] for _, rec in train_steps(model, opt, batches, cfg, lambda step: gen, 0, steps, False)])
 
 
 def clip_set(seed):

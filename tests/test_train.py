@@ -3,22 +3,25 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch
 
-from rasl.clips import ClipSet
+from rasl.clips import ClipDataset, ClipSet, clip_set
 from rasl.config import ModelConfig, RunConfig, TrainConfig
 from rasl.files import InputError
 from rasl.inference import score_curve
-from rasl.features import Features
+from rasl.features import Features, write_cache
 from rasl.cli import main
+from rasl import train
 from rasl.train import adapt, build, load_model, pretrain, read_loss_log
 
 MODEL = ModelConfig(dim=64, clip_steps=20, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4)
 
 
-def run_cfg(tmp_path, steps=6, **train):
-    return RunConfig(name="test", model=MODEL, train=TrainConfig(steps=steps, batch_size=4, checkpoint_every=3, **train), out_dir=str(tmp_path))
+def run_cfg(tmp_path, steps=6, model=None, **train):
+    return RunConfig(name="test", model=MODEL, train=TrainConfig(steps=steps, batch_size=4, checkpoint_every=3, **train),
+                     out_dir=str(tmp_path)).replace(model=model or {})
 
 
 @pytest.fixture(scope="module")
@@ -68,15 +71,26 @@ def test_resume_continues_the_same_loss_curve(tmp_path, clips):
     assert split == straight
 
 
-def test_adapt_trains_in_memory_exactly_as_pretrain(tmp_path, clips):
+def test_adapt_trains_in_memory_and_repeatably(tmp_path, clips):
     cfg = run_cfg(tmp_path, steps=3)
-    adapted = adapt(cfg, clips, 3)
-    trained, _ = load_model(pretrain(cfg, clips, progress=False))
+    adapted, again = adapt(cfg, clips, 3), adapt(cfg, clips, 3)
     fresh = build(cfg)[0].state_dict()
-    assert not adapted.training
-    for name, value in trained.state_dict().items():
-        assert torch.equal(adapted.state_dict()[name], value), name
+    assert not adapted.training and not list(tmp_path.iterdir())  # nothing written
+    for name, value in adapted.state_dict().items():
+        assert torch.equal(again.state_dict()[name], value), name
     assert not torch.equal(adapted.state_dict()["branches.visual.w.weight"], fresh["branches.visual.w.weight"])
+
+
+def test_pretrain_sees_every_clip_once_per_epoch(tmp_path, clips, monkeypatch):
+    """Batches come from the DataLoader: epochs of a seeded shuffle, each clip once per epoch
+    (10 clips, batch 4: steps 1-2 and the first half of step 3 are epoch 0)."""
+    seen = []
+    losses = train.RASLModel.losses
+    monkeypatch.setattr(train.RASLModel, "losses", lambda self, fvs, *a: seen.append(fvs["visual"]) or losses(self, fvs, *a))
+    pretrain(run_cfg(tmp_path, steps=5), clips, progress=False)
+    order = [next(i for i in range(10) if torch.equal(clip, clips.fvs["visual"][i])) for b in seen for clip in b]
+    assert len(order) == 20 and sorted(order[:10]) == sorted(order[10:]) == list(range(10))
+    assert order[:10] != order[10:]  # reshuffled each epoch
 
 
 def test_a_non_finite_loss_stops_training(tmp_path, clips):
@@ -158,3 +172,30 @@ def test_configure_cpu_keeps_freed_memory_for_the_next_step(mode):
         assert int(out.stdout) < 1000  # a training step reuses the memory the last one freed
     else:
         assert int(out.stdout) > 10_000  # by default it faults in tens of thousands of fresh pages
+
+
+def test_streamed_clips_train_exactly_as_the_same_clips_in_memory(tmp_path):
+    """pretrain on a ClipDataset (memory-mapped files) and on clip_set's tensors of the same
+    videos: the same loss log and the same weights, with and without DataLoader workers."""
+    rng = np.random.default_rng(0)
+    videos = {f"v{i}": Features(rng.random((t, 64), np.float32), rng.random((t, 64), np.float32), t * 0.2, {})
+              for i, t in enumerate((45, 20, 7, 61))}
+    for name, f in videos.items():
+        write_cache(tmp_path / f"{name}.npz", f)
+    streamed = ClipDataset([tmp_path / f"{name}.npz" for name in videos], MODEL.modalities, MODEL.clip_steps)
+    in_memory = clip_set(videos, MODEL.modalities, MODEL.clip_steps)
+    cfg = run_cfg(tmp_path / "memory", model={"input_scaling": "zscore"})  # fitted on the clips, both ways
+    pretrain(cfg, in_memory, progress=False)
+    for workers in (0, 2):
+        out = tmp_path / f"streamed{workers}"
+        pretrain(cfg.replace(out_dir=str(out), train={"num_workers": workers}), streamed, progress=False)
+        assert read_loss_log(out / "losses.jsonl") == read_loss_log(tmp_path / "memory" / "losses.jsonl")
+        a, b = load_model(out / "last.pt")[0].state_dict(), load_model(tmp_path / "memory" / "last.pt")[0].state_dict()
+        assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_a_batch_that_does_not_split_over_the_processes_is_one_clear_error(tmp_path, clips, monkeypatch):
+    monkeypatch.setattr(train, "distributed", lambda device: (0, 3))  # as under torchrun --nproc-per-node 3
+    with pytest.raises(InputError, match="^--batch-size: 4 clips do not split over 3 processes$"):
+        pretrain(run_cfg(tmp_path / "out"), clips, progress=False)
+    assert not (tmp_path / "out").exists()
