@@ -1,8 +1,8 @@
 """``rasl book``: execute every notebook of the book with papermill, then build it offline.
 
 The checkout holds the book's sources: ``_config.yml``, ``_toc.yml``, prose pages under
-``book/`` and the notebooks under ``notebooks/`` as jupytext percent ``.py`` files (their
-only committed form). A build never writes into them. Everything it makes lives under
+``book/`` and the notebooks (the chapters under ``notebooks/`` and the introduction,
+``book/intro.py``) as jupytext percent ``.py`` files (their only committed form). A build never writes into them. Everything it makes lives under
 ``OUT/_build/`` (``OUT`` is ``jupyter-book``'s ``--path-output``), which is deleted first so
 every build starts clean:
 
