@@ -6,6 +6,8 @@ cd "$(dirname "$0")"
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[book,test]"
+# setuptools tells every editable install that a folder named like the package could shadow
+# it: an information-only notice, filtered here by its text so real warnings still show
+PYTHONWARNINGS="ignore:Editable installation:UserWarning" .venv/bin/python -m pip install -q -e ".[book,test]"
 .venv/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 echo "rasl installed in .venv"

@@ -15,7 +15,21 @@
 #
 # This page reproduces **Fig. 1** of the paper, the observation the method is built on:
 # *highlight moments have fewer similar feature vectors within their video than ordinary
-# moments*. As in the paper, a video is sampled at 5 frames per second, each frame becomes
+# moments*. {numref}`fig-distinct` shows, for every step of the labelled videos, the share
+# of the vectors in its 30-s window that are similar to it, highlight steps against the
+# rest; the verdict closes the page.
+#
+# ```{glue:figure} fig1-distributions
+# :name: fig-distinct
+#
+# Fig. 1 as distributions: per step, the share of the window's feature vectors within the
+# similarity threshold (median threshold), for highlight steps and for the rest; dashed
+# lines are quartiles. Lower means more distinct.
+# ```
+#
+# ## How it is measured
+#
+# As in the paper, a video is sampled at 5 frames per second, each frame becomes
 # a visual feature vector, and for each vector we count the other vectors within a 30-s
 # window (15 s either side) whose mean squared error (MSE) to it is below a threshold.
 # The counts are then averaged over highlight steps and over the rest.
@@ -28,22 +42,23 @@
 # Highlights, as in the paper); with `smoke` it runs on the labelled video(s) of the data
 # root only.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-input"]
 profile = "smoke"  # "smoke" or "paper"
 data_root = None  # None: RASL_DATA, ../shared/data, or the generated synthetic demo set
 artifacts = "artifacts"  # folder shared by the book's notebooks (feature cache)
 
-# %%
+# %% tags=["remove-input"]
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
+from rasl import plots
 from rasl.baselines import pairwise_mse, similar_counts
+from rasl.book import run_settings
 from rasl.config import CLIP_S, STEP_S
 from rasl.config import profile as run_profile
 from rasl.data import load_tvsum, load_youtube
@@ -56,6 +71,9 @@ root = data_root_or_demo(data_root)
 cfg = run_profile(profile)
 cache = Path(artifacts) / "features"
 synthetic = is_synthetic(root)
+display(
+    Markdown(run_settings(profile=profile, data_root=data_root, artifacts=artifacts))
+)
 
 
 @dataclass
@@ -67,33 +85,62 @@ class Item:
 
 
 if profile == "paper":
-    with warnings.catch_warnings():  # the loaders warn with the full list of videos not on disk: counted below
+    with (
+        warnings.catch_warnings()
+    ):  # the loaders warn with the full list of videos not on disk: counted below
         warnings.simplefilter("ignore")
         tvsum = load_tvsum(root / "tvsum", video_dir=root / "tvsum" / "video")
-        youtube = load_youtube(root / "youtube_highlights", video_dir=root / "youtube_highlights" / "videos")
+        youtube = load_youtube(
+            root / "youtube_highlights",
+            video_dir=root / "youtube_highlights" / "videos",
+        )
     items = []
-    for v in tvsum.videos:  # positives: 2-s segments whose mean score over the 20 annotators is above the median
+    # positives: 2-s segments whose mean over the 20 annotators is above the median
+    for v in tvsum.videos:
         positive = tvsum_labels(v.segment_scores, "consensus")[0]
         items.append(Item("TVSum", v.video_id, v.path, v.clip_spans_s()[positive]))
-    for v in youtube.videos:  # positives: clips labelled 1 (matched an edited highlight)
-        items.append(Item("YouTube Highlights", v.video_id, v.path, v.clip_spans_s()[v.labels == 1]))
-    for name, loaded in (("TVSum", tvsum), ("YouTube Highlights (test split)", youtube)):
-        print(f"{name}: {len(loaded.videos)} videos found, {len(loaded.missing)} not on disk (skipped)")
+    # positives: clips labelled 1 (matched an edited highlight)
+    for v in youtube.videos:
+        items.append(
+            Item(
+                "YouTube Highlights",
+                v.video_id,
+                v.path,
+                v.clip_spans_s()[v.labels == 1],
+            )
+        )
+    for name, loaded in (
+        ("TVSum", tvsum),
+        ("YouTube Highlights (test split)", youtube),
+    ):
+        print(
+            f"{name}: {len(loaded.videos)} videos found, {len(loaded.missing)} not on "
+            "disk (skipped)"
+        )
     if not items:
-        raise FileNotFoundError("no benchmark videos under the data root's tvsum/video or youtube_highlights/videos")
+        raise FileNotFoundError(
+            "no benchmark videos under the data root's tvsum/video or "
+            "youtube_highlights/videos"
+        )
     display(Markdown("Videos of the paper's benchmarks, with their human annotations."))
 else:
     group = "SYNTHETIC demo" if synthetic else "labelled real"
-    items = [Item(group, x.video.name, x.video, np.array(x.spans)) for x in read_labels(root)]
-    display(Markdown(
-        f"**SYNTHETIC demo data** ({len(items)} generated clips; their labelled spans are where the generator "
-        "drew a highlight): nothing measured here says anything about real videos."
-        if synthetic else
-        f"**Smoke profile: {len(items)} real video(s) with human highlight labels** from the data root "
-        "(`videos/labels.csv`; for Big Buck Bunny, the spans a human editor kept for a trailer). "
-        "This is a handful of steps from one or two videos, not the paper's benchmarks: it illustrates "
-        "the analysis, it does not test the claim."
-    ))
+    items = [
+        Item(group, x.video.name, x.video, np.array(x.spans)) for x in read_labels(root)
+    ]
+    display(
+        Markdown(
+            f"**SYNTHETIC demo data** ({len(items)} generated clips; their labelled "
+            "spans are where the generator drew a highlight): nothing measured here "
+            "says anything about real videos."
+            if synthetic
+            else f"**Smoke profile: {len(items)} real video(s) with human highlight "
+            "labels** from the data root (`videos/labels.csv`; for Big Buck Bunny, "
+            "the spans a human editor kept for a trailer). This is a handful of steps "
+            "from one or two videos, not the paper's benchmarks: it illustrates the "
+            "analysis, it does not test the claim."
+        )
+    )
 
 # %% [markdown]
 # ## Similar vectors per step
@@ -105,69 +152,92 @@ else:
 # encoder (Swin-B for `paper`, as in the paper; EfficientNet-Lite0 for `smoke`), read from
 # and written to the feature cache that later chapters share.
 
-# %%
-QUANTILES = (0.25, 0.5, 0.75)  # thresholds tried: these quantiles of each video's within-window MSEs
+# %% tags=["hide-input"]
+QUANTILES = (
+    0.25,
+    0.5,
+    0.75,
+)  # thresholds tried: these quantiles of each video's within-window MSEs
 HL, REST = "highlights", "the rest"
 
-rows, steps = [], {}
+rows, steps, per_step = [], {}, []
 for item in items:
     feats = extract_features(item.video, cfg.features, cache_dir=cache)
     mses = np.concatenate(pairwise_mse(feats.visual))
-    _, labels = span_clips(feats.duration_s, [tuple(s) for s in item.spans], clip_s=STEP_S)
+    _, labels = span_clips(
+        feats.duration_s, [tuple(s) for s in item.spans], clip_s=STEP_S
+    )
     assert len(labels) == len(feats.visual), (item.name, len(labels), len(feats.visual))
     highlight = labels > 0
     for q in QUANTILES:
         counts, neighbours = similar_counts(feats.visual, float(np.quantile(mses, q)))
         if q == 0.5:
-            steps[item.name] = (feats.duration_s, item.spans, counts, neighbours, highlight)
-        rows += [{"group": item.group, "video": item.name, "quantile": q, "part": part, "steps": int(m.sum()),
-                  "similar": counts[m].sum(), "neighbours": neighbours[m].sum()}
-                 for part, m in ((HL, highlight), (REST, ~highlight)) if m.any()]
+            steps[item.name] = (feats.duration_s, item.spans, counts, neighbours)
+            per_step.append(
+                pd.DataFrame(
+                    {
+                        "group": item.group,
+                        "video": item.name,
+                        "part": np.where(highlight, HL, REST),
+                        "share_similar": counts / neighbours,
+                    }
+                )
+            )
+        rows += [
+            {
+                "group": item.group,
+                "video": item.name,
+                "quantile": q,
+                "part": part,
+                "steps": int(m.sum()),
+                "similar": counts[m].sum(),
+                "neighbours": neighbours[m].sum(),
+            }
+            for part, m in ((HL, highlight), (REST, ~highlight))
+            if m.any()
+        ]
 per_video = pd.DataFrame(rows)
-print(f"{len(items)} video(s), {sum(len(s[2]) for s in steps.values())} steps, "
-      f"window {CLIP_S:g} s, one vector every {STEP_S:g} s")
+per_step = pd.concat(per_step, ignore_index=True)
+plots.glue_figure("fig1-distributions", plots.similarity_distributions(per_step))
+print(
+    f"{len(items)} video(s), {sum(len(s[2]) for s in steps.values())} steps, window "
+    f"{CLIP_S:g} s, one vector every {STEP_S:g} s"
+)
 
 # %% [markdown]
 # Per video, at the median threshold: steps, and the mean number of similar vectors per
 # step for highlight steps and for the rest (with the share of the window's vectors that
 # are similar, which corrects for the fewer neighbours near a video's ends).
 
-# %%
+# %% tags=["hide-input"]
 median = per_video[per_video["quantile"] == 0.5]
 table = median.set_index(["group", "video", "part"])
-table = table.assign(similar_per_step=table.similar / table.steps, share_similar=table.similar / table.neighbours)
+table = table.assign(
+    similar_per_step=table.similar / table.steps,
+    share_similar=table.similar / table.neighbours,
+)
 table[["steps", "similar_per_step", "share_similar"]].unstack("part").round(3)
 
 # %% [markdown]
 # ## Fig. 1: highlights vs the rest
 #
-# Mean number of similar feature vectors per step, over all steps of each group's videos.
+# Mean number of similar feature vectors per step, over all steps of each group's videos,
+# at the median threshold (the paper's Fig. 1 plots these means):
 
-# %%
-pooled = per_video.groupby(["group", "quantile", "part"])[["similar", "neighbours", "steps"]].sum()
+# %% tags=["hide-input"]
+pooled = per_video.groupby(["group", "quantile", "part"])[
+    ["similar", "neighbours", "steps"]
+].sum()
 pooled["similar_per_step"] = pooled.similar / pooled.steps
 pooled["share_similar"] = pooled.similar / pooled.neighbours
 at_median = pooled.xs(0.5, level="quantile").similar_per_step.unstack("part")
-
-fig, ax = plt.subplots(figsize=(2.2 + 2.2 * len(at_median), 3.2))
-x = np.arange(len(at_median))
-ax.bar(x - 0.2, at_median[HL], 0.4, label=HL, color="tab:red")
-ax.bar(x + 0.2, at_median[REST], 0.4, label=REST, color="tab:gray")
-ax.set_xticks(x, at_median.index)
-ax.bar_label(ax.containers[0], fmt="%.1f", fontsize=8)
-ax.bar_label(ax.containers[1], fmt="%.1f", fontsize=8)
-ax.set_ylabel("similar vectors per step\n(30-s window, median threshold)")
-ax.set_ylim(0, 1.3 * at_median.to_numpy().max())
-ax.legend(loc="upper center", ncol=2, fontsize=8)
-ax.set_title("SYNTHETIC demo data" if synthetic else f"Fig. 1 ({profile} profile)", fontsize=10)
-fig.tight_layout()
-plt.show()
+at_median.round(2)
 
 # %% [markdown]
 # How the comparison depends on the threshold (the quantile of each video's within-window
 # MSEs below which two vectors count as similar):
 
-# %%
+# %% tags=["hide-input"]
 by_threshold = pooled.similar_per_step.unstack("part")
 by_threshold.round(2)
 
@@ -177,43 +247,53 @@ by_threshold.round(2)
 # The number of similar vectors of every step (median threshold) with the highlight spans
 # shaded; the dashed line is how many vectors the window holds. Up to four videos.
 
-# %%
-shown = list(steps.items())[:4]
-fig, axes = plt.subplots(len(shown), 1, figsize=(10, 2.4 * len(shown)), squeeze=False)
-for ax, (name, (duration, spans, counts, neighbours, _)) in zip(axes[:, 0], shown):
-    t = np.arange(len(counts)) * STEP_S
-    for start, end in spans:
-        ax.axvspan(start, end, color="tab:red", alpha=0.15, lw=0)
-    ax.plot(t, counts, color="tab:blue", label="similar vectors")
-    ax.plot(t, neighbours, color="k", ls="--", lw=0.8, label="vectors in the window")
-    ax.set_xlim(0, duration)
-    ax.set_title(name + (" (SYNTHETIC)" if synthetic else "") + ": shaded = highlight spans", fontsize=9)
-    ax.set_ylabel("count")
-axes[-1, 0].set_xlabel("time (s)")
-axes[0, 0].legend(loc="upper right", fontsize=8)
-fig.tight_layout()
-plt.show()
+# %% tags=["hide-input"]
+shown = dict(list(steps.items())[:4])
+plots.glue_figure(
+    "counts", plots.counts_over_time(shown, " (SYNTHETIC)" if synthetic else "")
+)
+
+# %% [markdown]
+# ```{glue:figure} counts
+# :name: fig-counts
+#
+# Similar vectors of every step (blue) and vectors in its window (dashed), with the
+# labelled highlight spans shaded red.
+# ```
 
 # %% [markdown]
 # ## What we found
 
-# %%
+# %% tags=["hide-input"]
 found = []
 for group, row in at_median.iterrows():
     fewer = row[HL] < row[REST]
     found.append(
-        f"on {group} videos, highlight steps have on average **{row[HL]:.1f}** similar vectors in their 30-s "
-        f"window against **{row[REST]:.1f}** for the other steps, i.e. **{'fewer' if fewer else 'more'}** "
+        f"on {group} videos, highlight steps have on average **{row[HL]:.1f}** similar "
+        f"vectors in their 30-s window against **{row[REST]:.1f}** for the other "
+        f"steps, i.e. **{'fewer' if fewer else 'more'}** "
         f"({100 * (row[HL] / row[REST] - 1):+.1f} %)"
     )
 agree = by_threshold[HL] < by_threshold[REST]
-display(Markdown(
-    "In this notebook we have repeated the similarity analysis of Fig. 1: " + "; ".join(found) + ". "
-    f"Highlights have fewer similar vectors at {int(agree.sum())} of the {len(agree)} (group, threshold) "
-    "settings tried. "
-    + ("These are synthetic clips: the result checks the code, not the paper's claim."
-       if synthetic else
-       "The paper reports fewer similar vectors for highlights on both benchmarks." if profile == "paper" else
-       "With one or two labelled real videos this is an illustration, not evidence for or against the "
-       "paper's claim, which it makes on TVSum and YouTube Highlights.")
-))
+display(
+    Markdown(
+        "In this notebook we have repeated the similarity analysis of Fig. 1: "
+        + "; ".join(found)
+        + ". "
+        f"Highlights have fewer similar vectors at {int(agree.sum())} of the "
+        f"{len(agree)} (group, threshold) settings tried. "
+        + (
+            "These are synthetic clips: the result checks the code, not the paper's "
+            "claim."
+            if synthetic
+            else (
+                "The paper reports fewer similar vectors for highlights on both "
+                "benchmarks."
+                if profile == "paper"
+                else "With one or two labelled real videos this is an illustration, "
+                "not evidence for or against the paper's claim, which it makes on "
+                "TVSum and YouTube Highlights."
+            )
+        )
+    )
+)

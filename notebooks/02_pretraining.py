@@ -21,25 +21,40 @@
 # them (Eq. 11) and updates everything with RMSprop at learning rate 1e-3.
 #
 # This notebook runs `rasl.train.pretrain` on the data root's videos and plots every loss
-# term. The checkpoint it writes (`artifacts/runs/full/last.pt`) is the model the later
-# chapters score with.
+# term ({numref}`fig-losses`). The checkpoint it writes (`artifacts/runs/full/last.pt`) is
+# the model the later chapters score with. On the benchmarks' features, two short runs
+# show what the k-point loss sees when eta is taken as printed or from standardised
+# activations ({numref}`fig-eta`): as printed, L_r reaches 0 and stops training.
+#
+# ```{glue:figure} losses
+# :name: fig-losses
+#
+# Every loss term of Eq. (11) during this build's pretraining, one panel per term, log
+# scale.
+# ```
 
-# %% tags=["parameters"]
-profile = "smoke"  # "smoke": CPU, minutes; "paper": GPU, ActivityNet under the data root
+# %% tags=["parameters", "remove-input"]
+profile = (
+    "smoke"  # "smoke": CPU, minutes; "paper": GPU, ActivityNet under the data root
+)
 data_root = None  # None: RASL_DATA, ../shared/data, or the generated synthetic demo set
 artifacts = "artifacts"  # folder shared by the book's notebooks
-diagnostic_steps = 200  # the printed vs standardised eta comparison on the benchmark features
+diagnostic_steps = (
+    200  # the printed vs standardised eta comparison on the benchmark features
+)
 
-# %%
+# %% tags=["remove-input"]
 import warnings
 from collections import Counter
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
+from myst_nb import glue
 
+from rasl import plots
 from rasl.benchmark import benchmark_config, pretrain_model
+from rasl.book import run_settings
 from rasl.clips import clip_set
 from rasl.config import TIMELINES
 from rasl.config import profile as run_profile
@@ -50,19 +65,36 @@ from rasl.features import extract_features
 from rasl.train import configure_cpu, read_loss_log
 
 configure_cpu()  # before torch starts its CPU threads: 1.8x faster training steps
-# clip_set warns when it leaves silent videos out of audio pretraining; the table below lists
-# them, and a rerun that reuses the checkpoint would not warn again
+# clip_set warns when it leaves silent videos out of audio pretraining; the table below
+# lists them, and a rerun that reuses the checkpoint would not warn again
 warnings.filterwarnings("ignore", message=".*no audio track and are left out")
 
 root = data_root_or_demo(data_root)
 cfg = variant_config(run_profile(profile), "full", artifacts)
 videos = pretraining_videos(root, cfg)
-display(Markdown(
-    f"Profile **{profile}**: {len(videos)} videos, {cfg.train.steps} steps of {cfg.train.batch_size} clips, "
-    f"visual encoder `{cfg.features.visual}`, audio encoder `{cfg.features.audio}`, d = {cfg.model.dim}."
-    + (" **SYNTHETIC demo data.**" if is_synthetic(root) else "")
-    + (" Smoke numbers check the pipeline; they are not comparable to the paper's." if profile == "smoke" else "")
-))
+display(
+    Markdown(
+        run_settings(
+            profile=profile,
+            data_root=data_root,
+            artifacts=artifacts,
+            diagnostic_steps=diagnostic_steps,
+        )
+    )
+)
+display(
+    Markdown(
+        f"Profile **{profile}**: {len(videos)} videos, {cfg.train.steps} steps of "
+        f"{cfg.train.batch_size} clips, visual encoder `{cfg.features.visual}`, audio "
+        f"encoder `{cfg.features.audio}`, d = {cfg.model.dim}."
+        + (" **SYNTHETIC demo data.**" if is_synthetic(root) else "")
+        + (
+            " Smoke numbers check the pipeline; they are not comparable to the paper's."
+            if profile == "smoke"
+            else ""
+        )
+    )
+)
 
 # %% [markdown]
 # ## Feature sequences and clips
@@ -72,10 +104,12 @@ display(Markdown(
 # into 30-s clips of 150 steps (short videos are repeated to fill one). Videos without a
 # sound track cannot feed the audio branch and are left out of pretraining.
 
-# %%
+# %% tags=["hide-input"]
 cache = Path(artifacts) / "features"
 features = {v.name: extract_features(v, cfg.features, cache_dir=cache) for v in videos}
-clips_per_video = Counter(clip_set(features, cfg.model.modalities, cfg.model.clip_steps).sources)
+clips_per_video = Counter(
+    clip_set(features, cfg.model.modalities, cfg.model.clip_steps).sources
+)
 pd.DataFrame(
     {
         "video": list(features),
@@ -103,27 +137,22 @@ log.round(4).tail()
 # RMSprop's first updates are large (its running average of squared gradients starts at
 # zero), so the first steps can spike before the terms settle.
 
-# %%
+# %% tags=["hide-input"]
 terms = [c for c in log.columns if c.startswith("L_")]
-cols = 4
-fig, axes = plt.subplots(-(-len(terms) // cols), cols, figsize=(12, 5), squeeze=False)
-for ax, term in zip(axes.flat, terms):
-    ax.plot(log.index, log[term])
-    ax.set_title(term, fontsize=9)
-    ax.set_yscale("log")
-    ax.set_xlabel("step")
-for ax in axes.flat[len(terms):]:
-    ax.axis("off")
-fig.suptitle(f"Pretraining losses ({profile} profile" + (", SYNTHETIC data)" if is_synthetic(root) else ")"))
-fig.tight_layout()
-plt.show()
+title = f"Pretraining losses ({profile} profile" + (
+    ", SYNTHETIC data)" if is_synthetic(root) else ")"
+)
+plots.glue_figure("losses", plots.loss_curves(log, terms, title))
 
 # %% [markdown]
 # The temperature Gamma of Eq. (9) is learned too (a log-scale, initialised to 3.1):
 
-# %%
+# %% tags=["hide-input"]
 if "Gamma" in log:
-    print(f"Gamma: {log['Gamma'].iloc[0]:.4f} at step 1 -> {log['Gamma'].iloc[-1]:.4f} at step {log.index[-1]}")
+    print(
+        f"Gamma: {log['Gamma'].iloc[0]:.4f} at step 1 -> {log['Gamma'].iloc[-1]:.4f} "
+        f"at step {log.index[-1]}"
+    )
 
 # %% [markdown]
 # ## What the k-point loss sees: printed eta against standardised eta
@@ -139,38 +168,66 @@ if "Gamma" in log:
 # the clip's standardised activations (our default, chosen on the train split, see the
 # implementation notes), eta stays near 3.4 and L_r near 0.05, which still trains s. L_s
 # stays at its chance level in both (its dips are clips tiled from short videos, which
-# have fewer negatives).
+# have fewer negatives). {numref}`fig-eta` shows both runs.
 
-# %%
+# %% tags=["hide-input"]
 if (root / "umt").is_dir():
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the 28 listed YouTube Highlights videos without a feature file
-        train = [v for v in load_feature_benchmark(root, "youtube").videos if v.split == "train"]
+        warnings.simplefilter(
+            "ignore"
+        )  # the 28 listed YouTube Highlights videos without a feature file
+        train = [
+            v
+            for v in load_feature_benchmark(root, "youtube").videos
+            if v.split == "train"
+        ]
     timeline = TIMELINES["native15"]
     runs = {}
     for label, standardise in (("printed eta", False), ("standardised eta", True)):
         records = []
-        bench_cfg = benchmark_config(timeline, steps=diagnostic_steps, standardise_eta=standardise)
-        pretrain_model(bench_cfg, train, timeline, on_step=lambda step, rec, model: records.append(rec))
+        bench_cfg = benchmark_config(
+            timeline, steps=diagnostic_steps, standardise_eta=standardise
+        )
+        pretrain_model(
+            bench_cfg,
+            train,
+            timeline,
+            on_step=lambda step, rec, model: records.append(rec),
+        )
         runs[label] = pd.DataFrame(records, index=range(1, len(records) + 1))
-    shown = ["L_r/visual", "eta/visual", "s_mean/visual", "s_std/visual", "sim/visual", "L_s"]
-    fig, axes = plt.subplots(1, len(shown), figsize=(14, 2.8))
-    for ax, column in zip(axes, shown):
-        for label, run in runs.items():
-            ax.plot(run.index, run[column].rolling(10, min_periods=1).mean(), label=label)
-        ax.set_title(column, fontsize=9)
-        ax.set_xlabel("step")
-    axes[0].set_yscale("symlog", linthresh=1e-3)  # L_r as printed is 0 to many decimals
-    axes[0].legend(fontsize=7)
-    fig.suptitle("YouTube Highlights train split, published features: what L_r sees (visual branch)")
-    fig.tight_layout()
-    plt.show()
+    shown = [
+        "L_r/visual",
+        "eta/visual",
+        "s_mean/visual",
+        "s_std/visual",
+        "sim/visual",
+        "L_s",
+    ]
+    title = (
+        "YouTube Highlights train split, published features: "
+        "what L_r sees (visual branch)"
+    )
+    plots.glue_figure("eta", plots.run_comparison(runs, shown, title=title))
 else:
     print("no umt/ features in the data root: the diagnostic runs need them")
+    glue(
+        "eta",
+        Markdown("*Not run: no `umt/` features in the data root.*"),
+        display=False,
+    )
+
+# %% [markdown]
+# ```{glue:figure} eta
+# :name: fig-eta
+#
+# Two short runs on the published features, printed eta against standardised eta: the
+# logged loss, eta, mean and within-clip spread of the activations s, top/bottom
+# similarity, and L_s, each smoothed over 10 steps.
+# ```
 
 # %% [markdown]
 # In this notebook we have pretrained the full model with every loss term of Eq. (11):
 
-# %%
+# %% tags=["hide-input"]
 first, final = log.iloc[0], log.iloc[-1]
 pd.DataFrame({"step 1": first[terms], f"step {log.index[-1]}": final[terms]}).round(4)

@@ -18,20 +18,32 @@
 # We count the parameters of our implementation and its floating-point operations with
 # `torch.utils.flop_counter`, and put them beside the paper's numbers for its model and
 # the three methods it compares with (those rows are the paper's, not measured here).
+# {numref}`tbl-efficiency` is the result; {numref}`fig-efficiency` draws it.
+#
+# ```{glue:figure} efficiency
+# :name: tbl-efficiency
+#
+# Table VI: the paper's rows and ours, counted here (`flops_G`: multiply-adds, the
+# paper's convention; `torch_flops_G`: 2 FLOPs per multiply-add; `inference_macs_G`: the
+# cost of scoring one clip). Empty cells: the paper gives no such number.
+# ```
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-input"]
 profile = "smoke"  # "smoke" or "paper"
 data_root = None  # unused here: nothing on this page depends on the videos
 artifacts = "artifacts"  # unused here: nothing is read from earlier chapters
 
-# %%
-import matplotlib.pyplot as plt
+# %% tags=["remove-input"]
 import pandas as pd
 from IPython.display import Markdown, display
+from myst_nb import glue
 
-from rasl import paper_results
+from rasl import paper_results, plots
+from rasl.book import run_settings
 from rasl.config import profile as run_profile
 from rasl.efficiency import count, count_paper_configuration
+
+display(Markdown(run_settings(profile=profile)))
 
 # %% [markdown]
 # ## What is counted
@@ -56,6 +68,8 @@ from rasl.efficiency import count, count_paper_configuration
 ours = count_paper_configuration()
 smoke_model = run_profile("smoke").model
 ours_smoke = count(smoke_model)
+
+# %% tags=["hide-input"]
 paper = pd.DataFrame(paper_results.load("table6_efficiency"))
 print(paper_results.citation("table6_efficiency"))
 
@@ -76,48 +90,64 @@ def measured_row(name: str, report: dict) -> dict:
 table = pd.concat(
     [
         paper.assign(source="paper, Table VI"),
-        pd.DataFrame([
-            measured_row("Ours, reproduced (paper configuration)", ours),
-            measured_row(f"Ours, smoke profile (d = {smoke_model.dim})", ours_smoke),
-        ]),
+        pd.DataFrame(
+            [
+                measured_row("Ours, reproduced (paper configuration)", ours),
+                measured_row(
+                    f"Ours, smoke profile (d = {smoke_model.dim})", ours_smoke
+                ),
+            ]
+        ),
     ],
     ignore_index=True,
 )
-columns = ["method", "training", "parameters_M", "flops_G", "torch_flops_G", "inference_macs_G", "input", "source"]
-table[columns].astype(object).fillna("")
+columns = [
+    "method",
+    "training",
+    "parameters_M",
+    "flops_G",
+    "torch_flops_G",
+    "inference_macs_G",
+    "input",
+    "source",
+]
+glue(
+    "efficiency",
+    table[columns].set_index("method").astype(object).fillna(""),
+    display=False,
+)
+
+# %% tags=["hide-input"]
+shown = table[table.method != f"Ours, smoke profile (d = {smoke_model.dim})"]
+shown = shown.replace({"method": {"Ours": "Ours (paper)"}})
+axes = {"parameters_M": "parameters (millions)", "flops_G": "FLOPs (G, multiply-adds)"}
+plots.glue_figure("efficiency-bars", plots.efficiency_bars(shown, axes))
 
 # %% [markdown]
-# `flops_G` follows the paper's convention (multiply-adds); `torch_flops_G` is the same
-# count in torch's convention (2 FLOPs per multiply-add); `inference_macs_G` is the cost
-# of scoring one clip. Empty cells: the paper gives no such number.
-
-# %%
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))
-shown = table[table.method != f"Ours, smoke profile (d = {smoke_model.dim})"].replace({"method": {"Ours": "Ours (paper)"}})
-colours = ["tab:blue" if s == "paper, Table VI" else "tab:orange" for s in shown.source]
-for ax, column, label in zip(axes, ("parameters_M", "flops_G"), ("parameters (millions)", "FLOPs (G, multiply-adds)")):
-    ax.barh(shown.method, shown[column], color=colours)
-    ax.set_xscale("log")
-    ax.set_xlabel(label + ", log scale")
-    ax.invert_yaxis()
-axes[1].set_yticklabels([])
-fig.suptitle("Table VI: blue = the paper's numbers, orange = counted here", fontsize=10)
-fig.tight_layout()
-plt.show()
+# ```{glue:figure} efficiency-bars
+# :name: fig-efficiency
+#
+# {numref}`tbl-efficiency` drawn: black, the paper's numbers; orange, counted here.
+# ```
 
 # %% [markdown]
 # ## What we found
 
-# %%
+# %% tags=["hide-input"]
 paper_ours = paper[paper.method == "Ours"].iloc[0]
 params_m, flops_g = ours["params"] / 1e6, ours["flops"] / 1e9
-display(Markdown(
-    f"In this notebook we have counted the paper configuration at **{params_m:.2f} M parameters** "
-    f"(paper: {paper_ours.parameters_M:.2f} M, a difference of {100 * (params_m / paper_ours.parameters_M - 1):+.1f} %) "
-    f"and **{flops_g:.2f} G multiply-adds** for one branch's forward pass on a 30-s clip "
-    f"(paper: {paper_ours.flops_G:.2f} G FLOPs, {100 * (flops_g / paper_ours.flops_G - 1):+.1f} %; "
-    f"{ours['flops_torch'] / 1e9:.2f} G in torch's 2-FLOPs-per-multiply-add convention). "
-    f"Scoring a clip costs {ours['flops_inference_macs'] / 1e9:.2f} G multiply-adds. "
-    f"The smoke profile's {smoke_model.dim}-d model has {ours_smoke['params'] / 1e6:.2f} M parameters "
-    f"and {ours_smoke['flops'] / 1e9:.2f} G multiply-adds."
-))
+display(
+    Markdown(
+        f"In this notebook we have counted the paper configuration at **{params_m:.2f} "
+        f"M parameters** (paper: {paper_ours.parameters_M:.2f} M, a difference of "
+        f"{100 * (params_m / paper_ours.parameters_M - 1):+.1f} %) and **{flops_g:.2f} "
+        "G multiply-adds** for one branch's forward pass on a 30-s clip (paper: "
+        f"{paper_ours.flops_G:.2f} G FLOPs, "
+        f"{100 * (flops_g / paper_ours.flops_G - 1):+.1f} %; "
+        f"{ours['flops_torch'] / 1e9:.2f} G in torch's 2-FLOPs-per-multiply-add "
+        f"convention). Scoring a clip costs {ours['flops_inference_macs'] / 1e9:.2f} G "
+        f"multiply-adds. The smoke profile's {smoke_model.dim}-d model has "
+        f"{ours_smoke['params'] / 1e6:.2f} M parameters and "
+        f"{ours_smoke['flops'] / 1e9:.2f} G multiply-adds."
+    )
+)

@@ -380,3 +380,32 @@ def ablation_table(rows: list[dict], timeline: Timeline = TIMELINES["native15"])
                 "k-point contrast": model.get("k_point_contrastive", True) if sweep else None})
             row[r["seed"]] = r["score"]
     return {label: table[label] for label in sorted(table, key=lambda t: (t != "Ours", t))}
+
+
+HEADLINE = ("paper", *PROTOCOLS, "random", "norm (rgb)", "norm (flow)", "UMT (supervised)")
+BENCHMARK_NAMES = {"youtube": "YouTube Highlights", "tvsum": "TVSum"}
+
+
+def headline(data_root: str | Path, rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The book's summary of Tables I and II: the Average over categories of each method.
+
+    Returns ``(table, points)``. ``table``: one row per (benchmark, method of ``HEADLINE``)
+    with ``mAP``, ``std`` over seeds (None for single numbers) and the number of scored
+    ``videos``: the paper's "Ours", our three protocols (``rows`` from ``read_results``), the
+    label-free baselines random and feature norm, UMT supervised on the same features.
+    ``points``: the same methods as (benchmark, method, score) with one point per seed for
+    the protocols, the values a figure draws its error bars from.
+    """
+    table, points = [], []
+    for benchmark, name in BENCHMARK_NAMES.items():
+        columns = {k.replace("paper: Ours", "paper"): v["Average"]
+                   for k, v in benchmark_table(data_root, benchmark, rows).items()}
+        for method in HEADLINE:
+            if columns.get(method) is None:
+                continue
+            table.append({"benchmark": name, "method": method, "mAP": columns[method],
+                          "std": columns.get(f"{method} std"), "videos": columns["videos"]})
+            seeds = [r["score"] for r in rows if r["benchmark"] == benchmark and r["protocol"] == method
+                     and r["variant"] == "full" and r["domain"] == "Average" and r["seed"] not in ("mean", "std")]
+            points += [{"benchmark": name, "method": method, "score": x} for x in seeds or [columns[method]]]
+    return table, points

@@ -1,18 +1,23 @@
 """``rasl book``: execute every notebook of the book with papermill, then build it offline.
 
 The checkout holds the book's sources: ``_config.yml``, ``_toc.yml``, prose pages under
-``book/`` and the notebooks under ``notebooks/`` as jupytext percent ``.py`` files (their
-only committed form). A build never writes into them. Everything it makes lives under
+``book/`` and the notebooks (the chapters under ``notebooks/`` and the introduction,
+``book/intro.py``) as jupytext percent ``.py`` files (their only committed form). A build never writes into them. Everything it makes lives under
 ``OUT/_build/`` (``OUT`` is ``jupyter-book``'s ``--path-output``), which is deleted first so
 every build starts clean:
 
 - ``source/``: a staged copy of the book in which each notebook listed in ``_toc.yml`` is
-  the ``.ipynb`` that papermill executed, with ``profile`` and ``data_root`` injected after
-  its ``parameters`` cell (the copies nbval checks);
+  the ``.ipynb`` that papermill executed, with ``profile``, ``data_root`` and ``artifacts``
+  injected after its ``parameters`` cell (the copies nbval checks). The injected paths are
+  relative to the notebook's folder, so no page names a folder of the build machine:
+  ``data`` is a link to the data root beside ``source/``. ``_config.yml``'s copyright is
+  the build's year;
 - ``artifacts/``: what notebooks hand to later ones (features, checkpoints, score
   curves), passed to every notebook as its ``artifacts`` parameter;
 - ``kernel/``: a kernelspec that runs this very interpreter, so notebooks see this
-  environment whatever kernels the user has installed;
+  environment whatever kernels the user has installed; its kernels record the data files
+  they open (``reads/``), for the Reproducibility page (:mod:`rasl.provenance`), which the
+  build writes over the checkout's placeholder ``book/reproducibility.md``;
 - ``html/``: the site, built by ``jupyter-book build -W --keep-going`` from ``source/``
   with execution off. Any notebook error or any Sphinx warning fails the build.
 """
@@ -20,7 +25,9 @@ every build starts clean:
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -29,6 +36,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from rasl import provenance
 from rasl.demo import data_root_or_demo, is_synthetic
 from rasl.files import InputError, atomic_path
 
@@ -74,8 +82,11 @@ def execute_notebook(src: Path, dest: Path, parameters: dict) -> None:
         )
     except papermill.PapermillExecutionError as e:
         raise BuildError(f"{src}: cell {e.exec_count} failed: {e.ename}: {e.evalue}") from None
-    nb.metadata.papermill.input_path = str(src)  # papermill stored the whole input notebook here
-    nb.metadata.papermill.output_path = str(dest)
+    nb.metadata.papermill.input_path = src.name  # papermill stored the whole input notebook here
+    nb.metadata.papermill.output_path = dest.name
+    for cell in nb.cells:  # the run settings are shown by the notebook itself, paths relative
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.metadata.tags.append("remove-input")
     with atomic_path(dest) as tmp:
         jupytext.write(nb, tmp, fmt="ipynb")
 
@@ -89,7 +100,10 @@ def this_python_as_kernel(folder: Path) -> Iterator[None]:
     before = os.environ.get("JUPYTER_PATH")
     os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(folder / "share" / "jupyter"), before]))
     try:
-        install(kernel_name=KERNEL, display_name="Python (rasl book)", prefix=str(folder))
+        spec = Path(install(kernel_name=KERNEL, display_name="Python (rasl book)", prefix=str(folder)))
+        kernel = json.loads((spec / "kernel.json").read_text())
+        kernel["argv"].append("--IPKernelApp.exec_lines=import rasl.provenance as _p; _p.record_reads()")
+        (spec / "kernel.json").write_text(json.dumps(kernel, indent=1))
         yield
     finally:
         if before is None:
@@ -106,6 +120,27 @@ def run_jupyter_book(source: Path, out: Path) -> None:
     cmd = [str(exe), "build", str(source), "--path-output", str(out), "-W", "--keep-going"]
     if subprocess.run(cmd, stdout=sys.stderr).returncode:
         raise BuildError("jupyter-book build failed: see its warnings and errors above")
+
+
+def run_settings(**values) -> str:
+    """The small "run settings" line a chapter shows in place of its parameters cell, as
+    Markdown: each value as given, except that a path outside the checkout (absolute, or
+    relative and starting with ``..``, as ``rasl book`` passes them) is shown by its last
+    part: a page names no folder of the machine that built it."""
+    def shown(value):
+        outside = isinstance(value, str) and (Path(value).is_absolute() or value.startswith(".."))
+        return Path(value).name if outside else value
+
+    return "<small>Run settings: " + ", ".join(f"{k} `{shown(v)}`" for k, v in values.items()) + "</small>"
+
+
+def stamp_copyright(config: Path, year: str | None = None) -> None:
+    """Set ``copyright`` in a staged ``_config.yml`` to ``year`` (default: the build's year,
+    from ``SOURCE_DATE_EPOCH`` when set, as reproducible builds do)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    year = year or time.strftime("%Y", time.gmtime(int(epoch)) if epoch else time.gmtime())
+    text, n = re.subn(r"^copyright:.*$", f'copyright: "{year}"', config.read_text(), flags=re.M)
+    config.write_text(text if n else f'{text}copyright: "{year}"\n')
 
 
 def build_book(
@@ -128,18 +163,39 @@ def build_book(
     _log(f"data: {data}" + (" (SYNTHETIC demo set)" if is_synthetic(data) else ""))
     source = build / "source"
     source.mkdir(parents=True)
-    for name in STAGED:
-        (shutil.copytree if (root / name).is_dir() else shutil.copy2)(root / name, source / name)
+    for name in STAGED:  # notebooks among the pages (book/*.py) are staged executed, below
+        if (root / name).is_dir():
+            shutil.copytree(root / name, source / name, ignore=shutil.ignore_patterns("*.py"))
+        else:
+            shutil.copy2(root / name, source / name)
+    stamp_copyright(source / "_config.yml")
+    (build / "data").symlink_to(data, target_is_directory=True)
     # Build Matplotlib's font cache here: a notebook that built it would keep the notice in its
     # outputs, and nbval's rerun, which does not print it, would then fail.
     import matplotlib.font_manager  # noqa: F401
-    with this_python_as_kernel(build / "kernel"):
-        for src in notebooks:
-            t = time.perf_counter()
-            rel = src.relative_to(root)
-            params = {"profile": profile, "data_root": str(data), "artifacts": str(build / "artifacts")}
-            execute_notebook(src, source / rel.with_suffix(".ipynb"), params)
-            _log(f"executed {rel} ({profile}) in {time.perf_counter() - t:.1f} s")
+    chapters = []
+    os.environ[provenance.DATA] = os.pathsep.join([str(build / "data"), str(data)])
+    (build / "reads").mkdir()
+    try:
+        with this_python_as_kernel(build / "kernel"):
+            for src in notebooks:
+                t = time.perf_counter()
+                rel = src.relative_to(root)
+                reads = build / "reads" / f"{rel.stem}.txt"
+                reads.touch()
+                os.environ[provenance.READS] = str(reads)
+                dest = source / rel.with_suffix(".ipynb")
+                params = {"profile": profile, "data_root": os.path.relpath(build / "data", dest.parent),
+                          "artifacts": os.path.relpath(build / "artifacts", dest.parent)}
+                execute_notebook(src, dest, params)
+                seconds = time.perf_counter() - t
+                chapters.append(provenance.Chapter(str(rel), seconds, reads.read_text().splitlines()))
+                _log(f"executed {rel} ({profile}) in {seconds:.1f} s")
+    finally:
+        for name in (provenance.READS, provenance.DATA):
+            os.environ.pop(name, None)
+    (source / "book" / "reproducibility.md").write_text(
+        provenance.page(chapters, data, is_synthetic(data), profile, provenance.git_commit(root)))
     t = time.perf_counter()
     run_jupyter_book(source, build.parent)
     _log(f"jupyter-book build in {time.perf_counter() - t:.1f} s")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import sys
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -172,6 +173,7 @@ def _mat_text(f, ref) -> str:
 def _tvsum_from_mat(path: Path) -> list[TVSumVideo]:
     import h5py
 
+    sys.audit("rasl.read", str(path))  # h5py opens it in C: tell audit hooks (the book's record)
     try:
         with h5py.File(path, "r") as f:
             t = f["tvsum50"]

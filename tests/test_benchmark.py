@@ -13,7 +13,7 @@ import torch
 
 from rasl.benchmark import (ablation_table, benchmark_table, evaluate_row_folder, evaluate_rows, feature_norm,
                             mean_distance, protocol_runs, rank_correlation, read_row_scores, row_scores, run_benchmark,
-                            scored_videos, summary_rows, tvsum_folds, video_features, write_feature_files,
+                            headline, scored_videos, summary_rows, tvsum_folds, video_features, write_feature_files,
                             write_row_scores)
 from rasl.clips import ClipDataset, clip_set
 from rasl.config import TIMELINES, ModelConfig, Timeline
@@ -133,6 +133,21 @@ def test_benchmark_table_puts_every_column_beside_the_measured_one(data_root, um
     assert table["videos"]["Average"] == 50 and table["paper: Ours"]["Average"] == 0.783
     assert table["UMT (supervised)"]["VT"] == pytest.approx(0.8754)
     assert 0.5 < table["norm (rgb)"]["Average"] < 0.6 and "human agreement" in table
+
+
+def test_headline_holds_each_benchmarks_averages_and_the_seeds_behind_them(data_root, umt):
+    rows = [{"benchmark": "youtube", "protocol": "transfer", "variant": "full", "seed": seed, "domain": "Average",
+             "score": score} for seed, score in (("0", 0.5), ("1", 0.7), ("mean", 0.6), ("std", 0.1))]
+    table, points = headline(data_root, rows)
+    youtube = {r["method"]: r for r in table if r["benchmark"] == "YouTube Highlights"}
+    assert list(youtube) == ["paper", "transfer", "random", "norm (rgb)", "norm (flow)", "UMT (supervised)"]
+    assert (youtube["transfer"]["mAP"], youtube["transfer"]["std"]) == (0.6, 0.1)
+    assert youtube["paper"]["mAP"] == 0.651 and youtube["paper"]["std"] is None
+    assert youtube["random"]["videos"] == 157
+    assert not any(r["method"] == "transfer" for r in table if r["benchmark"] == "TVSum")
+    transfer = [p["score"] for p in points if p["method"] == "transfer"]
+    assert transfer == [0.5, 0.7]  # the seeds, not their summary rows
+    assert sum(p["method"] == "norm (rgb)" for p in points) == 2  # one number per benchmark
 
 
 def test_read_row_scores_rejects_a_bad_file(tmp_path):

@@ -8,16 +8,23 @@ Marked ``book`` (deselect with ``-m "not book"``). The browser checks need Debia
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
+
+import jupytext
 
 import pytest
 from bs4 import BeautifulSoup
 
 from rasl import book as rasl_book
+from rasl import provenance
+from rasl.benchmark import read_results
 from rasl.cli import main
 from rasl.data import list_videos
 from rasl.demo import data_root_or_demo
@@ -33,6 +40,7 @@ FETCHING = {"script": "src", "img": "src", "link": "href", "iframe": "src", "sou
 EXTERNAL = re.compile(r"^\s*(https?:)?//", re.I)
 CSS_EXTERNAL = re.compile(r"url\(\s*['\"]?(https?:)?//|@import\s+['\"](https?:)?//", re.I)
 CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+CODE_WIDTH = 88  # characters of a code line that the page column shows without scrolling
 
 
 def css_fetches(css: str) -> list[str]:
@@ -79,18 +87,21 @@ def test_external_fetches_finds_what_a_browser_would_load():
 
 def test_every_toc_page_is_built_from_its_executed_notebook(built, data_root):
     notebooks = rasl_book.toc_notebooks()
-    assert REPO / "notebooks" / "00_data.py" in notebooks
+    assert REPO / "notebooks" / "00_data.py" in notebooks and REPO / "book" / "intro.py" in notebooks
+    assert (built / "data").resolve() == data_root.resolve()
     for src in notebooks:
         rel = src.relative_to(REPO)
         executed = built / "source" / rel.with_suffix(".ipynb")
         cells = _code_cells(executed)
         injected = next(c for c in cells if "injected-parameters" in c["metadata"].get("tags", []))
         assert 'profile = "smoke"' in "".join(injected["source"])
-        assert f'data_root = "{data_root.resolve()}"' in "".join(injected["source"])
+        # relative to the notebook's folder, through the build's link to the data root
+        assert 'data_root = "../../data"' in "".join(injected["source"])
+        assert "remove-input" in injected["metadata"]["tags"]
         assert not [o for c in cells for o in c["outputs"] if o["output_type"] == "error"]
         assert (built / "html" / rel.with_suffix(".html")).is_file()
-    assert (built / "html" / "book" / "intro.html").is_file()
     assert (built / "html" / "book" / "implementation-notes.html").is_file()
+    assert (built / "html" / "book" / "reproducibility.html").is_file()
     assert not list((built / "source").rglob("*.py")), "the staged book holds executed notebooks only"
 
 
@@ -112,6 +123,97 @@ def test_no_page_fetches_anything_from_outside_the_book(built):
         assert external_fetches(page.read_text()) == [], page
     for css in (built / "html" / "_static").rglob("*.css"):
         assert css_fetches(css.read_text(errors="replace")) == [], css
+
+
+def _leaks(text: str, forbidden: list[str]) -> list[str]:
+    return [f for f in forbidden if f in text]
+
+
+def test_leak_check_finds_local_paths():
+    forbidden = ["/home/someone/rasl", "/tmp/"]
+    assert _leaks('<p>data_root = "/home/someone/rasl/data"</p>', forbidden) == ["/home/someone/rasl"]
+    assert _leaks("<pre>../../data</pre>", forbidden) == []
+
+
+def test_no_page_names_a_folder_of_the_build_machine(built, data_root):
+    """No built file a reader gets (pages, their sources, search index) holds the build
+    folder, the checkout, the data root, the home folder or the temporary folder."""
+    forbidden = sorted({str(built.parent.resolve()), str(REPO), str(data_root.resolve()), str(Path.home()),
+                        os.path.join(tempfile.gettempdir(), "")} - {"/"})
+    files = [p for p in (built / "html").rglob("*") if p.suffix in (".html", ".ipynb", ".md", ".txt", ".js")
+             and "_static" not in p.parts]
+    assert len(files) > 10
+    for path in files:
+        assert _leaks(path.read_text(errors="replace"), forbidden) == [], path
+
+
+def test_the_copyright_is_the_build_year(built):
+    footer = BeautifulSoup((built / "html" / "book" / "intro.html").read_text(), "html.parser").select_one(
+        ".footer-item .copyright, p.copyright")
+    assert footer is not None and time.strftime("%Y") in footer.get_text()
+
+
+def test_the_intro_summary_table_holds_the_committed_measurements(built):
+    soup = BeautifulSoup((built / "html" / "book" / "intro.html").read_text(), "html.parser")
+    table = soup.find(id="tbl-summary")
+    assert table is not None and table.find("table") is not None, "the summary table is missing"
+    cells = [td.get_text(" ", strip=True) for td in table.find_all("td")]
+    rows = read_results(sorted((REPO / "results" / "benchmarks").glob("*_full.csv")))
+    means = {(r["benchmark"], r["protocol"]): r["score"] for r in rows
+             if r["seed"] == "mean" and r["domain"] == "Average"}
+    assert len(means) == 6
+    for (benchmark, protocol), mean in means.items():
+        std = next(r["score"] for r in rows if r["seed"] == "std" and r["domain"] == "Average"
+                   and (r["benchmark"], r["protocol"]) == (benchmark, protocol))
+        assert f"{mean:.3f} ± {std:.3f}" in cells, (benchmark, protocol)
+    assert "0.651" in cells and "0.783" in cells  # the paper's, beside them
+    assert soup.find(id="fig-summary").find("img") is not None
+
+
+def test_hidden_inputs_have_their_toggle_and_removed_ones_are_gone(built):
+    for src in rasl_book.toc_notebooks():
+        rel = src.relative_to(REPO)
+        cells = _code_cells(built / "source" / rel.with_suffix(".ipynb"))
+        hidden = sum("hide-input" in c["metadata"].get("tags", []) for c in cells)
+        soup = BeautifulSoup((built / "html" / rel.with_suffix(".html")).read_text(), "html.parser")
+        toggles = soup.select("details.above-input")
+        assert hidden and len(toggles) == hidden, rel
+        assert all("Show code cell source" in t.summary.get_text() for t in toggles), rel
+        code = " ".join(d.get_text() for d in soup.select("div.cell_input"))
+        removed = [c for c in cells if "remove-input" in c["metadata"].get("tags", [])]
+        assert len(removed) >= 2, rel  # the parameters and the injected parameters at least
+        for cell in removed:
+            assert "".join(cell["source"]).splitlines()[0] not in code, (rel, cell["source"])
+
+
+def test_notebook_code_fits_the_page_column():
+    for src in [*rasl_book.toc_notebooks()]:
+        for cell in jupytext.read(src).cells:
+            if cell.cell_type == "code":
+                wide = [line for line in cell.source.splitlines() if len(line) > CODE_WIDTH]
+                assert not wide, (src.name, wide)
+
+
+def test_copyright_and_run_settings_by_hand(tmp_path, monkeypatch):
+    config = tmp_path / "_config.yml"
+    config.write_text('title: x\ncopyright: "2001"  # old\nauthor: y\n')
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14
+    rasl_book.stamp_copyright(config)
+    assert config.read_text() == 'title: x\ncopyright: "2023"\nauthor: y\n'
+    line = rasl_book.run_settings(profile="smoke", data_root="/home/someone/shared/data", artifacts="../../a")
+    assert line == "<small>Run settings: profile `smoke`, data_root `data`, artifacts `a`</small>"
+
+
+def test_the_reproducibility_page_lists_what_each_chapter_read(built, data_root):
+    soup = BeautifulSoup((built / "html" / "book" / "reproducibility.html").read_text(), "html.parser")
+    text = soup.get_text(" ")
+    labels = data_root / "videos" / "labels.csv"
+    assert "videos/labels.csv" in text and provenance.sha256(labels) in text
+    assert re.search(r"[0-9a-f]{40}", text), "no commit"
+    for src in rasl_book.toc_notebooks():
+        assert str(src.relative_to(REPO)) in text
+    commands = " ".join(pre.get_text() for pre in soup.find_all("pre"))
+    assert "papermill" in commands and "rasl book --profile smoke" in commands
 
 
 def test_nbval_reproduces_the_executed_notebooks(built):
@@ -149,9 +251,48 @@ def test_browser_draws_the_figure_and_the_widgets(built, data_root, tmp_path):
     assert [o.get_text() for o in dropdown.find_all("option")] == videos
     panels = [img for out in dom.select(".widget-output") for img in out.find_all("img")]
     assert panels and all(img["src"].startswith("data:image/png;base64,") and len(img["src"]) > 5000 for img in panels)
-    figures = [img for img in dom.select(".cell_output img") if "/_images/" in img["src"]]
+    figures = [img for img in dom.select("figure img") if "/_images/" in img["src"]]
     assert figures, "the static figure is missing"
     assert external_fetches(str(dom)) == []
+
+
+# Where the page's first heading and first visible code (a cell's source, or a code block
+# outside an output) are, once laid out; written onto <body> for --dump-dom to carry out.
+PROBE = """<script>window.addEventListener("load", () => setTimeout(() => {
+  const top = e => e.getBoundingClientRect().top + window.scrollY;
+  const h = [...document.querySelectorAll("main h1")].find(e => e.offsetParent !== null);
+  const code = [...document.querySelectorAll("div.cell_input, div.highlight")]
+    .filter(e => e.offsetParent !== null && !e.closest(".cell_output, details:not([open])"));
+  document.body.dataset.probe = JSON.stringify({
+    heading: h ? h.textContent.trim() : null, headingTop: h ? top(h) : null,
+    codeTop: code.length ? Math.min(...code.map(top)) : null});
+}, 300));</script>"""
+
+
+def _first_screen(page: Path, tmp_path: Path) -> dict:
+    """The page laid out in a 1280 x 900 window: its first heading and where the first code is."""
+    probe = page.with_name(f"_probe_{page.name}")
+    probe.write_text(page.read_text().replace("</body>", PROBE + "</body>"))
+    try:
+        cmd = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,900",
+               f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=10000", "--dump-dom",
+               probe.as_uri()]
+        run = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+    finally:
+        probe.unlink()
+    body = BeautifulSoup(run.stdout, "html.parser").body
+    assert body is not None and body.get("data-probe"), run.stderr[-2000:]
+    return json.loads(body["data-probe"])
+
+
+@pytest.mark.skipif(not CHROMIUM.is_file(), reason="needs Debian's chromium: apt-get install -y chromium")
+def test_browser_first_screen_of_each_chapter_is_a_heading_and_no_code(built, tmp_path):
+    pages = [built / "html" / src.relative_to(REPO).with_suffix(".html") for src in rasl_book.toc_notebooks()]
+    for page in pages:
+        screen = _first_screen(page, tmp_path)
+        assert screen["heading"] and screen["headingTop"] < 300, (page.name, screen)
+        assert screen["codeTop"] is None or screen["codeTop"] > 900, (page.name, screen)
 
 
 @pytest.mark.skipif(not CHROMIUM.is_file(), reason="needs Debian's chromium: apt-get install -y chromium")
