@@ -235,3 +235,29 @@ else:  # a fresh clone runs on the synthetic demo set, which has no benchmark fe
 # `pytest -m book` (nbval re-executes them and compares their outputs), which also builds
 # the book and opens it in a headless browser. The HTML is self-contained: it can be read
 # offline, widgets and mathematics included.
+#
+# ## At the paper's scale, on GPUs
+#
+# The `paper` profile is the paper's run: Swin-B and HuBERT features of ActivityNet, then
+# 20,000 pretraining steps of 8 clips. `conda env create -f environment.yml` (or
+# `bash setup.sh`) installs torch 2.9.1 from PyPI, which on Linux x86-64 is the CUDA 12.8
+# build. Feature extraction and pretraining run under torch's launcher, on one GPU, several
+# or several machines; pretraining streams its clips from the feature cache, so its memory
+# does not grow with the corpus:
+#
+# ```bash
+# torchrun --nproc-per-node 8 -m rasl features $RASL_DATA/activitynet \
+#     --out cache --profile paper
+# torchrun --nproc-per-node 8 -m rasl pretrain $RASL_DATA/activitynet \
+#     --profile paper --cache cache --out artifacts/pretrain
+# rasl book --profile paper --data-root $RASL_DATA
+# ```
+#
+# `--batch-size` is the global batch (the paper's 8): each of N processes takes 8 / N clips a
+# step, so the learning rate and the loss curve do not depend on N. The README gives the
+# SLURM command, the offline weight options and the full data layout.
+# `benchmarks/gpu_check.py` measures, on a GPU, the throughputs these hours depend on; it has
+# not run on one yet. On this project's 2-core CPU it measured Swin-B at 1.0 frames/s,
+# HuBERT at 3 s of audio per second and 0.18 pretraining steps/s, that is some 3,240 h,
+# 200 h and 31 h for ActivityNet on such a machine: a GPU is needed, and how many hours it
+# takes is not known until the check has run on one.

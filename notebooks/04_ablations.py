@@ -55,7 +55,7 @@ artifacts = "artifacts"
 results_dir = (
     None  # committed benchmark results; None: results/benchmarks in the checkout
 )
-k_values = [1, 10, 30]  # Fig. 6 sweep (k = 10, as in the paper, is the full model)
+k_values = [1, 10, 30]  # Fig. 6 sweep; k of 10, as in the paper, is the full model
 
 # %% tags=["remove-input"]
 import functools
