@@ -2,9 +2,9 @@
 
 The checkout holds the book's sources: ``_config.yml``, ``_toc.yml``, prose pages under
 ``book/`` and the notebooks (the chapters under ``notebooks/`` and the introduction,
-``book/intro.py``) as jupytext percent ``.py`` files (their only committed form). A build never writes into them. Everything it makes lives under
-``OUT/_build/`` (``OUT`` is ``jupyter-book``'s ``--path-output``), which is deleted first so
-every build starts clean:
+``book/intro.py``) as jupytext percent ``.py`` files (their only committed form). A build
+never writes into them. Everything it makes lives under ``OUT/_build/`` (``OUT`` is
+``jupyter-book``'s ``--path-output``), which is deleted first so every build starts clean:
 
 - ``source/``: a staged copy of the book in which each notebook listed in ``_toc.yml`` is
   the ``.ipynb`` that papermill executed, with ``profile``, ``data_root`` and ``artifacts``
