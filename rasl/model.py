@@ -65,6 +65,26 @@ class FoldedSelfAttention(nn.Module):
         return rho + F.scaled_dot_product_attention(rho @ self.w_qk, rho, rho @ self.w_vo)
 
 
+class FoldedActivation(nn.Module):
+    """s of Eq. (4) for inference, psi and w multiplied out: nothing nonlinear lies between the
+    convolution psi and the weighted sum w, so s_i = <W, r_i> + beta with W = psi^T w (the
+    adjoint convolution applied to w) and beta = sum_c b_c sum_l w_c[l]. One product of length
+    C L per step instead of psi's C_psi C K L."""
+
+    def __init__(self, ae: RASLAutoencoder):
+        super().__init__()
+        psi = ae.psi
+        w = ae.w.weight.detach().view(1, psi.out_channels, ae.length)
+        with torch.no_grad():
+            self.register_buffer("weight", F.conv_transpose1d(w, psi.weight, padding=psi.padding[0]).flatten())
+            self.register_buffer("bias", (w[0].sum(-1) * psi.bias).sum())
+
+    def forward(self, r: torch.Tensor) -> torch.Tensor:
+        """r (B, N, C, L) -> s (B, N), in float32 as ``RASLAutoencoder.activate``."""
+        with torch.autocast(r.device.type, enabled=False):
+            return r.float().flatten(2) @ self.weight + self.bias
+
+
 class NoAttention(nn.Module):
     """F^m as the identity ("w/o SA", Table III), with SelfAttention's signature."""
 
@@ -216,6 +236,7 @@ class RASLModel(nn.Module):
                                               for m in cfg.modalities})
         else:
             self.mask_token = self.position = None
+        self.activation: FoldedActivation | None = None  # set on the copy ``for_inference`` returns
         if cfg.input_scaling != "none":  # rho -> (rho - mean) / scale, fitted by fit_input_statistics
             for m in cfg.modalities:
                 self.register_buffer(f"input_mean_{m}", torch.zeros(cfg.dim))
@@ -282,7 +303,7 @@ class RASLModel(nn.Module):
         return (fvs["visual"] + fvs["audio"]) / 2
 
     def losses(self, fvs: dict[str, torch.Tensor], generator: torch.Generator | None = None,
-               stats: dict[str, float] | None = None) -> dict[str, torch.Tensor]:
+               stats: dict[str, torch.Tensor] | None = None) -> dict[str, torch.Tensor]:
         """Algorithm 1, lines 4-12: every active loss term for a batch of clips.
 
         fvs: modality -> (B, N, D). Returns e.g. {"L_e/visual", "L_r/visual", "L_au/visual",
@@ -313,13 +334,13 @@ class RASLModel(nn.Module):
                 s_aux = s.detach() if cfg.aux_detach_s else s
                 terms[f"L_au/{name}"] = reconstruction_loss(target, ae.decode(s_aux, r_masked))
             reps[name] = self.embed[name](r.flatten(2)) if self.embed is not None else r.flatten(2)
-            if stats is not None:
-                stats[f"s_mean/{name}"] = s.mean().item()
-                stats[f"s_std/{name}"] = s.std(-1).mean().item()
+            if stats is not None:  # 0-d tensors, read once per step by the caller (one device sync)
+                stats[f"s_mean/{name}"] = s.detach().mean()
+                stats[f"s_std/{name}"] = s.detach().std(-1).mean()
                 if cfg.k > 0:
-                    stats[f"eta/{name}"] = eta.mean().item()
+                    stats[f"eta/{name}"] = eta.detach().mean()
                     if sim is not None:
-                        stats[f"sim/{name}"] = sim.mean().item()
+                        stats[f"sim/{name}"] = sim.detach().mean()
         if self.log_temperature is not None:
             same = identical_steps(fvs) if cfg.scl_skip_duplicates else None
             terms["L_s"] = symmetric_contrastive_loss(reps["audio"], reps["visual"], self.log_temperature,
@@ -328,11 +349,13 @@ class RASLModel(nn.Module):
 
     def for_inference(self) -> RASLModel:
         """A copy for scoring only (``score``, ``reconstruction_error``), in eval mode, with each
-        self-attention folded (FoldedSelfAttention): half the multiply-adds of Eq. (1)-(2)."""
+        self-attention folded (FoldedSelfAttention: half the multiply-adds of Eq. (1)-(2)) and
+        the scoring branch's psi and w folded into one linear functional (FoldedActivation)."""
         folded = copy.deepcopy(self).eval().requires_grad_(False)
         for m, sa in folded.attend.items():
             if isinstance(sa, SelfAttention):
                 folded.attend[m] = FoldedSelfAttention(sa)
+        folded.activation = FoldedActivation(folded.branches[self.cfg.inference_modality])
         return folded
 
     def score(self, fvs: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -343,7 +366,8 @@ class RASLModel(nn.Module):
         """
         name = self.cfg.inference_modality
         ae, fvs = self.branches[name], self.scaled(fvs)
-        return ae.activate(ae.encode(self.attended(name, fvs)))[1]
+        r = ae.encode(self.attended(name, fvs))
+        return ae.activate(r)[1] if self.activation is None else self.activation(r)
 
     def reconstruction_error(self, fvs: dict[str, torch.Tensor]) -> torch.Tensor:
         """The scoring branch's per-step error |rho_i - rho~_i| of Eq. (5), averaged over features: (B, N)."""

@@ -211,12 +211,11 @@ def train_steps(
     for step, batch in tqdm(zip(range(start + 1, stop + 1), batches), desc, initial=start, total=stop,
                             disable=not progress):
         fvs = {m: x.to(device, non_blocking=True) for m, x in batch.items()}
-        stats: dict[str, float] = {}
+        stats: dict[str, torch.Tensor] = {}
         with _autocast(cfg):
             terms = objective(fvs, masks(step), stats)
             loss = total_loss(terms)
-        values = torch.cat([torch.stack([loss, *terms.values()]).detach().float(),
-                            torch.tensor(list(stats.values()), dtype=torch.float32, device=loss.device)])
+        values = torch.stack([loss, *terms.values(), *stats.values()]).detach().float()
         if isinstance(objective, DistributedDataParallel):
             dist.all_reduce(values)
             values /= dist.get_world_size()

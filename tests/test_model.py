@@ -7,7 +7,7 @@ import torch
 
 from rasl.config import ModelConfig
 from rasl.losses import total_loss
-from rasl.model import (FoldedSelfAttention, LowRankFusion, MLPFusion, RASLModel, RowConv1d, RowConvTranspose1d,
+from rasl.model import (FoldedActivation, FoldedSelfAttention, LowRankFusion, MLPFusion, RASLModel, RowConv1d, RowConvTranspose1d,
                         SelfAttention)
 
 TINY = dict(dim=64, clip_steps=20, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4)
@@ -247,6 +247,19 @@ def test_folded_self_attention_is_equations_1_and_2():
     assert [b.shape for b in folded.buffers()] == [(16, 16), (16, 16)]  # two d x d products, not four
 
 
+def test_folded_activation_is_equation_4():
+    torch.manual_seed(0)
+    ae = RASLModel(ModelConfig(**TINY)).branches["visual"]
+    with torch.no_grad():
+        ae.psi.bias.normal_()  # a zero bias would hide a wrong beta
+        r = torch.randn(3, 5, ae.psi.in_channels, ae.length)
+        folded = FoldedActivation(ae)
+        assert torch.allclose(folded(r), ae.activate(r)[1], rtol=1e-5, atol=1e-5)
+        zero = torch.zeros_like(r)
+        assert torch.allclose(folded(zero), ae.activate(zero)[1], atol=1e-6) and folded(zero).abs().min() > 1e-3
+    assert folded.weight.shape == (ae.psi.in_channels * ae.length,)  # one product of length C L per step
+
+
 @pytest.mark.parametrize("change", [{}, {"fusion": "mlp"}, {"mask_token": True}, {"self_attention": False}, {"k": 0}])
 def test_the_model_for_inference_scores_as_the_model_and_leaves_it_as_it_was(change):
     torch.manual_seed(0)
@@ -260,3 +273,4 @@ def test_the_model_for_inference_scores_as_the_model_and_leaves_it_as_it_was(cha
     assert model.training and all(p.requires_grad for p in model.parameters())
     assert all(isinstance(a, SelfAttention) == model.cfg.self_attention for a in model.attend.values())
     assert all(isinstance(a, FoldedSelfAttention) == model.cfg.self_attention for a in scorer.attend.values())
+    assert isinstance(scorer.activation, FoldedActivation) and model.activation is None
