@@ -3,7 +3,7 @@
 Each figure is also printed as a ratio against a plain ``torch.nn.MultiheadAttention``
 forward over the same tensors (batch x 150 x 1024), so it survives a noisy machine.
 
-    python benchmarks/bench_model.py [--device cuda] [--repeats 5] [--bf16] [--profile 12]
+    python benchmarks/bench_model.py [--device cuda] [--repeats 5] [--bf16] [--compile] [--profile 12]
 
 ``--profile N`` also prints the N operators that take the most time in one training step
 (torch.profiler, self time).
@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--bf16", action="store_true", help="training and inference under bfloat16 autocast")
+    ap.add_argument("--compile", action="store_true", help="training step through torch.compile (TrainConfig.compile)")
     ap.add_argument("--profile", type=int, default=0, metavar="N", help="print the top N operators of a training step")
     a = ap.parse_args(argv)
     configure_cpu()  # as the CLI and the benchmark scripts do
@@ -56,9 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     def autocast():
         return torch.autocast(torch.device(a.device).type, dtype=torch.bfloat16, enabled=a.bf16)
 
+    objective = torch.compile(model.losses) if a.compile else model.losses
+
     def train_step():
         with autocast():
-            loss = total_loss(model.losses(x))
+            loss = total_loss(objective(x))
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -75,10 +78,14 @@ def main(argv: list[str] | None = None) -> int:
         mha(x["visual"], x["visual"], x["visual"], need_weights=False)
 
     ref = timed(reference, a.device, a.repeats)
+    start = time.perf_counter()
+    train_step()  # with --compile: compiles
+    first = time.perf_counter() - start
     step = timed(train_step, a.device, a.repeats)
     infer = timed(score, a.device, a.repeats)
     print(f"device {a.device}, batch {a.batch} clips of {cfg.clip_steps} x {cfg.dim}, "
-          f"{'bfloat16 autocast' if a.bf16 else 'float32'}, {torch.get_num_threads()} threads")
+          f"{'bfloat16 autocast' if a.bf16 else 'float32'}, {torch.get_num_threads()} threads"
+          f"{f', torch.compile (first step {first:.1f} s)' if a.compile else ''}")
     print(f"reference MultiheadAttention forward: {ref * 1e3:.1f} ms")
     print(f"training step (both branches, all losses): {step * 1e3:.1f} ms = {step / ref:.1f} x reference")
     print(f"inference: {a.batch / infer:.1f} clips/s ({infer * 1e3:.1f} ms per batch) = {infer / ref:.2f} x reference time")

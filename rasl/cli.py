@@ -94,6 +94,9 @@ def _add_pretrain(sub) -> None:
     p.add_argument("--bf16", action=argparse.BooleanOptionalAction,
                    help="train under bfloat16 autocast: faster on a CPU with AVX512-BF16 or AMX, but not the same "
                    "model (see the implementation notes' Precision); default: the profile's, float32")
+    p.add_argument("--compile", action=argparse.BooleanOptionalAction,
+                   help="torch.compile the objective: the same losses, about 8%% faster steps on CPU after about "
+                   "40 s of compilation, for long runs (default: the profile's, off)")
     p.add_argument("--quiet", action="store_true")
 
     def run(a) -> int:
@@ -103,7 +106,7 @@ def _add_pretrain(sub) -> None:
 
         cfg = profile(a.profile)
         given = {"steps": a.steps, "checkpoint_every": a.checkpoint_every, "batch_size": a.batch_size,
-                 "num_workers": a.workers}
+                 "num_workers": a.workers, "compile": a.compile}
         cfg = cfg.replace(train={k: v for k, v in given.items() if v is not None})
         weights = {"weights": a.weights, "audio_weights": a.audio_weights}
         cfg = cfg.replace(features={k: v for k, v in weights.items() if v is not None})

@@ -207,6 +207,8 @@ def train_steps(
     the values are averaged over the processes: those of the global batch."""
     model.train()
     objective = objective or _Objective(model)
+    if cfg.train.compile:
+        objective = torch.compile(objective)
     device = cfg.train.device
     for step, batch in tqdm(zip(range(start + 1, stop + 1), batches), desc, initial=start, total=stop,
                             disable=not progress):

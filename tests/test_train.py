@@ -71,6 +71,23 @@ def test_resume_continues_the_same_loss_curve(tmp_path, clips):
     assert split == straight
 
 
+def test_compiled_objective_trains_as_the_eager_one(tmp_path, clips, monkeypatch):
+    compiled_modules = []
+    real_compile = torch.compile
+    monkeypatch.setattr(torch, "compile", lambda m: compiled_modules.append(m) or real_compile(m))
+    pretrain(run_cfg(tmp_path / "eager", steps=3), clips, progress=False)
+    assert compiled_modules == []
+    pretrain(run_cfg(tmp_path / "compiled", steps=3, compile=True), clips, progress=False)
+    assert [type(m).__name__ for m in compiled_modules] == ["_Objective"]
+    eager, compiled = (read_loss_log(tmp_path / x / "losses.jsonl") for x in ("eager", "compiled"))
+    assert [r["step"] for r in compiled] == [1, 2, 3]
+    for a, b in zip(eager, compiled):
+        assert b == pytest.approx(a, rel=1e-4, abs=1e-5)  # fused kernels round differently
+    weights = [torch.load(tmp_path / x / "last.pt", weights_only=True)["model"] for x in ("eager", "compiled")]
+    assert weights[0].keys() == weights[1].keys()  # the checkpoint holds the model, not the compiled wrapper
+    assert all(torch.allclose(weights[0][k], weights[1][k], rtol=1e-3, atol=1e-5) for k in weights[0])
+
+
 def test_adapt_trains_in_memory_and_repeatably(tmp_path, clips):
     cfg = run_cfg(tmp_path, steps=3)
     adapted, again = adapt(cfg, clips, 3), adapt(cfg, clips, 3)
