@@ -41,7 +41,7 @@ from rasl.files import InputError, atomic_path
 from rasl.highlights import write_rows
 from rasl.inference import ADAPT_STEPS, score_curve
 from rasl.model import RASLModel
-from rasl.train import build, random_batches, train_steps
+from rasl.train import adapt
 
 TVSUM_FOLDS = 5
 
@@ -78,13 +78,7 @@ def pretrain_model(cfg: RunConfig, videos: Iterable[FeatureVideo], timeline: Tim
                    on_step: Callable[[int, dict, RASLModel], None] | None = None) -> RASLModel:
     """Algorithm 1 in memory on the videos' clips; ``on_step(step, losses, model)`` after each step."""
     feats = {v.video_id: video_features(v, visual, timeline.repeat) for v in videos}
-    clips = clip_set(feats, cfg.model.modalities, cfg.model.clip_steps)
-    model, opt, gen = build(cfg, clips)
-    batches = random_batches(clips, cfg.train.batch_size, gen)
-    for step, record in train_steps(model, opt, batches, cfg, lambda step: gen, 0, cfg.train.steps, progress=False):
-        if on_step is not None:
-            on_step(step, record, model)
-    return model.eval()
+    return adapt(cfg, clip_set(feats, cfg.model.modalities, cfg.model.clip_steps), cfg.train.steps, on_step=on_step)
 
 
 def row_scores(model: RASLModel, video: FeatureVideo, timeline: Timeline, visual: str = "rgb",

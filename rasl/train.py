@@ -289,17 +289,21 @@ def _cut_loss_log(path: Path, step: int) -> None:
             tmp.write_text("".join(kept))
 
 
-def adapt(cfg: RunConfig, clips: ClipSet, steps: int, progress: bool = False) -> RASLModel:
-    """Pretrain a fresh model on one video's own clips for ``steps`` steps, in memory.
+def adapt(cfg: RunConfig, clips: ClipSet, steps: int, progress: bool = False,
+          on_step: Callable[[int, dict, RASLModel], None] | None = None) -> RASLModel:
+    """Pretrain a fresh model on clips held in memory for ``steps`` steps, no checkpoint;
+    ``on_step(step, losses, model)`` after each step.
 
-    This is the checkpoint-free path of ``rasl score``: the unsupervised objective needs no
-    labels, so it can run on the footage that is to be scored. Batches are drawn with
-    replacement, so a one-clip video fills a batch.
+    This is the checkpoint-free path of ``rasl score`` on one video's own clips (the
+    unsupervised objective needs no labels, so it can run on the footage that is to be
+    scored) and the pretraining of the benchmark runs. Batches are drawn with replacement,
+    so a one-clip video fills a batch.
     """
     model, opt, gen = build(cfg, clips)
     batches = random_batches(clips, cfg.train.batch_size, gen)
-    for _ in train_steps(model, opt, batches, cfg, lambda step: gen, 0, steps, progress, desc="adapt"):
-        pass
+    for step, record in train_steps(model, opt, batches, cfg, lambda step: gen, 0, steps, progress, desc="adapt"):
+        if on_step is not None:
+            on_step(step, record, model)
     return model.eval()
 
 
