@@ -143,16 +143,17 @@ def _weights_fingerprint(path: str | None) -> str | None:
     return fingerprint(path)
 
 
-def _source_meta(video: str | os.PathLike, cfg: FeatureConfig) -> dict:
-    """What a cache file of ``video`` must match: the configuration, the video's path and fingerprint."""
-    return {**_config_meta(cfg), "video": str(Path(video).resolve()), "fingerprint": fingerprint(video)}
+def _source_meta(video: str | os.PathLike, config_meta: dict) -> dict:
+    """What a cache file of ``video`` must match: the configuration's meta (:func:`_config_meta`),
+    the video's path and fingerprint."""
+    return {**config_meta, "video": str(Path(video).resolve()), "fingerprint": fingerprint(video)}
 
 
-def _probed(video: str | os.PathLike, cfg: FeatureConfig) -> tuple[decode.VideoInfo, dict]:
+def _probed(video: str | os.PathLike, config_meta: dict) -> tuple[decode.VideoInfo, dict]:
     """The video's headers and the meta its features are stored with; raises :class:`InputError`
     for a bad video."""
     info = decode.probe(video)
-    meta = {**_source_meta(video, cfg), "duration_s": info.duration_s, "steps": info.steps,
+    meta = {**_source_meta(video, config_meta), "duration_s": info.duration_s, "steps": info.steps,
             "has_audio": info.has_audio}
     return info, meta
 
@@ -163,7 +164,7 @@ def _cached(video: str | os.PathLike, cfg: FeatureConfig, dest: Path) -> Feature
     if not dest.exists():
         return None
     try:
-        meta = _source_meta(video, cfg)
+        meta = _source_meta(video, _config_meta(cfg))
     except OSError:  # the video cannot be read now: decoding it will name the problem
         return None
     return _read_cache(dest, meta)
@@ -190,7 +191,7 @@ def extract_features(
 
 def _computed(video: str | os.PathLike, cfg: FeatureConfig, progress: bool) -> Features:
     """The FVS of ``video``: decoded in a background thread while the encoders run here."""
-    info, meta = _probed(video, cfg)
+    info, meta = _probed(video, _config_meta(cfg))
     assembly = _Assembly(meta, cfg)
     items = _decoded(video, info, cfg.batch_size, assembly.visual_enc.input_size)
     with tqdm(total=info.steps, unit="frame", desc=Path(video).name, disable=not progress, leave=False) as bar:
@@ -437,20 +438,23 @@ class _DecodedVideos(torch.utils.data.IterableDataset):
     """Videos decoded for the encoders, for a ``DataLoader`` with ``batch_size=None``: each worker
     takes every ``num_workers``-th video and yields (video index, kind, payload) items, per video
     ("start", its meta), then :func:`_decoded`'s frame batches and audio chunks, then ("end",
-    None); a bad video ends with ("failed", (path, problem)) instead."""
+    None); a bad video ends with ("failed", (path, problem)) instead.
+
+    The configuration is resolved here, in the main process: a worker forked from a process
+    that uses CUDA must not touch CUDA (resolving bf16 would), nor load a model."""
 
     def __init__(self, videos: list[Path], cfg: FeatureConfig):
-        self.videos, self.cfg = videos, cfg
+        self.videos, self.batch_size = videos, cfg.batch_size
+        self.config_meta, self.input_size = _config_meta(cfg), _encoder_classes(cfg)[0].input_size
 
     def __iter__(self) -> Iterator[tuple[int, str, object]]:
         worker = torch.utils.data.get_worker_info()
         share = range(worker.id, len(self.videos), worker.num_workers) if worker else range(len(self.videos))
-        input_size = _encoder_classes(self.cfg)[0].input_size  # no model in the workers
         for i in share:
             try:
-                info, meta = _probed(self.videos[i], self.cfg)
+                info, meta = _probed(self.videos[i], self.config_meta)
                 yield i, "start", meta
-                for kind, x in _decoded(self.videos[i], info, self.cfg.batch_size, input_size):
+                for kind, x in _decoded(self.videos[i], info, self.batch_size, self.input_size):
                     yield i, kind, x
                 yield i, "end", None
             except InputError as e:  # sent as plain strings: InputError does not survive pickling

@@ -10,6 +10,7 @@ import threading
 import av
 import numpy as np
 import pytest
+import torch
 from synthetic_media import write_audio
 
 from rasl import features
@@ -243,9 +244,16 @@ def _cache_files(folder):
     return out
 
 
-def test_decode_workers_write_the_cache_files_one_process_writes(demo_clip, small_video, tmp_path):
+def test_decode_workers_write_the_cache_files_one_process_writes(demo_clip, small_video, tmp_path, monkeypatch):
     videos = [str(demo_clip), str(small_video)]  # 60 steps with sound, 48 silent, each step its own grey
     assert features.extract_many(videos, FAST, tmp_path / "one", progress=False) == []
+    resolve = features.visual_bf16
+
+    def in_the_main_process(cfg):  # a worker forked from a CUDA process cannot ask CUDA about bf16
+        assert torch.utils.data.get_worker_info() is None, "a decode worker resolved the configuration"
+        return resolve(cfg)
+
+    monkeypatch.setattr(features, "visual_bf16", in_the_main_process)
     assert features.extract_many(videos, FAST, tmp_path / "two", progress=False, workers=2) == []
     one, two = _cache_files(tmp_path / "one"), _cache_files(tmp_path / "two")
     assert list(one) == list(two) and len(one) == 2
