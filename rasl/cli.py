@@ -47,6 +47,8 @@ def _add_features(sub) -> None:
 
         import torch
 
+        if a.workers is not None and a.workers < 0:
+            p.error("--workers must be 0 or more")
         given = {"visual": a.visual, "audio": a.audio, "weights": a.weights, "audio_weights": a.audio_weights,
                  "bf16": a.bf16, "batch_size": a.batch_size}
         cfg = dataclasses.replace(

@@ -384,6 +384,7 @@ def extract_many(
     todo = [v for v in videos if _cached(v, cfg, cache_path(v, cfg, out_dir)) is None]
     if todo:
         _encoders(cfg)  # and so do weights that do not load
+    workers = min(workers, len(todo))  # no idle decoder
     extracted = _in_workers(todo, cfg, workers) if workers else _in_process(todo, cfg, progress)
     with tqdm(total=len(videos), initial=len(videos) - len(todo), unit="video", desc="features",
               disable=not progress) as bar:

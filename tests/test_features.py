@@ -196,11 +196,13 @@ def test_bad_input_gives_one_line_exit_1_and_no_cache_file(kind, tmp_path, reque
     assert not out.exists() or not any(out.iterdir())
 
 
-def test_a_batch_continues_past_bad_files(small_video, tmp_path, capfd):
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_a_batch_continues_past_bad_files(small_video, tmp_path, capfd, workers):
     good = small_video
     bad = _noise(tmp_path, None)
     out = tmp_path / "out"
-    assert main(["features", str(bad), str(good), "--out", str(out), "--visual", "pixels", "--quiet"]) == 1
+    argv = ["features", str(bad), str(good), "--out", str(out), "--visual", "pixels", "--workers", workers, "--quiet"]
+    assert main(argv) == 1
     lines = capfd.readouterr().err.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"rasl: failed: {bad}: ")
     assert [p.name.split(".")[0] for p in out.iterdir()] == ["small"]
