@@ -117,7 +117,8 @@ class ClipDataset(torch.utils.data.Dataset):
     and only the items asked for are read. The index holds (file, first step) per clip.
 
     Files that lack one of ``modalities`` (no sound track) are left out as ``clip_set`` leaves
-    their videos out; ``skipped`` lists them.
+    their videos out; ``skipped`` lists them. ``steps`` has, for every file given, the length of
+    each FVS it holds, read from the file's headers.
     """
 
     def __init__(self, files: Sequence[str | Path], modalities: tuple[str, ...], n: int = CLIP_STEPS):
@@ -125,12 +126,14 @@ class ClipDataset(torch.utils.data.Dataset):
         self.files: list[Path] = []
         self.arrays: list[dict[str, tuple[int, np.dtype, tuple[int, ...]]]] = []  # per file: modality -> where
         self.skipped: list[str] = []
+        self.steps: dict[Path, dict[str, int]] = {}  # every file given: FVS name -> steps
         file_of, starts = [], []
         for path in map(Path, files):
             try:
                 stored = stored_arrays(path)
             except Exception as e:  # zipfile, struct and numpy raise many kinds for a damaged file
                 raise InputError(path, f"not a readable feature file ({type(e).__name__}: {e})") from None
+            self.steps[path] = {name: shape[0] for name, (_, _, shape) in stored.items() if shape}  # not the meta
             if any(m not in stored for m in modalities):
                 self.skipped.append(str(path))
                 continue
@@ -157,6 +160,11 @@ class ClipDataset(torch.utils.data.Dataset):
             rows = np.memmap(path, dtype, "r", offset, shape)[start : start + self.n].astype(np.float32)  # a copy
             clip[m] = fill_clip(torch.from_numpy(rows), self.n)
         return clip
+
+    def clips_per_file(self) -> dict[Path, int]:
+        """How many clips each file given yields, in the order given: 0 for the ones left out."""
+        counts = dict(zip(self.files, np.bincount(self.file_of, minlength=len(self.files)).tolist()))
+        return {path: counts.get(path, 0) for path in self.steps}
 
     def statistics_fvs(self, limit: int = STATISTICS_CLIPS) -> dict[str, torch.Tensor]:
         """The clips the input scaling is fitted on: all of them up to ``limit``, else ``limit``
