@@ -45,7 +45,6 @@ diagnostic_steps = (
 
 # %% tags=["remove-input"]
 import warnings
-from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -55,18 +54,17 @@ from myst_nb import glue
 from rasl import plots
 from rasl.benchmark import benchmark_config, pretrain_model
 from rasl.book import run_settings
-from rasl.clips import clip_set
+from rasl.clips import dataset_from_videos
 from rasl.config import TIMELINES
 from rasl.config import profile as run_profile
 from rasl.data import load_feature_benchmark
 from rasl.demo import data_root_or_demo, is_synthetic
 from rasl.experiments import pretrain_variant, pretraining_videos, variant_config
-from rasl.features import extract_features
 from rasl.train import configure_cpu, read_loss_log
 
 configure_cpu()  # before torch starts its CPU threads: 1.8x faster training steps
-# clip_set warns when it leaves silent videos out of audio pretraining; the table below
-# lists them, and a rerun that reuses the checkpoint would not warn again
+# the clip dataset warns when it leaves silent videos out of audio pretraining; the table
+# below lists them
 warnings.filterwarnings("ignore", message=".*no audio track and are left out")
 
 root = data_root_or_demo(data_root)
@@ -102,20 +100,26 @@ display(
 # Frames every 0.2 s go through the visual encoder, the audio is pooled onto the same
 # timeline and interpolated to the visual length (Section III-F), and each video is cut
 # into 30-s clips of 150 steps (short videos are repeated to fill one). Videos without a
-# sound track cannot feed the audio branch and are left out of pretraining.
+# sound track cannot feed the audio branch and are left out of pretraining. The features
+# are cached, one file per video, and the clips are cut from those files as training asks
+# for them (`rasl.clips.dataset_from_videos`), so no video's features are held in memory
+# here: the table reads the files' headers.
 
 # %% tags=["hide-input"]
 cache = Path(artifacts) / "features"
-features = {v.name: extract_features(v, cfg.features, cache_dir=cache) for v in videos}
-clips_per_video = Counter(
-    clip_set(features, cfg.model.modalities, cfg.model.clip_steps).sources
+data = dataset_from_videos(
+    [str(v) for v in videos],
+    cfg,
+    cache,
+    progress=False,
+    workers=cfg.train.num_workers,
 )
 pd.DataFrame(
     {
-        "video": list(features),
-        "steps": [f.visual.shape[0] for f in features.values()],
-        "audio": [f.audio is not None for f in features.values()],
-        "clips": [clips_per_video[name] for name in features],
+        "video": [v.name for v in videos],  # data.steps holds their files in this order
+        "steps": [fvs["visual"] for fvs in data.steps.values()],
+        "audio": ["audio" in fvs for fvs in data.steps.values()],
+        "clips": list(data.clips_per_file().values()),
     }
 )
 
@@ -127,7 +131,7 @@ pd.DataFrame(
 # writes checkpoints (config, weights, optimiser and RNG state) that resume exactly.
 
 # %%
-last = pretrain_variant(run_profile(profile), "full", features, artifacts)
+last = pretrain_variant(run_profile(profile), "full", data, artifacts)
 log = pd.DataFrame(read_loss_log(Path(cfg.out_dir) / "losses.jsonl")).set_index("step")
 log.round(4).tail()
 

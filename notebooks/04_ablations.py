@@ -84,8 +84,7 @@ from rasl.train import configure_cpu
 
 configure_cpu()  # before torch starts its CPU threads: 1.8x faster training steps
 # videos without a sound track are left out of audio pretraining (listed in the
-# pretraining chapter); clip_set's warning would appear only in runs that train, not in
-# one that reuses them
+# pretraining chapter); the clip dataset warns each time it indexes them
 warnings.filterwarnings("ignore", message=".*no audio track and are left out")
 
 root = data_root_or_demo(data_root)

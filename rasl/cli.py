@@ -31,10 +31,15 @@ def _add_features(sub) -> None:
                    help="visual encoder under bfloat16 autocast (default: the profile's)")
     p.add_argument("--device", help="cpu or cuda (default: cuda when present)")
     p.add_argument("--batch-size", type=int, help="frames per encoder call (default: the profile's)")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="processes that decode videos for the encoders, per process; 0 decodes in this process, in "
+                   "a thread beside the encoders (default: on CUDA min(4, CPU cores), where the GPU outruns one "
+                   "decoder; 0 on CPU, where the encoders already use the cores)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     def run(a) -> int:
         import dataclasses
+        import os
 
         from rasl.config import profile
         from rasl.features import extract_many
@@ -42,6 +47,8 @@ def _add_features(sub) -> None:
 
         import torch
 
+        if a.workers is not None and a.workers < 0:
+            p.error("--workers must be 0 or more")
         given = {"visual": a.visual, "audio": a.audio, "weights": a.weights, "audio_weights": a.audio_weights,
                  "bf16": a.bf16, "batch_size": a.batch_size}
         cfg = dataclasses.replace(
@@ -50,7 +57,9 @@ def _add_features(sub) -> None:
             **{k: v for k, v in given.items() if v is not None},
         )
         rank, world = distributed(cfg.device)  # under torchrun: each process takes its share of the videos
-        failures = extract_many(a.inputs, cfg, a.out, progress=not a.quiet)
+        workers = a.workers if a.workers is not None else (
+            min(4, len(os.sched_getaffinity(0))) if torch.device(cfg.device).type == "cuda" else 0)
+        failures = extract_many(a.inputs, cfg, a.out, progress=not a.quiet, workers=workers)
         for path, problem in failures if rank == 0 else []:
             print(f"rasl: failed: {path}: {problem}", file=sys.stderr)
         if world > 1:  # torchrun stops every process once one exits with an error: not before the list is out
@@ -84,7 +93,8 @@ def _add_pretrain(sub) -> None:
                    help="checkpoint every N steps (default: the profile's)")
     p.add_argument("--batch-size", type=int, metavar="B",
                    help="clips per step over all processes; under torchrun each takes B / WORLD_SIZE (default: the profile's)")
-    p.add_argument("--workers", type=int, metavar="N", help="DataLoader worker processes per process (default: the profile's)")
+    p.add_argument("--workers", type=int, metavar="N", help="DataLoader worker processes per process, which read the "
+                   "clips, and decode the videos not in the cache yet (default: the profile's)")
     p.add_argument("--weights", help="local weights file for the visual encoder (as given to rasl features)")
     p.add_argument("--audio-weights", help="local weights file (state dict) for the audio encoder")
     p.add_argument("--out", default="artifacts/pretrain", help="folder for checkpoints and the loss log")
@@ -116,7 +126,9 @@ def _add_pretrain(sub) -> None:
             cfg = cfg.replace(train={"bf16": a.bf16})
         cfg = cfg.replace(out_dir=a.out)
         rank, _ = distributed(cfg.train.device)  # under torchrun: join the group before extraction is shared out
-        data = dataset_from_videos(a.inputs, cfg, cache_dir=a.cache or f"{a.out}/features", progress=not a.quiet)
+        # the videos not cached yet are decoded in as many worker processes as the clips are read with
+        data = dataset_from_videos(a.inputs, cfg, cache_dir=a.cache or f"{a.out}/features", progress=not a.quiet,
+                                   workers=cfg.train.num_workers)
         ckpt = pretrain(cfg, data, resume=a.resume, progress=not a.quiet)
         if rank == 0:
             print(ckpt)

@@ -19,12 +19,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.distributed as dist
-from tqdm import tqdm
 
 from rasl.config import CLIP_STEPS, RunConfig
 from rasl.data import list_videos
-from rasl.features import Features, cache_path, extract_features, rank_and_world, stored_arrays
+from rasl.features import Features, cache_path, extract_many, stored_arrays
 from rasl.files import InputError
 
 STATISTICS_CLIPS = 256  # clips, evenly spread over a streamed corpus, that fit the input scaling
@@ -119,7 +117,8 @@ class ClipDataset(torch.utils.data.Dataset):
     and only the items asked for are read. The index holds (file, first step) per clip.
 
     Files that lack one of ``modalities`` (no sound track) are left out as ``clip_set`` leaves
-    their videos out; ``skipped`` lists them.
+    their videos out; ``skipped`` lists them. ``steps`` has, for every file given, the length of
+    each FVS it holds, read from the file's headers.
     """
 
     def __init__(self, files: Sequence[str | Path], modalities: tuple[str, ...], n: int = CLIP_STEPS):
@@ -127,12 +126,14 @@ class ClipDataset(torch.utils.data.Dataset):
         self.files: list[Path] = []
         self.arrays: list[dict[str, tuple[int, np.dtype, tuple[int, ...]]]] = []  # per file: modality -> where
         self.skipped: list[str] = []
+        self.steps: dict[Path, dict[str, int]] = {}  # every file given: FVS name -> steps
         file_of, starts = [], []
         for path in map(Path, files):
             try:
                 stored = stored_arrays(path)
             except Exception as e:  # zipfile, struct and numpy raise many kinds for a damaged file
                 raise InputError(path, f"not a readable feature file ({type(e).__name__}: {e})") from None
+            self.steps[path] = {name: shape[0] for name, (_, _, shape) in stored.items() if shape}  # not the meta
             if any(m not in stored for m in modalities):
                 self.skipped.append(str(path))
                 continue
@@ -160,6 +161,11 @@ class ClipDataset(torch.utils.data.Dataset):
             clip[m] = fill_clip(torch.from_numpy(rows), self.n)
         return clip
 
+    def clips_per_file(self) -> dict[Path, int]:
+        """How many clips each file given yields, in the order given: 0 for the ones left out."""
+        counts = dict(zip(self.files, np.bincount(self.file_of, minlength=len(self.files)).tolist()))
+        return {path: counts.get(path, 0) for path in self.steps}
+
     def statistics_fvs(self, limit: int = STATISTICS_CLIPS) -> dict[str, torch.Tensor]:
         """The clips the input scaling is fitted on: all of them up to ``limit``, else ``limit``
         clips evenly spread over the corpus (so memory stays bounded)."""
@@ -168,19 +174,23 @@ class ClipDataset(torch.utils.data.Dataset):
         return {m: torch.stack([c[m] for c in items]) for m in items[0]}
 
 
-def dataset_from_videos(inputs: list[str], cfg: RunConfig, cache_dir: str | Path, progress: bool = True) -> ClipDataset:
+def dataset_from_videos(inputs: list[str], cfg: RunConfig, cache_dir: str | Path, progress: bool = True,
+                        workers: int = 0) -> ClipDataset:
     """Videos (files or folders) -> cached features -> the streamed pretraining clips of ``cfg``.
 
-    Under torchrun each process extracts its share of the uncached videos (as ``rasl
-    features`` does), waits for the others, then indexes every video's cache file.
+    The features are extracted as ``rasl features`` does (:func:`rasl.features.extract_many`):
+    under torchrun each process takes its share of the uncached videos, decoded in ``workers``
+    worker processes (0: in this one), and every process then has the others' failures. A bad
+    video raises :class:`InputError` once every other video is cached. The dataset indexes
+    every video's cache file.
     """
     videos = [v for path in inputs for v in list_videos(path)]
     if not videos:
         raise InputError(", ".join(inputs), "no video files found")
-    rank, world = rank_and_world()
-    for video in tqdm(videos[rank::world], "features", disable=not progress):
-        extract_features(video, cfg.features, cache_dir=cache_dir)
-    if dist.is_initialized():
-        dist.barrier()
+    failures = extract_many([str(v) for v in videos], cfg.features, cache_dir, progress, workers)
+    if failures:  # the same list in every process, gathered before it returned: all raise
+        (path, problem), others = failures[0], len(failures) - 1
+        raise InputError(path, problem + (f" (and {others} more videos failed: rasl features lists them)"
+                                          if others else ""))
     return ClipDataset([cache_path(v, cfg.features, cache_dir) for v in videos], cfg.model.modalities,
                        cfg.model.clip_steps)

@@ -186,7 +186,8 @@ def evaluate_variant(base: RunConfig, name: str, root: str | Path, artifacts: st
     (``evaluate_on == "benchmarks"``) or the mean AP over the data root's labelled videos."""
     cfg = variant_config(base, name, artifacts)
     cache = Path(artifacts) / "features"
-    data = dataset_from_videos([str(v) for v in pretraining_videos], cfg, cache, progress=False)  # streamed
+    data = dataset_from_videos([str(v) for v in pretraining_videos], cfg, cache, progress=False,  # streamed
+                               workers=cfg.train.num_workers)
     ckpt = pretrain_variant(base, name, data, artifacts)
     if base.evaluate_on == "benchmarks":
         results = benchmark_results(ckpt, root, Path(artifacts) / "scores" / name, cache, cfg.features.device)

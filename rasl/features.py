@@ -5,6 +5,10 @@ rule). The audio FVS is brought onto the same steps by average pooling and its v
 resampled to the visual length by linear interpolation (Section III-F), so both are
 (T, D_v). Results are cached as one ``.npz`` file per (video, encoder configuration); its
 arrays are stored uncompressed, so pretraining memory-maps them (:func:`stored_arrays`).
+
+Decoding runs beside the encoders: for one video in a background thread
+(:func:`extract_features`), for many in ``DataLoader`` worker processes that feed the
+encoders batches of frames (:func:`extract_many` with ``workers``); both give the same arrays.
 """
 
 from __future__ import annotations
@@ -121,13 +125,49 @@ def _config_meta(cfg: FeatureConfig) -> dict:
     return {
         "format": CACHE_FORMAT,
         "visual": {"name": visual.name, "version": visual.version, "dim": visual.dim},
-        "visual_weights": fingerprint(cfg.weights) if cfg.weights else None,
+        "visual_weights": _weights_fingerprint(cfg.weights),
         "visual_bf16": visual_bf16(cfg),
-        "audio_weights": fingerprint(cfg.audio_weights) if cfg.audio_weights else None,
+        "audio_weights": _weights_fingerprint(cfg.audio_weights),
         "audio": {"name": audio.name, "version": audio.version, "dim": audio.dim, "hop_s": audio.hop_s},
         "step_s": STEP_S,
         "sample_rate": decode.SAMPLE_RATE,
     }
+
+
+def _weights_fingerprint(path: str | None) -> str | None:
+    """The fingerprint of a local weights file (None for none); a missing file is an InputError."""
+    if not path:
+        return None
+    if not Path(path).is_file():
+        raise InputError(path, "no such weights file")
+    return fingerprint(path)
+
+
+def _source_meta(video: str | os.PathLike, config_meta: dict) -> dict:
+    """What a cache file of ``video`` must match: the configuration's meta (:func:`_config_meta`),
+    the video's path and fingerprint."""
+    return {**config_meta, "video": str(Path(video).resolve()), "fingerprint": fingerprint(video)}
+
+
+def _probed(video: str | os.PathLike, config_meta: dict) -> tuple[decode.VideoInfo, dict]:
+    """The video's headers and the meta its features are stored with; raises :class:`InputError`
+    for a bad video."""
+    info = decode.probe(video)
+    meta = {**_source_meta(video, config_meta), "duration_s": info.duration_s, "steps": info.steps,
+            "has_audio": info.has_audio}
+    return info, meta
+
+
+def _cached(video: str | os.PathLike, cfg: FeatureConfig, dest: Path) -> Features | None:
+    """The features ``dest`` holds for ``video`` and ``cfg`` if it is a valid cache file of them;
+    nothing is decoded and no model is loaded."""
+    if not dest.exists():
+        return None
+    try:
+        meta = _source_meta(video, _config_meta(cfg))
+    except OSError:  # the video cannot be read now: decoding it will name the problem
+        return None
+    return _read_cache(dest, meta)
 
 
 def extract_features(
@@ -140,42 +180,62 @@ def extract_features(
     otherwise the features are computed and the file rewritten atomically. Raises
     :class:`InputError` for a bad video; no cache file is written then.
     """
-    info = decode.probe(video)
-    meta = {**_config_meta(cfg), "video": str(Path(video).resolve()), "fingerprint": fingerprint(video)}
     dest = cache_path(video, cfg, cache_dir) if cache_dir is not None else None
-    if dest is not None and (cached := _read_cache(dest, meta)) is not None:
+    if dest is not None and (cached := _cached(video, cfg, dest)) is not None:
         return cached
-    visual_enc, audio_enc = _encoders(cfg)
-    meta.update(duration_s=info.duration_s, steps=info.steps, has_audio=info.has_audio)
-    with visual_precision(cfg):
-        visual = _visual_fvs(video, info, visual_enc, cfg.batch_size, progress)
-    audio = _audio_fvs(video, info, audio_enc, visual_enc.dim) if info.has_audio else None
-    feats = Features(visual=visual, audio=audio, duration_s=info.duration_s, meta=meta)
+    feats = _computed(video, cfg, progress)
     if dest is not None:
         write_cache(dest, feats)
     return feats
 
 
-def _visual_fvs(video, info: decode.VideoInfo, enc: VisualEncoder, batch_size: int, progress: bool) -> np.ndarray:
-    """(T, D_v): frames decoded in a background thread while the encoder runs."""
-    out = np.empty((info.steps, enc.dim), np.float32)
-    batches = _batched(decode.frames(video, enc.input_size, info), batch_size)
-    done = 0
+def _computed(video: str | os.PathLike, cfg: FeatureConfig, progress: bool) -> Features:
+    """The FVS of ``video``: decoded in a background thread while the encoders run here."""
+    info, meta = _probed(video, _config_meta(cfg))
+    assembly = _Assembly(meta, cfg)
+    items = _decoded(video, info, cfg.batch_size, assembly.visual_enc.input_size)
     with tqdm(total=info.steps, unit="frame", desc=Path(video).name, disable=not progress, leave=False) as bar:
-        for batch in _background(batches, PREFETCH_BATCHES):
-            out[done : done + len(batch)] = enc(batch)
-            done += len(batch)
-            bar.update(len(batch))
-    return out
+        for kind, x in _background(items, PREFETCH_BATCHES):
+            bar.update(assembly.add(kind, x))
+    return assembly.features()
 
 
-def _audio_fvs(video, info: decode.VideoInfo, enc: AudioEncoder, dim: int) -> np.ndarray:
-    """(T, dim): each 30-s chunk encoded, pooled onto its steps, vectors resampled to ``dim``."""
-    parts = []
-    for chunk in decode.audio(video, info):
-        steps = len(chunk) // decode.STEP_SAMPLES
-        parts.append(resample_vectors(pool_to_steps(enc(chunk), steps), dim))
-    return np.concatenate(parts)
+def _decoded(video, info: decode.VideoInfo, batch_size: int, input_size: int) -> Iterator[tuple[str, np.ndarray]]:
+    """What the encoders need of ``video``, in order: ("frames", (B, S, S, 3) uint8) batches of
+    ``batch_size`` steps' frames, then, when it has sound, ("audio", samples) per 30-s chunk."""
+    for batch in _batched(decode.frames(video, input_size, info), batch_size):
+        yield "frames", batch
+    if info.has_audio:
+        for chunk in decode.audio(video, info):
+            yield "audio", chunk
+
+
+class _Assembly:
+    """One video's FVS put together as its decoded items arrive (:func:`_decoded`): frames
+    through the visual encoder (under :func:`visual_precision`), each audio chunk through the
+    audio encoder, pooled onto its steps and its vectors resampled to the visual length (III-F)."""
+
+    def __init__(self, meta: dict, cfg: FeatureConfig):
+        self.meta, self.cfg = meta, cfg
+        self.visual_enc, self.audio_enc = _encoders(cfg)
+        self.visual = np.empty((meta["steps"], self.visual_enc.dim), np.float32)
+        self.done = 0  # steps of frames encoded
+        self.audio: list[np.ndarray] = []
+
+    def add(self, kind: str, x: np.ndarray) -> int:
+        """Encode one item; returns how many steps of frames it held."""
+        if kind == "frames":
+            with visual_precision(self.cfg):
+                self.visual[self.done : self.done + len(x)] = self.visual_enc(x)
+            self.done += len(x)
+            return len(x)
+        steps = len(x) // decode.STEP_SAMPLES
+        self.audio.append(resample_vectors(pool_to_steps(self.audio_enc(x), steps), self.visual_enc.dim))
+        return 0
+
+    def features(self) -> Features:
+        audio = np.concatenate(self.audio) if self.meta["has_audio"] else None
+        return Features(visual=self.visual, audio=audio, duration_s=self.meta["duration_s"], meta=self.meta)
 
 
 def _batched(items: Iterable[np.ndarray], size: int) -> Iterator[np.ndarray]:
@@ -303,28 +363,100 @@ def _expand(inputs: list[str], failures: list[tuple[str, str]]) -> list[Path]:
 
 
 def extract_many(
-    inputs: list[str], cfg: FeatureConfig, out_dir: str | os.PathLike, progress: bool = True
+    inputs: list[str], cfg: FeatureConfig, out_dir: str | os.PathLike, progress: bool = True, workers: int = 0
 ) -> list[tuple[str, str]]:
     """Cache the FVS of every video in ``inputs`` (files or folders) under ``out_dir``.
 
     Under a launcher that sets ``RANK`` and ``WORLD_SIZE`` (torchrun, or SLURM's variables
     mapped to them) this process takes every WORLD_SIZE-th video from the RANK-th, so N
     processes share one cache folder; cached videos are skipped, so a killed run resumes.
-    Continues past bad files; returns the (path, problem) pairs that failed, in every
-    process (under torchrun, with the process group joined, those of all processes).
+    With ``workers`` > 0 the rest are decoded in that many worker processes and encoded here
+    in batches (:func:`_in_workers`); with 0, one by one in this process, each decoded in a
+    background thread. Continues past bad files; returns the (path, problem) pairs that
+    failed, in every process (under torchrun, with the process group joined, those of all
+    processes).
     """
     failures: list[tuple[str, str]] = []
     rank, world = rank_and_world()
     videos = _expand(inputs, failures)[rank::world]
     failures = failures if rank == 0 else []  # a missing input is reported once
-    _encoders(cfg)  # a bad configuration fails once, before any video
-    for video in tqdm(videos, unit="video", disable=not progress):
-        try:
-            extract_features(video, cfg, cache_dir=out_dir, progress=progress)
-        except InputError as e:
-            failures.append((e.path, e.problem))
+    _config_meta(cfg)  # a bad configuration (encoders, weights files) fails once, before any video
+    todo = [v for v in videos if _cached(v, cfg, cache_path(v, cfg, out_dir)) is None]
+    if todo:
+        _encoders(cfg)  # and so do weights that do not load
+    workers = min(workers, len(todo))  # no idle decoder
+    extracted = _in_workers(todo, cfg, workers) if workers else _in_process(todo, cfg, progress)
+    with tqdm(total=len(videos), initial=len(videos) - len(todo), unit="video", desc="features",
+              disable=not progress) as bar:
+        for video, result in extracted:
+            try:
+                if isinstance(result, InputError):
+                    raise result
+                write_cache(cache_path(video, cfg, out_dir), result)
+            except InputError as e:  # a bad video, or its cache file could not be written
+                failures.append((e.path, e.problem))
+            bar.update()
     if dist.is_initialized():
         everyone: list = [None] * world
         dist.all_gather_object(everyone, failures)
         failures = [f for part in everyone for f in part]
     return failures
+
+
+def _in_process(videos: list[Path], cfg: FeatureConfig, progress: bool) -> Iterator[tuple[Path, Features | InputError]]:
+    """Each video's features, or the :class:`InputError` it raised, one video after the other."""
+    for video in videos:
+        try:
+            yield video, _computed(video, cfg, progress)
+        except InputError as e:
+            yield video, e
+
+
+def _in_workers(videos: list[Path], cfg: FeatureConfig, workers: int) -> Iterator[tuple[Path, Features | InputError]]:
+    """Each video's features, or the :class:`InputError` it raised, as the videos complete: a
+    ``DataLoader`` with ``workers`` processes decodes them (:class:`_DecodedVideos`), and its
+    batches of frames and audio chunks, whichever worker's come first, are encoded here, in
+    pinned memory on CUDA. Each worker has one video in progress, so at most ``workers`` are
+    being assembled at once."""
+    loader = torch.utils.data.DataLoader(
+        _DecodedVideos(videos, cfg), batch_size=None, num_workers=workers, prefetch_factor=PREFETCH_BATCHES,
+        pin_memory=torch.device(cfg.device).type == "cuda", in_order=False,  # a worker's own items stay in order
+    )
+    assembling: dict[int, _Assembly] = {}
+    for i, kind, x in loader:
+        if kind == "start":
+            assembling[i] = _Assembly(x, cfg)
+        elif kind == "end":
+            yield videos[i], assembling.pop(i).features()
+        elif kind == "failed":
+            assembling.pop(i, None)
+            yield videos[i], InputError(*x)
+        else:
+            assembling[i].add(kind, x.numpy())
+
+
+class _DecodedVideos(torch.utils.data.IterableDataset):
+    """Videos decoded for the encoders, for a ``DataLoader`` with ``batch_size=None``: each worker
+    takes every ``num_workers``-th video and yields (video index, kind, payload) items, per video
+    ("start", its meta), then :func:`_decoded`'s frame batches and audio chunks, then ("end",
+    None); a bad video ends with ("failed", (path, problem)) instead.
+
+    The configuration is resolved here, in the main process: a worker forked from a process
+    that uses CUDA must not touch CUDA (resolving bf16 would), nor load a model."""
+
+    def __init__(self, videos: list[Path], cfg: FeatureConfig):
+        self.videos, self.batch_size = videos, cfg.batch_size
+        self.config_meta, self.input_size = _config_meta(cfg), _encoder_classes(cfg)[0].input_size
+
+    def __iter__(self) -> Iterator[tuple[int, str, object]]:
+        worker = torch.utils.data.get_worker_info()
+        share = range(worker.id, len(self.videos), worker.num_workers) if worker else range(len(self.videos))
+        for i in share:
+            try:
+                info, meta = _probed(self.videos[i], self.config_meta)
+                yield i, "start", meta
+                for kind, x in _decoded(self.videos[i], info, self.batch_size, self.input_size):
+                    yield i, kind, x
+                yield i, "end", None
+            except InputError as e:  # sent as plain strings: InputError does not survive pickling
+                yield i, "failed", (e.path, e.problem)

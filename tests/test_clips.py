@@ -98,6 +98,16 @@ def test_streamed_clips_equal_clip_set_clips(tmp_path, modalities):
     assert [Path(p).stem for p in streamed.skipped] == in_memory.skipped
 
 
+def test_steps_and_clips_per_file_come_from_the_headers(tmp_path, monkeypatch):
+    files = _files(tmp_path, {"a": feats(451), "silent": feats(40, audio=False), "b": feats(1)})
+    monkeypatch.setattr(np, "load", lambda *a, **k: pytest.fail("a file was loaded"))
+    with pytest.warns(UserWarning, match="1 of 3 videos have no audio track"):
+        data = ClipDataset(files, ("visual", "audio"), 150)
+    assert data.steps == dict(zip(files, [{"visual": 451, "audio": 451}, {"visual": 40}, {"visual": 1, "audio": 1}]))
+    assert data.clips_per_file() == dict(zip(files, [4, 0, 1]))  # the silent video left out of audio pretraining
+    assert list(ClipDataset(files, ("visual",), 150).clips_per_file().values()) == [4, 1, 1]
+
+
 def test_streamed_items_are_read_from_a_memory_map(tmp_path, monkeypatch):
     (path,) = _files(tmp_path, {"a": feats(451)})
     data = ClipDataset([path], ("visual",), 150)

@@ -10,6 +10,7 @@ import threading
 import av
 import numpy as np
 import pytest
+import torch
 from synthetic_media import write_audio
 
 from rasl import features
@@ -72,7 +73,7 @@ def test_a_valid_cache_file_is_reused(extracted, videos_dir, monkeypatch):
     def no_compute(*args):
         raise AssertionError("recomputed although the cache was valid")
 
-    monkeypatch.setattr(features, "_visual_fvs", no_compute)
+    monkeypatch.setattr(features, "_computed", no_compute)
     again = extract_features(videos_dir / name, OFFLINE, cache_dir=cache)
     assert np.array_equal(again.visual, feats[name].visual) and again.meta == feats[name].meta
 
@@ -195,11 +196,13 @@ def test_bad_input_gives_one_line_exit_1_and_no_cache_file(kind, tmp_path, reque
     assert not out.exists() or not any(out.iterdir())
 
 
-def test_a_batch_continues_past_bad_files(small_video, tmp_path, capfd):
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_a_batch_continues_past_bad_files(small_video, tmp_path, capfd, workers):
     good = small_video
     bad = _noise(tmp_path, None)
     out = tmp_path / "out"
-    assert main(["features", str(bad), str(good), "--out", str(out), "--visual", "pixels", "--quiet"]) == 1
+    argv = ["features", str(bad), str(good), "--out", str(out), "--visual", "pixels", "--workers", workers, "--quiet"]
+    assert main(argv) == 1
     lines = capfd.readouterr().err.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"rasl: failed: {bad}: ")
     assert [p.name.split(".")[0] for p in out.iterdir()] == ["small"]
@@ -214,7 +217,7 @@ def test_an_audio_encoder_as_visual_is_one_error_line(small_video, tmp_path, cap
 def test_the_features_command_fills_the_cache_the_smoke_profile_reads(shared_video, tmp_path, monkeypatch):
     video = shared_video("fire2.mp4")
     assert main(["features", str(video), "--out", str(tmp_path), "--device", "cpu", "--quiet"]) == 0
-    monkeypatch.setattr(features, "_visual_fvs", lambda *a: pytest.fail("recomputed: the cache keys differ"))
+    monkeypatch.setattr(features, "_computed", lambda *a: pytest.fail("recomputed: the cache keys differ"))
     feats = extract_features(video, smoke().features, cache_dir=tmp_path)
     assert feats.meta["visual_bf16"] == features.native_bf16("cpu")
     monkeypatch.undo()
@@ -232,3 +235,55 @@ def test_a_process_extracts_its_share_of_the_videos(small_video, tmp_path, monke
     assert features.extract_many([str(tmp_path), str(tmp_path / "absent")], FAST, tmp_path / "out", progress=False) == (
         [(str(tmp_path / "absent"), "no such file or folder")] if rank == 0 else [])  # a missing input: reported once
     assert sorted(p.name.split(".")[0] for p in (tmp_path / "out").iterdir()) == (["v0", "v2"] if rank == 0 else ["v1"])
+
+
+def _cache_files(folder):
+    """{file name: {array name: array}} of a cache folder."""
+    out = {}
+    for path in sorted(folder.iterdir()):
+        with np.load(path) as z:
+            out[path.name] = {key: z[key] for key in z.files}
+    return out
+
+
+def test_decode_workers_write_the_cache_files_one_process_writes(demo_clip, small_video, tmp_path, monkeypatch):
+    videos = [str(demo_clip), str(small_video)]  # 60 steps with sound, 48 silent, each step its own grey
+    assert features.extract_many(videos, FAST, tmp_path / "one", progress=False) == []
+    resolve = features.visual_bf16
+
+    def in_the_main_process(cfg):  # a worker forked from a CUDA process cannot ask CUDA about bf16
+        assert torch.utils.data.get_worker_info() is None, "a decode worker resolved the configuration"
+        return resolve(cfg)
+
+    monkeypatch.setattr(features, "visual_bf16", in_the_main_process)
+    assert features.extract_many(videos, FAST, tmp_path / "two", progress=False, workers=2) == []
+    one, two = _cache_files(tmp_path / "one"), _cache_files(tmp_path / "two")
+    assert list(one) == list(two) and len(one) == 2
+    assert [sorted(arrays) for arrays in one.values()] == [["meta", "visual"], ["audio", "meta", "visual"]]
+    for name, arrays in one.items():
+        assert all(np.array_equal(array, two[name][key]) for key, array in arrays.items()), name  # meta too
+
+
+def test_decode_workers_list_bad_files_and_cache_the_others(demo_clip, small_video, shared_video, tmp_path):
+    unreadable = _noise(tmp_path, None)  # fails in the worker's probe
+    truncated = _half_of("big_buck_bunny_0_30.webm")(tmp_path, shared_video)  # fails after its first frames
+    inputs = [str(truncated), str(demo_clip), str(unreadable), str(small_video)]
+    failures = features.extract_many(inputs, FAST, tmp_path / "out", progress=False, workers=2)
+    problems = dict(failures)  # in the order the workers came to them
+    assert len(failures) == 2 and sorted(problems) == sorted([str(truncated), str(unreadable)])
+    assert problems[str(truncated)].startswith("truncated: video data stops at 14.5 s of 30.0 s")
+    assert problems[str(unreadable)].startswith("cannot be read as a video")
+    assert sorted(p.name.split(".")[0] for p in (tmp_path / "out").iterdir()) == ["small", "synthetic_01"]
+
+
+def test_decode_workers_skip_the_videos_already_cached(demo_clip, small_video, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    assert features.extract_many([str(small_video)], FAST, out, progress=False) == []
+    (cached,) = out.iterdir()
+    before = cached.stat().st_mtime_ns
+    dispatched = []
+    decoded_videos = features._DecodedVideos
+    monkeypatch.setattr(features, "_DecodedVideos", lambda videos, cfg: decoded_videos(dispatched.extend(videos) or
+                                                                                        videos, cfg))
+    assert features.extract_many([str(small_video), str(demo_clip)], FAST, out, progress=False, workers=2) == []
+    assert dispatched == [demo_clip] and cached.stat().st_mtime_ns == before and len(list(out.iterdir())) == 2
