@@ -1,6 +1,6 @@
 """The paper profile on a GPU in minutes: the CUDA tests, the toy paper path with pretraining
-in bf16, Swin-B frames/s, HuBERT's speed and pretraining steps/s of the paper configuration,
-and the hours these throughputs give for ActivityNet; one table.
+in bf16, Swin-B frames/s, HuBERT's speed and pretraining steps/s of the paper configuration
+(fp32, bf16, and fp32 through torch.compile), and the hours these throughputs give for ActivityNet; one table.
 
     .venv/bin/python benchmarks/gpu_check.py                 # on a machine with CUDA
     .venv/bin/python benchmarks/gpu_check.py --device cpu    # the throughputs on the CPU (no tests)
@@ -81,21 +81,16 @@ def hubert_speed(device: str, work: Path) -> float:
     return 30 / timed(lambda: enc(chunk), 2)
 
 
-def pretrain_steps_per_s(device: str, bf16: bool, steps: int) -> float:
-    """The paper configuration (d = 1024, N = 150, batch 8) on random clips through the DataLoader."""
-    cfg = paper().replace(train={"device": device, "bf16": bf16, "num_workers": 0})
+def pretrain_steps_per_s(device: str, bf16: bool, steps: int, compile: bool = False) -> float:
+    """The paper configuration (d = 1024, N = 150, batch 8) on random clips through the DataLoader;
+    with ``compile``, through torch.compile (compiled in the untimed warm-up step)."""
+    cfg = paper().replace(train={"device": device, "bf16": bf16, "num_workers": 0, "compile": compile})
     g = torch.Generator().manual_seed(0)
     clips = ClipSet({m: torch.rand(64, cfg.model.clip_steps, cfg.model.dim, generator=g) for m in cfg.model.modalities},
                     ["v"] * 64)
     model, opt, _ = build(cfg, clips)
-    batches = iter(loader(clips, cfg, 0))
-
-    def run(n):
-        for _ in train_steps(model, opt, batches, cfg, lambda s: step_generator(0, 0, s), 0, n, False):
-            pass
-
-    run(2)  # warm-up
-    return 1 / timed(lambda: run(1), steps)
+    running = train_steps(model, opt, loader(clips, cfg, 0), cfg, lambda s: step_generator(0, 0, s), 0, 10**9, False)
+    return 1 / timed(lambda: next(running), steps)
 
 
 def main() -> None:
@@ -118,7 +113,8 @@ def main() -> None:
         precisions = (False, True) if cuda else (False,)
         fps = {bf16: swin_fps(a.device, batch, bf16, Path(work)) for bf16 in precisions}
         audio = hubert_speed(a.device, Path(work))
-    steps = {bf16: pretrain_steps_per_s(a.device, bf16, a.train_steps) for bf16 in precisions}
+    variants = [(bf16, False) for bf16 in precisions] + [(False, True)]  # (bf16, torch.compile)
+    steps = {v: pretrain_steps_per_s(a.device, *v, a.train_steps) for v in variants}
     frames = a.video_hours * 3600 * 5
     for bf16 in precisions:
         name = "bf16" if bf16 else "fp32"
@@ -126,10 +122,10 @@ def main() -> None:
                      f"{frames / fps[bf16] / 3600:.1f} h for {a.video_hours:g} h of video"))
     rows.append(("HuBERT base, 30-s chunks, fp32", f"{audio:.0f} s of audio per s",
                  f"{a.video_hours / audio:.1f} h for {a.video_hours:g} h of video"))
-    for bf16 in precisions:
-        name = "bf16" if bf16 else "fp32"
-        rows.append((f"pretraining, paper configuration (batch 8), {name}", f"{steps[bf16]:.2f} steps/s",
-                     f"{a.steps / steps[bf16] / 3600:.1f} h for {a.steps} steps"))
+    for (bf16, compiled), rate in steps.items():
+        name = ("bf16" if bf16 else "fp32") + (", torch.compile" if compiled else "")
+        rows.append((f"pretraining, paper configuration (batch 8), {name}", f"{rate:.2f} steps/s",
+                     f"{a.steps / rate / 3600:.1f} h for {a.steps} steps"))
     device = torch.cuda.get_device_name() if cuda else f"cpu, {torch.get_num_threads()} threads"
     print(f"device: {device}, torch {torch.__version__}\n")
     print("| check | result | time / estimate |\n|---|---|---|")
