@@ -109,8 +109,8 @@ class TrainConfig:
     checkpoint_every: int = 1000
     num_workers: int = 0
     # torch.compile the objective: the same losses (tested), 7-9% fewer CPU seconds per step of
-    # the paper configuration after about 40 s of compilation per model, so it pays back after
-    # some hundreds of paper-size steps, not in the book's runs (notes: "Speed")
+    # the paper configuration on one thread (none measurable on two) after 7-40 s of compilation
+    # per model; for long runs, not the book's (notes: "Speed"; GPU gain unmeasured)
     compile: bool = False
 
 
