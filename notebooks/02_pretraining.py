@@ -63,8 +63,8 @@ from rasl.experiments import pretrain_variant, pretraining_videos, variant_confi
 from rasl.train import configure_cpu, read_loss_log
 
 configure_cpu()  # before torch starts its CPU threads: 1.8x faster training steps
-# the clip dataset warns when it leaves silent videos out of audio pretraining; the table
-# below lists them
+# the clip dataset warns when it leaves silent videos out of audio pretraining;
+# the table below lists them
 warnings.filterwarnings("ignore", message=".*no audio track and are left out")
 
 root = data_root_or_demo(data_root)
