@@ -45,9 +45,7 @@ from rasl.demo import data_root_or_demo
 root = data_root_or_demo(data_root)
 results_dir = Path(results_dir) if results_dir else ROOT / "results" / "benchmarks"
 display(
-    Markdown(
-        run_settings(profile=profile, data_root=data_root, results="results/benchmarks")
-    )
+    run_settings(profile=profile, data_root=data_root, results="results/benchmarks")
 )
 
 # %% tags=["hide-input"]

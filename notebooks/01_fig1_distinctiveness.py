@@ -71,9 +71,7 @@ root = data_root_or_demo(data_root)
 cfg = run_profile(profile)
 cache = Path(artifacts) / "features"
 synthetic = is_synthetic(root)
-display(
-    Markdown(run_settings(profile=profile, data_root=data_root, artifacts=artifacts))
-)
+display(run_settings(profile=profile, data_root=data_root, artifacts=artifacts))
 
 
 @dataclass

@@ -70,16 +70,8 @@ warnings.filterwarnings("ignore", message=".*no audio track and are left out")
 root = data_root_or_demo(data_root)
 cfg = variant_config(run_profile(profile), "full", artifacts)
 videos = pretraining_videos(root, cfg)
-display(
-    Markdown(
-        run_settings(
-            profile=profile,
-            data_root=data_root,
-            artifacts=artifacts,
-            diagnostic_steps=diagnostic_steps,
-        )
-    )
-)
+display(run_settings(profile=profile, data_root=data_root, artifacts=artifacts,
+                     diagnostic_steps=diagnostic_steps))
 display(
     Markdown(
         f"Profile **{profile}**: {len(videos)} videos, {cfg.train.steps} steps of "

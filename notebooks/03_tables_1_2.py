@@ -107,15 +107,13 @@ root = data_root_or_demo(data_root)
 cfg = run_profile(profile)
 ckpt = checkpoint(artifacts, "full")
 display(
-    Markdown(
-        run_settings(
-            profile=profile,
-            data_root=data_root,
-            artifacts=artifacts,
-            model=str(ckpt.relative_to(Path(artifacts))),
-            results="results/benchmarks",
-            live_steps=live_steps,
-        )
+    run_settings(
+        profile=profile,
+        data_root=data_root,
+        artifacts=artifacts,
+        model=str(ckpt.relative_to(Path(artifacts))),
+        results="results/benchmarks",
+        live_steps=live_steps,
     )
 )
 

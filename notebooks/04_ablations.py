@@ -90,17 +90,8 @@ warnings.filterwarnings("ignore", message=".*no audio track and are left out")
 root = data_root_or_demo(data_root)
 base = run_profile(profile)
 videos = pretraining_videos(root, base)
-display(
-    Markdown(
-        run_settings(
-            profile=profile,
-            data_root=data_root,
-            artifacts=artifacts,
-            results="results/benchmarks",
-            k_values=k_values,
-        )
-    )
-)
+display(run_settings(profile=profile, data_root=data_root, artifacts=artifacts,
+                     results="results/benchmarks", k_values=k_values))
 display(
     Markdown(
         f"Profile **{profile}**: {base.train.steps} steps of {base.train.batch_size} "

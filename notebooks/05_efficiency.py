@@ -43,7 +43,7 @@ from rasl.book import run_settings
 from rasl.config import profile as run_profile
 from rasl.efficiency import count, count_paper_configuration
 
-display(Markdown(run_settings(profile=profile)))
+display(run_settings(profile=profile))
 
 # %% [markdown]
 # ## What is counted

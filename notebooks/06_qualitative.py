@@ -72,9 +72,7 @@ from rasl.train import load_model
 
 root = data_root_or_demo(data_root)
 cfg = run_profile(profile)
-display(
-    Markdown(run_settings(profile=profile, data_root=data_root, artifacts=artifacts))
-)
+display(run_settings(profile=profile, data_root=data_root, artifacts=artifacts))
 synthetic = is_synthetic(root)
 labelled_as = "generated highlight spans" if synthetic else "human highlight spans"
 features = root_features(root, cfg, cache_dir=Path(artifacts) / "features")

@@ -122,16 +122,18 @@ def run_jupyter_book(source: Path, out: Path) -> None:
         raise BuildError("jupyter-book build failed: see its warnings and errors above")
 
 
-def run_settings(**values) -> str:
-    """The small "run settings" line a chapter shows in place of its parameters cell, as
-    Markdown: each value as given, except that a path outside the checkout (absolute, or
-    relative and starting with ``..``, as ``rasl book`` passes them) is shown by its last
-    part: a page names no folder of the machine that built it."""
+def run_settings(**values):
+    """The small "run settings" line a chapter shows in place of its parameters cell, as an
+    IPython Markdown object to ``display``: each value as given, except that a path outside
+    the checkout (absolute, or relative and starting with ``..``, as ``rasl book`` passes
+    them) is shown by its last part: a page names no folder of the machine that built it."""
+    from IPython.display import Markdown  # the book's kernels have IPython; rasl's commands need it not
+
     def shown(value):
         outside = isinstance(value, str) and (Path(value).is_absolute() or value.startswith(".."))
         return Path(value).name if outside else value
 
-    return "<small>Run settings: " + ", ".join(f"{k} `{shown(v)}`" for k, v in values.items()) + "</small>"
+    return Markdown("<small>Run settings: " + ", ".join(f"{k} `{shown(v)}`" for k, v in values.items()) + "</small>")
 
 
 def stamp_copyright(config: Path, year: str | None = None) -> None:

@@ -200,7 +200,7 @@ def test_copyright_and_run_settings_by_hand(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14
     rasl_book.stamp_copyright(config)
     assert config.read_text() == 'title: x\ncopyright: "2023"\nauthor: y\n'
-    line = rasl_book.run_settings(profile="smoke", data_root="/home/someone/shared/data", artifacts="../../a")
+    line = rasl_book.run_settings(profile="smoke", data_root="/home/someone/shared/data", artifacts="../../a").data
     assert line == "<small>Run settings: profile `smoke`, data_root `data`, artifacts `a`</small>"
 
 
