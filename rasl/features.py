@@ -158,13 +158,13 @@ def _probed(video: str | os.PathLike, config_meta: dict) -> tuple[decode.VideoIn
     return info, meta
 
 
-def _cached(video: str | os.PathLike, cfg: FeatureConfig, dest: Path) -> Features | None:
-    """The features ``dest`` holds for ``video`` and ``cfg`` if it is a valid cache file of them;
-    nothing is decoded and no model is loaded."""
+def _cached(video: str | os.PathLike, config_meta: dict, dest: Path) -> Features | None:
+    """The features ``dest`` holds for ``video`` if it is a valid cache file of them under the
+    configuration whose meta is ``config_meta``; nothing is decoded and no model is loaded."""
     if not dest.exists():
         return None
     try:
-        meta = _source_meta(video, _config_meta(cfg))
+        meta = _source_meta(video, config_meta)
     except OSError:  # the video cannot be read now: decoding it will name the problem
         return None
     return _read_cache(dest, meta)
@@ -181,7 +181,7 @@ def extract_features(
     :class:`InputError` for a bad video; no cache file is written then.
     """
     dest = cache_path(video, cfg, cache_dir) if cache_dir is not None else None
-    if dest is not None and (cached := _cached(video, cfg, dest)) is not None:
+    if dest is not None and (cached := _cached(video, _config_meta(cfg), dest)) is not None:
         return cached
     feats = _computed(video, cfg, progress)
     if dest is not None:
@@ -380,8 +380,9 @@ def extract_many(
     rank, world = rank_and_world()
     videos = _expand(inputs, failures)[rank::world]
     failures = failures if rank == 0 else []  # a missing input is reported once
-    _config_meta(cfg)  # a bad configuration (encoders, weights files) fails once, before any video
-    todo = [v for v in videos if _cached(v, cfg, cache_path(v, cfg, out_dir)) is None]
+    config_meta = _config_meta(cfg)  # a bad configuration (encoders, weights files) fails once, before any video
+    dests = {v: cache_path(v, cfg, out_dir) for v in videos}
+    todo = [v for v in videos if _cached(v, config_meta, dests[v]) is None]
     if todo:
         _encoders(cfg)  # and so do weights that do not load
     workers = min(workers, len(todo))  # no idle decoder
@@ -392,7 +393,7 @@ def extract_many(
             try:
                 if isinstance(result, InputError):
                     raise result
-                write_cache(cache_path(video, cfg, out_dir), result)
+                write_cache(dests[video], result)
             except InputError as e:  # a bad video, or its cache file could not be written
                 failures.append((e.path, e.problem))
             bar.update()
