@@ -22,18 +22,16 @@ import numpy as np
 import torch
 
 from rasl.benchmark import (
+    benchmark_runs,
     evaluate_rows,
     pretrain_model,
-    protocol_runs,
     rank_correlation,
     row_scores,
     sample_std,
-    scored_videos,
     variant_run_config,
     video_features,
 )
 from rasl.config import TIMELINES, default_data_root
-from rasl.data import load_feature_benchmark
 from rasl.train import configure_cpu
 
 
@@ -48,11 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     configure_cpu()  # as the CLI does
     tl = TIMELINES[a.timeline]
-    target = load_feature_benchmark(a.data, a.benchmark).videos
-    other = "tvsum" if a.benchmark == "youtube" else "youtube"
-    source = load_feature_benchmark(a.data, other).videos if a.protocol == "transfer" else []
-    scored = scored_videos(target)
-    runs = protocol_runs(a.protocol, target, source, scored)
+    scored, runs = benchmark_runs(a.data, a.benchmark, a.protocol)
     dim = video_features(scored[0]).visual.shape[1]
     print(f"{a.benchmark} {a.protocol}, {a.steps} steps, timeline {a.timeline}, {len(scored)} videos scored")
     print("seed  float32  bf16     bf16-fp32  rank corr  CPU s fp32  CPU s bf16")

@@ -189,6 +189,17 @@ def protocol_runs(protocol: str, target: list[FeatureVideo], source: list[Featur
     return [(train, test) for train, test in runs if test]
 
 
+def benchmark_runs(data_root: str | Path, benchmark: str, protocol: str, limit: int | None = None
+                   ) -> tuple[list[FeatureVideo], list[tuple[list[FeatureVideo], list[FeatureVideo]]]]:
+    """The videos ``benchmark`` is scored on (:func:`scored_videos`) and the (pretraining videos,
+    scored videos) pairs of ``protocol`` (:func:`protocol_runs`), loaded from the data root."""
+    target = load_feature_benchmark(data_root, benchmark).videos
+    other = "tvsum" if benchmark == "youtube" else "youtube"
+    source = load_feature_benchmark(data_root, other).videos if protocol == "transfer" else []
+    scored = scored_videos(target, limit)
+    return scored, protocol_runs(protocol, target, source, scored)
+
+
 def variant_run_config(variant: str, timeline: Timeline, dim: int, steps: int, seed: int) -> RunConfig:
     """``benchmark_config`` with a Table III / IV / Fig. 6 variant of ``rasl.experiments.VARIANTS``."""
     changes = resolve_variant(variant)[1]
@@ -217,12 +228,8 @@ def run_benchmark(data_root: str | Path, benchmark: str, protocol: str, out_dir:
     Per-video adaptation runs ``rasl.inference.ADAPT_STEPS`` steps instead of ``steps``.
     """
     tl = TIMELINES[timeline]
-    target = load_feature_benchmark(data_root, benchmark).videos
-    other = "tvsum" if benchmark == "youtube" else "youtube"
-    source = load_feature_benchmark(data_root, other).videos if protocol == "transfer" else []
-    scored = scored_videos(target, limit)
+    scored, runs = benchmark_runs(data_root, benchmark, protocol, limit)
     dim = video_features(scored[0], visual).visual.shape[1]
-    runs = protocol_runs(protocol, target, source, scored)
     out_dir = Path(out_dir)
     seeds = list(seeds)
     claim_folder(out_dir, {"benchmark": benchmark, "protocol": protocol, "variant": variant, "steps": steps,
