@@ -13,7 +13,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from rasl.config import ModelConfig
-from rasl.model import RASLModel
+from rasl.model import RASLModel, step_rows
 
 
 def count_flops(fn) -> int:
@@ -31,13 +31,16 @@ def count(cfg: ModelConfig) -> dict:
     ae = model.branches[name]
     fvs = {m: torch.zeros(1, cfg.clip_steps, cfg.dim) for m in cfg.modalities}
 
-    def branch_forward():  # SA -> E -> psi, w -> D(s . r), one clip
+    def scoring():  # SA -> E -> psi, w, as drawn: the code folds psi and w (RASLAutoencoder.activate)
         r = ae.encode(model.attended(name, fvs))
-        _, s = ae.activate(r)
+        return r, ae.w(ae.processed(step_rows(r))).squeeze(-1)
+
+    def branch_forward():  # ... -> D(s . r), one clip
+        r, s = scoring()
         ae.decode(s, r)
 
     flops = count_flops(branch_forward)
-    scoring = count_flops(lambda: model.score(fvs))
+    scoring_flops = count_flops(scoring)
     return {
         "params": sum(p.numel() for p in model.parameters()),
         "params_scoring_branch": sum(p.numel() for p in model.attend[name].parameters())
@@ -46,7 +49,7 @@ def count(cfg: ModelConfig) -> dict:
         "flops_convention": "multiply-adds (MACs) of one branch forward (SA, encoder, RASL, decoder) on one clip",
         "flops_torch": flops,
         "flops_torch_convention": "torch.utils.flop_counter FLOPs = 2 x multiply-adds",
-        "flops_inference_macs": scoring // 2,
+        "flops_inference_macs": scoring_flops // 2,
         "flops_inference_convention": "MACs of scoring only (SA, encoder, psi, w; no decoder), one clip",
         "params_cover": "the whole pretraining network: SA, autoencoder and RASL module of both branches, and Gamma",
         "input": f"{cfg.clip_steps} x {cfg.dim} per modality",

@@ -5,6 +5,8 @@ Shapes: B clips, N time steps, D feature length, Dz/Dr flattened representation 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 
@@ -32,8 +34,9 @@ def _gather_steps(x: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
 
 def k_point_eta(
     s: torch.Tensor,
-    z: torch.Tensor,
+    r: torch.Tensor,
     k: int,
+    process: Callable[[torch.Tensor], torch.Tensor],
     project_top: torch.nn.Module,
     project_bottom: torch.nn.Module,
     contrastive: bool = True,
@@ -41,9 +44,10 @@ def k_point_eta(
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """eta of Eq. (8) per clip, (B,), and the top/bottom similarities (B, k) (None without contrast).
 
-    s: (B, N) activations; z: (B, N, Dz) psi-processed representations. With
-    ``contrastive`` eta = mean_i s^_i [1 - cos(LN(W^ z^_i), LN(W' z'_i))] over the top-k
-    (z^) and bottom-k (z') steps; without it (the Fig. 6 ablation) eta = mean_i s^_i.
+    s: (B, N) activations; r: (B, N, Dr) representations, and ``process`` psi of Eq. (4),
+    z = psi(r), applied only at the top-k (z^) and bottom-k (z') steps, the only ones Eq. (8)
+    reads. With ``contrastive`` eta = mean_i s^_i [1 - cos(LN(W^ z^_i), LN(W' z'_i))];
+    without it (the Fig. 6 ablation) eta = mean_i s^_i.
     ``project_top``/``project_bottom`` are W^ and W' followed by layer normalisation.
     ``standardise`` takes s^ from the clip's standardised activations (zero mean, unit
     variance over its N steps), so eta cannot grow by an offset or a scale of s alone.
@@ -55,7 +59,7 @@ def k_point_eta(
     if not contrastive:
         return s_top.mean(-1), None
     sim = F.cosine_similarity(
-        project_top(_gather_steps(z, top)), project_bottom(_gather_steps(z, bottom)), dim=-1
+        project_top(process(_gather_steps(r, top))), project_bottom(process(_gather_steps(r, bottom))), dim=-1
     )  # (B, k)
     return (s_top * (1 - sim)).mean(-1), sim
 

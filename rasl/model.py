@@ -65,26 +65,6 @@ class FoldedSelfAttention(nn.Module):
         return rho + F.scaled_dot_product_attention(rho @ self.w_qk, rho, rho @ self.w_vo)
 
 
-class FoldedActivation(nn.Module):
-    """s of Eq. (4) for inference, psi and w multiplied out: nothing nonlinear lies between the
-    convolution psi and the weighted sum w, so s_i = <W, r_i> + beta with W = psi^T w (the
-    adjoint convolution applied to w) and beta = sum_c b_c sum_l w_c[l]. One product of length
-    C L per step instead of psi's C_psi C K L."""
-
-    def __init__(self, ae: RASLAutoencoder):
-        super().__init__()
-        psi = ae.psi
-        w = ae.w.weight.detach().view(1, psi.out_channels, ae.length)
-        with torch.no_grad():
-            self.register_buffer("weight", F.conv_transpose1d(w, psi.weight, padding=psi.padding[0]).flatten())
-            self.register_buffer("bias", (w[0].sum(-1) * psi.bias).sum())
-
-    def forward(self, r: torch.Tensor) -> torch.Tensor:
-        """r (B, N, C, L) -> s (B, N), in float32 as ``RASLAutoencoder.activate``."""
-        with torch.autocast(r.device.type, enabled=False):
-            return r.float().flatten(2) @ self.weight + self.bias
-
-
 class NoAttention(nn.Module):
     """F^m as the identity ("w/o SA", Table III), with SelfAttention's signature."""
 
@@ -110,6 +90,13 @@ class RowConvTranspose1d(nn.ConvTranspose1d):
         w = self.weight.unsqueeze(2).contiguous(memory_format=torch.channels_last)
         return F.conv_transpose2d(x, w, self.bias, (1, self.stride[0]), (0, self.padding[0]),
                                   (0, self.output_padding[0]))
+
+
+def step_rows(r: torch.Tensor) -> torch.Tensor:
+    """r (B, N, C, L) -> (B, N, L C): each step's representation as one row, in the (L, C) order
+    in which the channels-last convolutions leave it in memory, so a view of ``encode``'s
+    output rather than a copy. The order is immaterial to dot products and cosines."""
+    return r.transpose(2, 3).flatten(2)
 
 
 class RASLAutoencoder(nn.Module):
@@ -145,22 +132,37 @@ class RASLAutoencoder(nn.Module):
     def encode(self, rho_bar: torch.Tensor) -> torch.Tensor:
         """r = E^m(rho_bar), Eq. (3): (B, N, D) -> (B, N, C, L)."""
         b, n, d = rho_bar.shape
-        # (R, 1, 1, D) with channels-last strides, so every layer's output stays channels-last
+        # (R, 1, 1, D) with channels-last strides, so every layer's output stays channels-last,
+        # and r is a view of the last one: no copy (``step_rows`` reads it in that order)
         rows = rho_bar.reshape(b * n, d, 1).transpose(1, 2).unsqueeze(2)
-        return self.encoder(rows).reshape(b, n, -1, self.length)
+        return self.encoder(rows).squeeze(2).unflatten(0, (b, n))
 
-    def activate(self, r: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """z = psi(r), s_i = sum_c w_c z_i[c], Eq. (4): r (B, N, C, L) -> z (B, N, Dz), s (B, N).
+    def processed(self, rows: torch.Tensor) -> torch.Tensor:
+        """z = psi(r) of Eq. (4) from r's ``step_rows`` (B, K, L C) -> (B, K, Dz), in float32 as
+        ``activate``."""
+        b, n = rows.shape[:2]
+        with torch.autocast(rows.device.type, enabled=False):
+            x = rows.float().reshape(b * n, self.length, -1).transpose(1, 2).unsqueeze(2)  # (R, C, 1, L)
+            return self.psi(x).reshape(b, n, -1)
+
+    def activate(self, r: torch.Tensor) -> torch.Tensor:
+        """s_i = sum_c w_c psi(r_i)[c], Eq. (4): r (B, N, C, L) -> s (B, N).
+
+        Computed as s_i = <psi^T w, r_i> + beta: nothing nonlinear lies between the
+        convolution psi and the weighted sum w, so the adjoint convolution applied to w once
+        (beta = sum_c b_c sum_l w_c[l]) gives the same s, and the same gradients, for one
+        product of length C L per step instead of psi's C_psi C K L. z = psi(r) itself is
+        needed only at the 2k steps that Eq. (8) compares (``processed``).
 
         Always in float32, also under bfloat16 autocast: the steps of a clip differ in s by
         less than bf16's resolution at s's magnitude (a spread of 0.007 around 6 in trained
         runs, where bf16 steps by 0.03), and Eq. (8) ranks and standardises exactly those
         differences.
         """
-        b, n = r.shape[:2]
         with torch.autocast(r.device.type, enabled=False):
-            z = self.psi(r.float().flatten(0, 1).unsqueeze(2)).reshape(b, n, -1)
-            return z, self.w(z).squeeze(-1)
+            w = self.w.weight.view(1, self.psi.out_channels, self.length)
+            weight = F.conv_transpose1d(w, self.psi.weight, padding=self.psi.padding[0])[0]  # (C, L)
+            return step_rows(r.float()) @ weight.T.flatten() + (w[0].sum(-1) * self.psi.bias).sum()
 
     def decode(self, s: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
         """rho~ = D^m(s . r), Eq. (5): s (B, N), r (B, N, C, L) -> (B, N, D)."""
@@ -236,7 +238,6 @@ class RASLModel(nn.Module):
                                               for m in cfg.modalities})
         else:
             self.mask_token = self.position = None
-        self.activation: FoldedActivation | None = None  # set on the copy ``for_inference`` returns
         if cfg.input_scaling != "none":  # rho -> (rho - mean) / scale, fitted by fit_input_statistics
             for m in cfg.modalities:
                 self.register_buffer(f"input_mean_{m}", torch.zeros(cfg.dim))
@@ -323,17 +324,17 @@ class RASLModel(nn.Module):
             else:
                 rho_bar = self.attended(name, fvs)
             r = ae.encode(rho_bar)
-            z, s = ae.activate(r)
+            s = ae.activate(r)
             terms[f"L_e/{name}"] = reconstruction_loss(target, ae.decode(s, r))
             if cfg.k > 0:
-                eta, sim = k_point_eta(s, z, cfg.k, ae.project_top, ae.project_bottom,
+                eta, sim = k_point_eta(s, step_rows(r), cfg.k, ae.processed, ae.project_top, ae.project_bottom,
                                        cfg.k_point_contrastive, cfg.standardise_eta)
                 terms[f"L_r/{name}"] = k_point_contrastive_loss(eta)
             if cfg.auxiliary:
                 r_masked = ae.encode(rho_bar_masked)
                 s_aux = s.detach() if cfg.aux_detach_s else s
                 terms[f"L_au/{name}"] = reconstruction_loss(target, ae.decode(s_aux, r_masked))
-            reps[name] = self.embed[name](r.flatten(2)) if self.embed is not None else r.flatten(2)
+            reps[name] = self.embed[name](step_rows(r)) if self.embed is not None else step_rows(r)
             if stats is not None:  # 0-d tensors, read once per step by the caller (one device sync)
                 stats[f"s_mean/{name}"] = s.detach().mean()
                 stats[f"s_std/{name}"] = s.detach().std(-1).mean()
@@ -349,13 +350,11 @@ class RASLModel(nn.Module):
 
     def for_inference(self) -> RASLModel:
         """A copy for scoring only (``score``, ``reconstruction_error``), in eval mode, with each
-        self-attention folded (FoldedSelfAttention: half the multiply-adds of Eq. (1)-(2)) and
-        the scoring branch's psi and w folded into one linear functional (FoldedActivation)."""
+        self-attention folded (FoldedSelfAttention: half the multiply-adds of Eq. (1)-(2))."""
         folded = copy.deepcopy(self).eval().requires_grad_(False)
         for m, sa in folded.attend.items():
             if isinstance(sa, SelfAttention):
                 folded.attend[m] = FoldedSelfAttention(sa)
-        folded.activation = FoldedActivation(folded.branches[self.cfg.inference_modality])
         return folded
 
     def score(self, fvs: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -367,11 +366,11 @@ class RASLModel(nn.Module):
         name = self.cfg.inference_modality
         ae, fvs = self.branches[name], self.scaled(fvs)
         r = ae.encode(self.attended(name, fvs))
-        return ae.activate(r)[1] if self.activation is None else self.activation(r)
+        return ae.activate(r)
 
     def reconstruction_error(self, fvs: dict[str, torch.Tensor]) -> torch.Tensor:
         """The scoring branch's per-step error |rho_i - rho~_i| of Eq. (5), averaged over features: (B, N)."""
         name = self.cfg.inference_modality
         ae, fvs = self.branches[name], self.scaled(fvs)
         r = ae.encode(self.attended(name, fvs))
-        return (self.target(name, fvs) - ae.decode(ae.activate(r)[1], r)).abs().mean(-1)
+        return (self.target(name, fvs) - ae.decode(ae.activate(r), r)).abs().mean(-1)

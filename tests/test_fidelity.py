@@ -55,18 +55,18 @@ def test_standardised_eta_cannot_be_raised_by_an_offset_or_a_scale():  # item 2
     g = torch.Generator().manual_seed(0)
     s, z = torch.randn(3, 10, generator=g), torch.randn(3, 10, 5, generator=g)
     proj = nn.Identity()
-    eta, sim = k_point_eta(s, z, 2, proj, proj, standardise=True)
-    eta_moved, sim_moved = k_point_eta(3 * s + 7, z, 2, proj, proj, standardise=True)
+    eta, sim = k_point_eta(s, z, 2, proj, proj, proj, standardise=True)
+    eta_moved, sim_moved = k_point_eta(3 * s + 7, z, 2, proj, proj, proj, standardise=True)
     torch.testing.assert_close(eta_moved, eta)
     torch.testing.assert_close(sim_moved, sim)
     # as printed, an offset alone raises eta without changing which steps are on top
-    raw, _ = k_point_eta(s, z, 2, proj, proj)
-    raised, _ = k_point_eta(s + 7, z, 2, proj, proj)
+    raw, _ = k_point_eta(s, z, 2, proj, proj, proj)
+    raised, _ = k_point_eta(s + 7, z, 2, proj, proj, proj)
     assert (raised > raw).all()
     # by hand: s = (0, 1, 2, 3) standardised with the sample std sqrt(5/3); top step 3, bottom step 0, k = 1
     s1 = torch.tensor([[0.0, 1.0, 2.0, 3.0]])
     z1 = torch.tensor([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.0, 1.0]]])  # cos(z3, z0) = 0
-    eta1, _ = k_point_eta(s1, z1, 1, proj, proj, standardise=True)
+    eta1, _ = k_point_eta(s1, z1, 1, proj, proj, proj, standardise=True)
     assert eta1.item() == pytest.approx(1.5 / math.sqrt(5 / 3), rel=1e-6)
 
 
@@ -152,11 +152,11 @@ def test_separate_projections_can_oppose_any_pair_a_shared_one_cannot():  # item
     s = torch.arange(float(cfg.clip_steps))[None]
     with torch.no_grad():
         ae.project_bottom[0].weight.copy_(-ae.project_top[0].weight)  # W' = -W^
-    _, sim = k_point_eta(s, z, cfg.k, ae.project_top, ae.project_bottom)
+    _, sim = k_point_eta(s, z, cfg.k, nn.Identity(), ae.project_top, ae.project_bottom)
     torch.testing.assert_close(sim, torch.full_like(sim, -1.0))  # 1 - sim = 2: the most eta can gain
     shared = RASLModel(ModelConfig(**TINY, shared_projection=True)).branches["visual"]
     assert shared.project_bottom is shared.project_top
-    _, sim = k_point_eta(s, z, cfg.k, shared.project_top, shared.project_bottom)
+    _, sim = k_point_eta(s, z, cfg.k, nn.Identity(), shared.project_top, shared.project_bottom)
     torch.testing.assert_close(sim, torch.ones_like(sim))  # identical steps stay identical: no gain
 
 

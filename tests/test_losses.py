@@ -42,7 +42,7 @@ Z = torch.tensor([[[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]])
 
 
 def l_r(s, z, k, top, bottom, contrastive=True):
-    return k_point_contrastive_loss(k_point_eta(s, z, k, top, bottom, contrastive)[0])
+    return k_point_contrastive_loss(k_point_eta(s, z, k, nn.Identity(), top, bottom, contrastive)[0])
 
 
 def test_k_point_contrastive_loss_k1():  # Eq. (8)
@@ -66,7 +66,7 @@ def test_k_point_loss_without_contrastive_uses_mean_top_k():  # Fig. 6 ablation
 
 def test_eta_is_one_value_per_clip_and_contrastive_by_default():  # Eq. (8) over a batch
     s = torch.cat([S, -S])  # two clips: the second's top step is the first's bottom step
-    eta, sim = k_point_eta(s, Z.expand(2, -1, -1), 1, nn.Identity(), nn.Identity())
+    eta, sim = k_point_eta(s, Z.expand(2, -1, -1), 1, nn.Identity(), nn.Identity(), nn.Identity())
     assert eta.shape == (2,) and sim is not None
     assert eta.tolist() == pytest.approx([2.0 * (1 - 0.0), 1.0 * (1 - 0.0)])  # clip 2: top step 2 (s=1), bottom 0
     loss = k_point_contrastive_loss(eta)

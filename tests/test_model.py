@@ -7,8 +7,8 @@ import torch
 
 from rasl.config import ModelConfig
 from rasl.losses import total_loss
-from rasl.model import (FoldedActivation, FoldedSelfAttention, LowRankFusion, MLPFusion, RASLModel, RowConv1d, RowConvTranspose1d,
-                        SelfAttention)
+from rasl.model import (FoldedSelfAttention, LowRankFusion, MLPFusion, RASLModel, RowConv1d, RowConvTranspose1d,
+                        SelfAttention, step_rows)
 
 TINY = dict(dim=64, clip_steps=20, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4)
 
@@ -34,7 +34,7 @@ def test_autoencoder_shapes():
     x = torch.rand(2, 20, 64)
     r = ae.encode(x)
     assert r.shape == (2, 20, 16, 64 // 8)  # three stride-2 convolutions
-    z, s = ae.activate(r)
+    z, s = ae.processed(step_rows(r)), ae.activate(r)
     assert z.shape == (2, 20, 8 * 8) and s.shape == (2, 20)
     assert ae.decode(s, r).shape == x.shape
     convs = [m for m in ae.encoder if isinstance(m, torch.nn.Conv1d)]  # RowConv1d is one
@@ -154,7 +154,7 @@ def test_reconstruction_error_is_the_per_step_l1_error():  # |rho_i - rho~_i| of
     x = fvs()
     ae = model.branches["visual"]
     r = ae.encode(model.attended("visual", x))
-    expected = (x["visual"] - ae.decode(ae.activate(r)[1], r)).abs().mean(-1)
+    expected = (x["visual"] - ae.decode(ae.activate(r), r)).abs().mean(-1)
     torch.testing.assert_close(model.reconstruction_error(x), expected)
 
 
@@ -247,17 +247,21 @@ def test_folded_self_attention_is_equations_1_and_2():
     assert [b.shape for b in folded.buffers()] == [(16, 16), (16, 16)]  # two d x d products, not four
 
 
-def test_folded_activation_is_equation_4():
+def test_the_activation_is_equation_4_with_its_gradients():
+    # s = <psi^T w, r> + beta must equal the literal s = w(psi(r)), values and gradients
     torch.manual_seed(0)
     ae = RASLModel(ModelConfig(**TINY)).branches["visual"]
     with torch.no_grad():
         ae.psi.bias.normal_()  # a zero bias would hide a wrong beta
-        r = torch.randn(3, 5, ae.psi.in_channels, ae.length)
-        folded = FoldedActivation(ae)
-        assert torch.allclose(folded(r), ae.activate(r)[1], rtol=1e-5, atol=1e-5)
-        zero = torch.zeros_like(r)
-        assert torch.allclose(folded(zero), ae.activate(zero)[1], atol=1e-6) and folded(zero).abs().min() > 1e-3
-    assert folded.weight.shape == (ae.psi.in_channels * ae.length,)  # one product of length C L per step
+    r = torch.randn(3, 5, ae.psi.in_channels, ae.length, requires_grad=True)
+    wrt = [r, ae.psi.weight, ae.psi.bias, ae.w.weight]
+    folded, literal = ae.activate(r), ae.w(ae.processed(step_rows(r))).squeeze(-1)
+    assert folded.shape == (3, 5)
+    torch.testing.assert_close(folded, literal, rtol=1e-5, atol=1e-5)
+    weights = torch.arange(5.0)  # any linear read-out of s
+    for a, b in zip(torch.autograd.grad((folded * weights).sum(), wrt), torch.autograd.grad((literal * weights).sum(), wrt)):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+    assert ae.activate(torch.zeros_like(r)).abs().min() > 1e-3  # beta: psi's bias through w
 
 
 @pytest.mark.parametrize("change", [{}, {"fusion": "mlp"}, {"mask_token": True}, {"self_attention": False}, {"k": 0}])
@@ -273,4 +277,3 @@ def test_the_model_for_inference_scores_as_the_model_and_leaves_it_as_it_was(cha
     assert model.training and all(p.requires_grad for p in model.parameters())
     assert all(isinstance(a, SelfAttention) == model.cfg.self_attention for a in model.attend.values())
     assert all(isinstance(a, FoldedSelfAttention) == model.cfg.self_attention for a in scorer.attend.values())
-    assert isinstance(scorer.activation, FoldedActivation) and model.activation is None
