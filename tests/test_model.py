@@ -41,6 +41,23 @@ def test_autoencoder_shapes():
     assert [c.stride[0] for c in convs] == [2, 2, 2] and ae.w.bias is None
 
 
+def test_the_autoencoder_in_chunks_of_rows_computes_what_one_call_does(monkeypatch):
+    # on a CPU encode and decode run CPU_ROWS_PER_CALL steps at a time; 40 steps in chunks of 7
+    def run():
+        torch.manual_seed(0)
+        model = RASLModel(ModelConfig(**TINY))
+        terms = model.losses(fvs(), torch.Generator().manual_seed(0))
+        total_loss(terms).backward()
+        return [t.item() for t in terms.values()], [p.grad for p in model.parameters()]
+
+    whole = run()
+    monkeypatch.setattr("rasl.model.CPU_ROWS_PER_CALL", 7)
+    chunked = run()
+    assert chunked[0] == pytest.approx(whole[0], rel=1e-6)
+    for a, b in zip(chunked[1], whole[1]):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+
+
 def test_decoder_reads_s_times_r():  # Eq. (5): a zero activation removes a step's representation
     torch.manual_seed(0)
     cfg = ModelConfig(**TINY)
