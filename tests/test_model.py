@@ -237,6 +237,24 @@ def test_masked_pass_equals_attending_the_masked_fvs(change):  # Eq. (10), with 
         assert not torch.allclose(with_mask, main, atol=1e-3)
 
 
+def test_the_masked_pass_over_kept_steps_is_attention_over_the_zeroed_fvs():
+    # clips keeping 3, 17, none and all of their 20 steps: values and gradients as Eq. (1)-(2) on M . rho
+    torch.manual_seed(0)
+    sa = SelfAttention(8)
+    rho = torch.randn(4, 20, 8)
+    keep = torch.zeros(4, 20)
+    keep[0, [2, 9, 15]] = 1
+    keep[1, torch.randperm(20)[:17]] = 1
+    keep[3] = 1
+    _, fast = sa(rho, keep)
+    dense = sa(keep[..., None] * rho)
+    torch.testing.assert_close(fast, dense, rtol=1e-5, atol=1e-6)
+    probe = torch.randn_like(dense)
+    grads = [torch.autograd.grad((y * probe).sum(), list(sa.parameters())) for y in (fast, dense)]
+    for a, b in zip(*grads):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
+
+
 def test_losses_and_gradients_match_the_implementation_before_the_speed_up():
     """The paper configuration on a fixed batch and seed: every loss term and the gradient norm
     of each part equal, within 1e-4 relative, what commit 7ef9b26 computed (separate Q, K, V for
