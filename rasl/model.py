@@ -80,12 +80,13 @@ class FoldedSelfAttention(nn.Module):
 
     def __init__(self, sa: SelfAttention):
         super().__init__()
-        with torch.no_grad():
-            self.register_buffer("w_qk", sa.w_q.weight.T @ sa.w_k.weight)
+        with torch.no_grad():  # 1 / sqrt(d) folded in as well
+            self.register_buffer("w_qk", sa.w_q.weight.T @ sa.w_k.weight / sa.w_q.in_features**0.5)
             self.register_buffer("w_vo", sa.w_v.weight.T @ sa.w_o.weight.T)
 
     def forward(self, rho: torch.Tensor) -> torch.Tensor:
-        return rho + F.scaled_dot_product_attention(rho @ self.w_qk, rho, rho @ self.w_vo)
+        attention = torch.softmax((rho @ self.w_qk) @ rho.transpose(1, 2), -1)
+        return torch.baddbmm(rho, attention, rho @ self.w_vo)  # rho + attention (rho W^V W^O), one call
 
 
 class NoAttention(nn.Module):
@@ -403,8 +404,11 @@ class RASLModel(nn.Module):
         """
         name = self.cfg.inference_modality
         ae, fvs = self.branches[name], self.scaled(fvs)
-        r = ae.encode(self.attended(name, fvs))
-        return ae.activate(r)
+        rho_bar = self.attended(name, fvs)
+        # steps are independent from here on: encode and read out a chunk of steps at a time,
+        # so that r (20 MB a batch in the paper configuration) is never assembled
+        steps = rho_bar.flatten(0, 1).unsqueeze(1)  # (B N, 1, D)
+        return _in_chunks(lambda x: ae.activate(ae.encode(x)), steps).view(rho_bar.shape[:2])
 
     def reconstruction_error(self, fvs: dict[str, torch.Tensor]) -> torch.Tensor:
         """The scoring branch's per-step error |rho_i - rho~_i| of Eq. (5), averaged over features: (B, N)."""
