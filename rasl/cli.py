@@ -105,8 +105,8 @@ def _add_pretrain(sub) -> None:
                    help="train under bfloat16 autocast: faster on a CPU with AVX512-BF16 or AMX, but not the same "
                    "model (see the implementation notes' Precision); default: the profile's, float32")
     p.add_argument("--compile", action=argparse.BooleanOptionalAction,
-                   help="torch.compile the objective: the same losses, 7-9%% faster steps on one CPU thread after "
-                   "7-40 s of compilation, for long runs (default: the profile's, off)")
+                   help="torch.compile the objective: the same losses after 7-40 s of compilation; slower than "
+                   "eager on CPU, meant for long GPU runs (default: the profile's, off)")
     p.add_argument("--quiet", action="store_true")
 
     def run(a) -> int:

@@ -108,9 +108,9 @@ class TrainConfig:
     bf16: bool | None = False
     checkpoint_every: int = 1000
     num_workers: int = 0
-    # torch.compile the objective: the same losses (tested), 7-9% fewer CPU seconds per step of
-    # the paper configuration on one thread (none measurable on two) after 7-40 s of compilation
-    # per model; for long runs, not the book's (notes: "Speed"; GPU gain unmeasured)
+    # torch.compile the objective: the same losses (tested), after 7-40 s of compilation per
+    # model; slower than eager on CPU (the masked pass's kept-step count breaks the graph), for
+    # GPUs, where its gain is unmeasured (notes: "Speed")
     compile: bool = False
 
 
