@@ -12,6 +12,7 @@ activation s_i per 0.2-s step, as Eq. (4), (5) and (9) need (see the implementat
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -130,7 +131,7 @@ def step_rows(r: torch.Tensor) -> torch.Tensor:
 CPU_ROWS_PER_CALL = 256
 
 
-def _in_chunks(fn, *rows: torch.Tensor) -> torch.Tensor:
+def _in_chunks(fn: Callable[..., torch.Tensor], *rows: torch.Tensor) -> torch.Tensor:
     """fn(*rows) for tensors of independent rows (dim 0), on a CPU ``CPU_ROWS_PER_CALL`` rows at a time."""
     if rows[0].device.type != "cpu" or len(rows[0]) <= CPU_ROWS_PER_CALL:
         return fn(*rows)
