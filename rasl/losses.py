@@ -27,8 +27,8 @@ def top_bottom_k(s: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
     return top, bottom
 
 
-def _gather_steps(x: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
-    """x (B, N, F), idx (B, k) -> (B, k, F)."""
+def gather_steps(x: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+    """x (B, N, F), idx (B, k) -> (B, k, F): the steps idx of each clip."""
     return x.gather(1, idx.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
 
 
@@ -58,7 +58,7 @@ def k_point_eta(
     s_top = s.gather(1, top)  # (B, k)
     if not contrastive:
         return s_top.mean(-1), None
-    z_top, z_bottom = process(_gather_steps(r, torch.cat([top, bottom], 1))).split(k, 1)  # one gather: one scatter back
+    z_top, z_bottom = process(gather_steps(r, torch.cat([top, bottom], 1))).split(k, 1)  # one gather: one scatter back
     sim = F.cosine_similarity(project_top(z_top), project_bottom(z_bottom), dim=-1)  # (B, k)
     return (s_top * (1 - sim)).mean(-1), sim
 

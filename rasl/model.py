@@ -20,6 +20,7 @@ from torch import nn
 
 from rasl.config import ModelConfig
 from rasl.losses import (
+    gather_steps,
     identical_steps,
     k_point_contrastive_loss,
     k_point_eta,
@@ -63,7 +64,7 @@ class SelfAttention(nn.Module):
         width = int(kept.max())  # K; clips with fewer kept steps are padded
         idx = keep.argsort(dim=-1, descending=True, stable=True)[:, :width]  # kept steps first, in order
         valid = torch.arange(width, device=rho.device) < kept[:, None]  # (B, K)
-        q_k, k_k, v_k = (x.gather(1, idx[..., None].expand(-1, -1, x.shape[-1])) for x in (q, k, v))
+        q_k, k_k, v_k = (gather_steps(x, idx) for x in (q, k, v))
         pad = q.new_zeros(b, 1, q.shape[-1])
         logit = torch.cat([valid.float().log(), (n - kept[:, None]).float().log()], 1)  # 0 / -inf, log #masked
         kept_out = F.scaled_dot_product_attention(q_k, torch.cat([k_k, pad], 1), torch.cat([v_k, pad], 1),
@@ -71,7 +72,7 @@ class SelfAttention(nn.Module):
         masked_out = (v_k * valid[..., None]).sum(1, keepdim=True) / n
         o = self.w_o(torch.cat([kept_out, masked_out], 1))  # (B, K + 1, D)
         row = torch.where(keep > 0, keep.cumsum(-1).long() - 1, width)  # each step's row of o
-        return keep[..., None] * rho + o.gather(1, row[..., None].expand(-1, -1, o.shape[-1]))
+        return keep[..., None] * rho + gather_steps(o, row)
 
 
 class FoldedSelfAttention(nn.Module):
