@@ -18,8 +18,9 @@ import numpy as np
 from bench_score import bare_decode  # the same baseline as bench_score's ratio
 from rasl import decode
 from rasl.config import FeatureConfig, default_data_root
-from rasl.data import list_videos
-from rasl.features import _encoders, extract_features, visual_bf16, visual_precision
+from rasl.files import list_videos
+from rasl.features import build_encoders, extract_features, visual_bf16
+from rasl.runtime import bf16_autocast
 
 
 def best_of(repeat: int, fn) -> float:
@@ -48,12 +49,12 @@ def main() -> None:
     video = Path(a.video) if a.video else max(list_videos(Path(root) / "videos"), key=lambda p: decode.probe(p).duration_s)
     cfg = FeatureConfig(visual=a.visual, audio=a.audio, device=a.device, batch_size=a.batch_size, bf16=a.bf16)
     info = decode.probe(video)
-    visual, audio = _encoders(cfg)
+    visual, audio = build_encoders(cfg)
     frames = np.stack(list(decode.frames(video, visual.input_size, info)))
     visual(frames[: cfg.batch_size])  # warm-up
 
     def encode_all() -> None:
-        with visual_precision(cfg):
+        with bf16_autocast(cfg.device, cfg.bf16):
             for i in range(0, len(frames), cfg.batch_size):
                 visual(frames[i : i + cfg.batch_size])
 

@@ -19,7 +19,7 @@ import torch
 from rasl.config import ModelConfig
 from rasl.losses import total_loss
 from rasl.model import RASLModel
-from rasl.train import configure_cpu
+from rasl.runtime import configure_cpu
 
 
 def timed(fn, device: str, repeats: int) -> float:

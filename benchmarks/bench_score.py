@@ -34,9 +34,9 @@ import numpy as np
 
 from rasl import decode, encoders, inference
 from rasl.config import STEP_S, default_data_root
-from rasl.data import list_videos
+from rasl.files import list_videos
 from rasl.files import atomic_path
-from rasl.train import configure_cpu
+from rasl.runtime import configure_cpu
 
 WORK = Path("/tmp/rasl_bench")
 SIZE, FPS, RATE = (1280, 720), 25, 48000  # the concatenated film: 720p, 25 fps, stereo 48 kHz

@@ -28,7 +28,8 @@ from rasl.clips import ClipSet
 from rasl.config import paper
 from rasl.decode import SAMPLE_RATE
 from rasl.encoders import create_encoder
-from rasl.train import build, configure_cpu, loader, step_generator, train_steps
+from rasl.train import build, loader, step_generator, train_steps
+from rasl.runtime import bf16_autocast, configure_cpu
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -58,15 +59,12 @@ def timed(fn, repeat: int) -> float:
 def swin_fps(device: str, batch: int, bf16: bool, work: Path) -> float:
     import timm
 
-    from rasl.config import FeatureConfig
-    from rasl.features import visual_precision
-
     weights = work / "swin.pth"
     if not weights.exists():
         torch.save(timm.create_model("swin_base_patch4_window7_224", pretrained=False).state_dict(), weights)
     enc = create_encoder("swin", device=device, weights=str(weights))
     frames = np.random.default_rng(0).integers(0, 256, (batch, 224, 224, 3), dtype=np.uint8)
-    with visual_precision(FeatureConfig(device=device, bf16=bf16)):
+    with bf16_autocast(device, bf16):
         return batch / timed(lambda: enc(frames), 3)
 
 

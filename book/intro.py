@@ -37,10 +37,11 @@ import pandas as pd
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from rasl import plots
-from rasl.benchmark import headline, read_results
-from rasl.book import ROOT, run_settings
-from rasl.demo import data_root_or_demo
+from rasl.paper import plots
+from rasl.paper.tables import headline
+from rasl.paper.benchmark import read_results
+from rasl.paper.book import ROOT, run_settings
+from rasl.paper.demo import data_root_or_demo
 
 root = data_root_or_demo(data_root)
 results_dir = Path(results_dir) if results_dir else ROOT / "results" / "benchmarks"
@@ -212,7 +213,7 @@ else:  # a fresh clone runs on the synthetic demo set, which has no benchmark fe
 # is missing is reported and skipped; the tables say how many were scored.
 #
 # **Without any data root** (a fresh clone), the `smoke` profile runs on a small
-# **synthetic** demo set that the project generates itself (`rasl.demo`): four short clips
+# **synthetic** demo set that the project generates itself (`rasl.paper.demo`): four short clips
 # with sound, in which each highlight is a bright moving ball with a loud sound burst.
 # Every page that shows results computed from it says so. Such results only show that the
 # code runs; they say nothing about real videos.

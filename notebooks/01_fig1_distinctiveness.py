@@ -56,14 +56,14 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from rasl import plots
-from rasl.baselines import pairwise_mse, similar_counts
-from rasl.book import run_settings
+from rasl.paper import plots
+from rasl.paper.baselines import pairwise_mse, similar_counts
+from rasl.paper.book import run_settings
 from rasl.config import CLIP_S, STEP_S
 from rasl.config import profile as run_profile
 from rasl.data import load_tvsum, load_youtube
-from rasl.demo import data_root_or_demo, is_synthetic
-from rasl.experiments import read_labels, span_clips
+from rasl.paper.demo import data_root_or_demo, is_synthetic
+from rasl.paper.runs import read_labels, span_clips
 from rasl.features import extract_features
 from rasl.metrics import tvsum_labels
 
@@ -143,10 +143,10 @@ else:
 # %% [markdown]
 # ## Similar vectors per step
 #
-# `rasl.baselines.similar_counts` counts, for every step, the vectors within the window
+# `rasl.paper.baselines.similar_counts` counts, for every step, the vectors within the window
 # whose MSE is below the threshold, and how many vectors the window holds (fewer near the
 # ends of a video). A step is a highlight step when its 0.2 s overlap a highlight span
-# (`rasl.experiments.span_clips` with 0.2-s clips). Features: the profile's visual
+# (`rasl.paper.runs.span_clips` with 0.2-s clips). Features: the profile's visual
 # encoder (Swin-B for `paper`, as in the paper; EfficientNet-Lite0 for `smoke`), read from
 # and written to the feature cache that later chapters share.
 

@@ -51,16 +51,17 @@ import pandas as pd
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from rasl import plots
-from rasl.benchmark import benchmark_config, pretrain_model
-from rasl.book import run_settings
+from rasl.paper import plots
+from rasl.paper.benchmark import benchmark_config, pretrain_model
+from rasl.paper.book import run_settings
 from rasl.clips import dataset_from_videos
-from rasl.config import TIMELINES
+from rasl.paper.benchmark import TIMELINES
 from rasl.config import profile as run_profile
 from rasl.data import load_feature_benchmark
-from rasl.demo import data_root_or_demo, is_synthetic
-from rasl.experiments import pretrain_variant, pretraining_videos, variant_config
-from rasl.train import configure_cpu, read_loss_log
+from rasl.paper.demo import data_root_or_demo, is_synthetic
+from rasl.paper.runs import pretrain_variant, pretraining_videos, variant_config
+from rasl.runtime import configure_cpu
+from rasl.train import read_loss_log
 
 configure_cpu()  # before torch starts its CPU threads: 1.8x faster training steps
 # the clip dataset warns when it leaves silent videos out of audio pretraining;

@@ -74,33 +74,33 @@ import tempfile
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from rasl import paper_results, plots
-from rasl.baselines import (
+from rasl.paper import published, plots
+from rasl.paper.baselines import (
     constant_baseline,
-    distinctiveness_scores,
     human_agreement,
     random_baseline,
 )
-from rasl.benchmark import BENCHMARK_NAMES, benchmark_table, read_results, run_benchmark
-from rasl.book import ROOT, run_settings
+from rasl.data import BENCHMARKS
+from rasl.paper.tables import benchmark_table
+from rasl.paper.benchmark import read_results, run_benchmark
+from rasl.paper.book import ROOT, run_settings
 from rasl.config import profile as run_profile
 from rasl.data import load_tvsum, load_youtube
-from rasl.demo import data_root_or_demo, is_synthetic
-from rasl.evaluate import result_rows
-from rasl.experiments import (
+from rasl.paper.demo import data_root_or_demo, is_synthetic
+from rasl.paper.tables import evaluation_rows
+from rasl.paper.runs import (
     benchmark_results,
     checkpoint,
     evaluate_checkpoint,
-    labelled_ap,
+    labelled_baselines,
     read_labels,
 )
 from rasl.features import extract_features
-from rasl.train import configure_cpu
+from rasl.runtime import configure_cpu
 
 configure_cpu()  # before torch starts its CPU threads: 1.8x faster training steps
 root = data_root_or_demo(data_root)
@@ -120,15 +120,15 @@ display(
 # %% [markdown]
 # ## The paper's tables
 #
-# Transcribed from the paper (`rasl.paper_results`), unchanged; several printed Average
-# rows differ from the mean of their own rows (listed in `rasl/paper_results/README.md`).
+# Transcribed from the paper (`rasl.paper.published`), unchanged; several printed Average
+# rows differ from the mean of their own rows (listed in `rasl/paper/published/README.md`).
 
 # %% tags=["hide-input"]
-table1 = pd.DataFrame(paper_results.load("table1_youtube")).set_index("topic")
+table1 = pd.DataFrame(published.load("table1_youtube")).set_index("topic")
 table1
 
 # %% tags=["hide-input"]
-table2 = pd.DataFrame(paper_results.load("table2_tvsum")).set_index("topic")
+table2 = pd.DataFrame(published.load("table2_tvsum")).set_index("topic")
 table2
 
 # %% [markdown]
@@ -144,7 +144,7 @@ measured = read_results(sorted(results_dir.glob("*_full.csv")))
 have_features = (root / "umt").is_dir() and bool(measured)
 MARKS = ["norm (rgb)", "random"]
 for benchmark, key in (("youtube", "table1"), ("tvsum", "table2")):
-    name = BENCHMARK_NAMES[benchmark]
+    name = BENCHMARKS[benchmark].title
     if not have_features:
         glue(
             f"{key}-domains",
@@ -290,7 +290,7 @@ if cfg.evaluate_on == "benchmarks":
                 f"{len(result.unscored)} not"
             )
         )
-        display(pd.DataFrame(result_rows(result)).set_index("topic").round(3))
+        display(pd.DataFrame(evaluation_rows(result)).set_index("topic").round(3))
 
 # %%
 labelled = read_labels(root)
@@ -301,29 +301,8 @@ if cfg.evaluate_on == "labelled":
         for item in labelled
     }
     ours = evaluate_checkpoint(ckpt, features, labelled)
-    rng = np.random.default_rng(0)
-    rows = []
-    for item in labelled:
-        f = features[item.video.name]
-        random_aps = [
-            labelled_ap(rng.random(len(f.visual)), f.duration_s, item.spans)
-            for _ in range(100)
-        ]
-        rows.append(
-            {
-                "video": item.video.name,
-                "ours (smoke)": ours[item.video.name],
-                "random (100 seeds)": float(np.mean(random_aps)),
-                "random std": float(np.std(random_aps)),
-                "constant": labelled_ap(
-                    np.zeros(len(f.visual)), f.duration_s, item.spans
-                ),
-                "distinctiveness (Fig. 1)": labelled_ap(
-                    distinctiveness_scores(f.visual), f.duration_s, item.spans
-                ),
-            }
-        )
-    smoke_table = pd.DataFrame(rows).set_index("video")
+    smoke_table = pd.DataFrame(labelled_baselines(ours, features, labelled))
+    smoke_table = smoke_table.set_index("video").rename(columns={"ours": "ours (smoke)"})
     display(
         Markdown(
             (

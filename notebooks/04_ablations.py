@@ -17,7 +17,7 @@
 # module by direct audio-visual fusion (Table IV), swaps the deep features for pixels and
 # mel-spectrograms as reconstruction targets (Table V) and varies k with and without
 # k-point contrastive learning (Fig. 6). Every variant here is a value of the run
-# configuration (`rasl.experiments.VARIANTS`), pretrained exactly like the full model and
+# configuration (`rasl.paper.variants.VARIANTS`), pretrained exactly like the full model and
 # scored the same way.
 #
 # **Measured on the benchmarks' published features**: every Table III and Table IV
@@ -67,20 +67,17 @@ import pandas as pd
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from rasl import paper_results, plots
-from rasl.benchmark import ablation_table, baseline_result, read_results, scored_videos
-from rasl.book import ROOT, run_settings
+from rasl.paper import published, plots
+from rasl.paper.tables import ablation_table
+from rasl.paper.baselines import baseline_result
+from rasl.paper.benchmark import read_results, scored_videos
+from rasl.paper.book import ROOT, run_settings
 from rasl.config import profile as run_profile
 from rasl.data import load_feature_benchmark
-from rasl.demo import data_root_or_demo, is_synthetic
-from rasl.experiments import (
-    VARIANTS,
-    evaluate_variant,
-    k_variant,
-    pretraining_videos,
-    variant_config,
-)
-from rasl.train import configure_cpu
+from rasl.paper.demo import data_root_or_demo, is_synthetic
+from rasl.paper.variants import VARIANTS, sweep_variant
+from rasl.paper.runs import evaluate_variant, pretraining_videos, variant_config
+from rasl.runtime import configure_cpu
 
 configure_cpu()  # before torch starts its CPU threads: 1.8x faster training steps
 # videos without a sound track are left out of audio pretraining (listed in the
@@ -164,7 +161,7 @@ else:
 
 # %% [markdown]
 # Each variant is trained on the features its configuration names (Table V's variants use
-# other encoders) and then evaluated (`rasl.experiments.evaluate_variant`): on the
+# other encoders) and then evaluated (`rasl.paper.runs.evaluate_variant`): on the
 # benchmarks (`paper`) or on the labelled videos (`smoke`, mean AP over them).
 
 
@@ -175,8 +172,8 @@ def evaluate(name):
 
 
 def table(names, paper_name):
-    ours = pd.DataFrame({VARIANTS[n][0]: evaluate(n) for n in names}).T
-    paper = pd.DataFrame(paper_results.load(paper_name))
+    ours = pd.DataFrame({VARIANTS[n].label: evaluate(n) for n in names}).T
+    paper = pd.DataFrame(published.load(paper_name))
     display(Markdown(f"**The paper's {paper_name}**"), paper)
     display(Markdown(f"**Measured ({profile} profile)**"), ours.round(3))
     return ours
@@ -222,7 +219,7 @@ table5 = pd.DataFrame(
 ).T
 display(
     Markdown("**The paper's table5_targets**"),
-    pd.DataFrame(paper_results.load("table5_targets")),
+    pd.DataFrame(published.load("table5_targets")),
 )
 display(
     Markdown(f"**Measured ({profile} profile)**: visual + audio encoders"),
@@ -237,7 +234,7 @@ display(
 # %%
 sweep = pd.DataFrame(
     [
-        {"k": k, "k-point contrast": contrast, **evaluate(k_variant(k, contrast))}
+        {"k": k, "k-point contrast": contrast, **evaluate(sweep_variant(k, contrast, base.model.k))}
         for k in k_values
         for contrast in (True, False)
     ]

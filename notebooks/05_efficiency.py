@@ -38,17 +38,17 @@ import pandas as pd
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from rasl import paper_results, plots
-from rasl.book import run_settings
+from rasl.paper import published, plots
+from rasl.paper.book import run_settings
 from rasl.config import profile as run_profile
-from rasl.efficiency import count, count_paper_configuration
+from rasl.paper.efficiency import count, count_paper_configuration
 
 display(run_settings(profile=profile))
 
 # %% [markdown]
 # ## What is counted
 #
-# `rasl.efficiency` counts one network built exactly as in the paper's configuration:
+# `rasl.paper.efficiency` counts one network built exactly as in the paper's configuration:
 # visual and audio FVS of 150 steps (one 30-s clip at 5 frames per second) and
 # $d_v = d_a = 1024$ (Swin-B features).
 #
@@ -70,8 +70,8 @@ smoke_model = run_profile("smoke").model
 ours_smoke = count(smoke_model)
 
 # %% tags=["hide-input"]
-paper = pd.DataFrame(paper_results.load("table6_efficiency"))
-print(paper_results.citation("table6_efficiency"))
+paper = pd.DataFrame(published.load("table6_efficiency"))
+print(published.citation("table6_efficiency"))
 
 
 def measured_row(name: str, report: dict) -> dict:

@@ -52,23 +52,23 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from rasl import decode, plots
-from rasl.baselines import expected_random_ap
-from rasl.book import run_settings
+from rasl import decode
+from rasl.paper import plots
+from rasl.paper.baselines import expected_random_ap
+from rasl.paper.book import run_settings
 from rasl.config import STEP_S
 from rasl.config import profile as run_profile
-from rasl.demo import data_root_or_demo, is_synthetic
+from rasl.paper.demo import data_root_or_demo, is_synthetic
 from rasl.encoders import create_encoder
-from rasl.experiments import (
-    checkpoint,
+from rasl.paper.runs import (
     labelled_ap,
+    load_checkpoints,
     read_labels,
     root_features,
     span_clips,
 )
 from rasl.highlights import select_segments
 from rasl.inference import score_curve
-from rasl.train import load_model
 
 root = data_root_or_demo(data_root)
 cfg = run_profile(profile)
@@ -112,30 +112,15 @@ display(
 # frames only.
 
 # %%
-MODELS = {  # checkpoint name -> label (its colour in rasl.plots.PALETTE)
+MODELS = {  # checkpoint name -> label (its colour in rasl.paper.plots.PALETTE)
     "full": "ours",
     "visual_only": "pretrained without audio",
     "audio_only": "pretrained without vision",
 }
-models = {}
-for name in MODELS:
-    ckpt = checkpoint(artifacts, name)
-    if not ckpt.is_file():
-        print(
-            f"{name}: no checkpoint at runs/{name}/last.pt (its chapter has not run): "
-            "left out"
-        )
-        continue
-    model, trained = load_model(ckpt, device=cfg.train.device)
-    encoders = (cfg.features.visual, cfg.features.audio)
-    if (trained.features.visual, trained.features.audio) != encoders:
-        print(
-            f"{name}: trained on {trained.features.visual}/{trained.features.audio} "
-            "features, this profile extracts "
-            f"{cfg.features.visual}/{cfg.features.audio}: left out"
-        )
-        continue
-    models[name] = model
+models, left_out = load_checkpoints(artifacts, list(MODELS), cfg)
+for line in left_out:
+    print(line)
+for name, model in models.items():
     print(
         f"{name}: {MODELS[name]}, scores with its {model.cfg.inference_modality} branch"
     )
@@ -215,8 +200,8 @@ for video in videos[1:]:
 # ## How well the curves match the labelled spans
 #
 # For the labelled videos: the average precision of each curve against the labelled spans on
-# 2-s clips (`rasl.experiments.labelled_ap`, YouTube Highlights' protocol), beside the
-# mean AP of a random ranking of the same clips (`rasl.baselines.expected_random_ap`).
+# 2-s clips (`rasl.paper.runs.labelled_ap`, YouTube Highlights' protocol), beside the
+# mean AP of a random ranking of the same clips (`rasl.paper.baselines.expected_random_ap`).
 
 # %% tags=["hide-input"]
 rows = []

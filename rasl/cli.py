@@ -2,7 +2,10 @@
 
 Every subcommand is ``rasl <name> ...``; the work lives in the stage modules. Errors in
 the input print one line ``rasl: error: <file>: <problem>`` and exit with status 1;
-warnings print one line ``rasl: warning: <message>``.
+warnings print one line ``rasl: warning: <message>``. The reproduction's commands
+(``benchmark``, ``book``, ``efficiency``, ``evaluate``) come from the entry points of group
+``rasl.commands`` (:mod:`rasl.paper.cli`), so that this package never imports the
+reproduction. A subcommand that runs torch sets ``computes=True`` in its defaults.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import argparse
 import json
 import sys
 import warnings
+from importlib.metadata import entry_points
 
 from rasl.files import InputError
 
@@ -43,7 +47,7 @@ def _add_features(sub) -> None:
 
         from rasl.config import profile
         from rasl.features import extract_many
-        from rasl.train import distributed
+        from rasl.runtime import distributed
 
         import torch
 
@@ -66,21 +70,7 @@ def _add_features(sub) -> None:
             torch.distributed.barrier()
         return 1 if failures else 0
 
-    p.set_defaults(run=run)
-
-
-def _add_efficiency(sub) -> None:
-    p = sub.add_parser("efficiency", help="parameters and FLOPs of the paper configuration (Table VI)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-
-    def run(a) -> int:
-        from rasl.efficiency import count_paper_configuration, format_report
-
-        report = count_paper_configuration()
-        print(json.dumps(report) if a.json else format_report(report))
-        return 0
-
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, computes=True)
 
 
 def _add_pretrain(sub) -> None:
@@ -105,14 +95,15 @@ def _add_pretrain(sub) -> None:
                    help="train under bfloat16 autocast: faster on a CPU with AVX512-BF16 or AMX, but not the same "
                    "model (see the implementation notes' Precision); default: the profile's, float32")
     p.add_argument("--compile", action=argparse.BooleanOptionalAction,
-                   help="torch.compile the objective: the same losses after 7-40 s of compilation; slower than "
+                   help="torch.compile the objective: the same losses after a compilation; slower than "
                    "eager on CPU, meant for long GPU runs (default: the profile's, off)")
     p.add_argument("--quiet", action="store_true")
 
     def run(a) -> int:
         from rasl.config import profile
         from rasl.clips import dataset_from_videos
-        from rasl.train import distributed, pretrain
+        from rasl.runtime import distributed
+        from rasl.train import pretrain
 
         cfg = profile(a.profile)
         given = {"steps": a.steps, "checkpoint_every": a.checkpoint_every, "batch_size": a.batch_size,
@@ -134,7 +125,7 @@ def _add_pretrain(sub) -> None:
             print(ckpt)
         return 0
 
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, computes=True)
 
 
 def _scorable(video: str) -> None:
@@ -172,7 +163,8 @@ def _add_score(sub) -> None:
         import contextlib
 
         from rasl.files import atomic_path
-        from rasl.highlights import CURVE_COLUMNS, curve_rows, format_rows, table_format
+        from rasl.highlights import CURVE_COLUMNS, curve_rows
+        from rasl.files import format_rows, table_format
 
         # what can fail does so before the minutes of scoring: the video, the output's name
         # and its folder (the output is reserved up front and renamed into place at the end)
@@ -188,7 +180,7 @@ def _add_score(sub) -> None:
             sys.stdout.write(format_rows(rows, "json" if a.json else "csv", CURVE_COLUMNS))
         return 0
 
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, computes=True)
 
 
 def _add_highlights(sub) -> None:
@@ -210,7 +202,8 @@ def _add_highlights(sub) -> None:
         import contextlib
 
         from rasl.files import atomic_path
-        from rasl.highlights import SEGMENT_COLUMNS, format_rows, segment_rows, select_segments, table_format
+        from rasl.highlights import SEGMENT_COLUMNS, segment_rows, select_segments
+        from rasl.files import format_rows, table_format
         from rasl.reel import render_reel
 
         if a.total is not None and a.total <= 0:
@@ -241,119 +234,27 @@ def _add_highlights(sub) -> None:
             sys.stdout.write(format_rows(rows, "csv", SEGMENT_COLUMNS))
         return 0
 
-    p.set_defaults(run=run)
-
-
-def _add_evaluate(sub) -> None:
-    p = sub.add_parser("evaluate", help="benchmark mAP from saved score curves (Table I / II layout)")
-    p.add_argument("--benchmark", required=True, choices=["youtube", "tvsum"])
-    p.add_argument("--data", help="data root holding tvsum/ and youtube_highlights/ (default: RASL_DATA)")
-    p.add_argument("--scores", required=True, help="folder of <video_id>.csv score curves (time_s,score), or of "
-                   "rasl benchmark's per-row scores (row,score; scored against umt/ labels)")
-    p.add_argument("--out", help="write the table to OUT.csv and OUT.md (default: print Markdown)")
-    p.add_argument("--videos", help="benchmark video folder: frame rates for videos youtube_anno.json lacks")
-    p.add_argument("--protocol", default="umt", choices=["umt", "sklearn", "standard"],
-                   help="AP variant: umt (default, both); sklearn (YouTube); standard (TVSum AP@5)")
-    p.add_argument("--labels", default="per_annotator", choices=["per_annotator", "consensus"],
-                   help="TVSum positives: each annotator's (default) or the annotators' mean")
-
-    def run(a) -> int:
-        from rasl.config import default_data_root
-        from rasl.evaluate import evaluate_folder, is_row_folder, to_markdown, write_result
-
-        if a.protocol not in ("umt", {"youtube": "sklearn", "tvsum": "standard"}[a.benchmark]):
-            raise InputError("--protocol", f"{a.protocol} is not a {a.benchmark} protocol")
-        data = a.data or default_data_root()
-        if data is None:
-            raise InputError("--data", "no data root given and RASL_DATA is not set")
-        if is_row_folder(a.scores):  # rasl benchmark's scores: one per feature row of umt/
-            from rasl.benchmark import evaluate_row_folder
-
-            result = evaluate_row_folder(data, a.benchmark, a.scores)
-        else:
-            result = evaluate_folder(a.benchmark, data, a.scores, a.videos, a.protocol, a.labels)
-        if not a.out:
-            print(to_markdown(result), end="")  # lists the videos not scored
-            return 0
-        for path in write_result(result, a.out):
-            print(path)
-        for vid, why in sorted(result.unscored.items()):
-            print(f"rasl: not scored: {vid}: {why}", file=sys.stderr)
-        return 0
-
-    p.set_defaults(run=run)
-
-
-def _add_benchmark(sub) -> None:
-    from rasl.config import PROTOCOLS, TIMELINES
-    from rasl.data import VISUAL_STREAMS
-
-    p = sub.add_parser("benchmark", help="pretrain and score on the benchmarks' published features (umt/)")
-    p.add_argument("--data", help="data root holding umt/ (default: RASL_DATA or ../shared/data)")
-    p.add_argument("--benchmark", required=True, choices=["youtube", "tvsum"], help="the benchmark scored")
-    p.add_argument("--protocol", required=True, choices=PROTOCOLS,
-                   help="transfer: pretrain on the other benchmark; in-domain: on this one's unlabelled train "
-                   "videos (TVSum: 5 folds); per-video: adapt on the scored video alone")
-    p.add_argument("--variant", default="full", help="a Table III / IV variant of rasl.experiments (default: full)")
-    p.add_argument("--seeds", type=int, default=3, metavar="N", help="seeds 0..N-1 (default: 3)")
-    p.add_argument("--steps", type=int, default=500, help="pretraining steps per run (default: 500)")
-    p.add_argument("--timeline", default="native15", choices=list(TIMELINES), help="rows per clip and repeats")
-    p.add_argument("--visual", default="rgb", choices=list(VISUAL_STREAMS), help="visual stream (default: rgb)")
-    p.add_argument("--videos", type=int, metavar="N", help="score only the first N videos per domain")
-    p.add_argument("--out", required=True, help="folder for scores/<seed>/<video_id>.csv and results.csv")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-
-    def run(a) -> int:
-        from rasl.benchmark import run_benchmark, write_results
-        from rasl.config import default_data_root
-
-        data = a.data or default_data_root()
-        if data is None:
-            raise InputError("--data", "no data root given and RASL_DATA is not set")
-        rows = run_benchmark(data, a.benchmark, a.protocol, a.out, a.variant, range(a.seeds), a.steps,
-                             a.timeline, a.visual, a.videos, progress=not a.quiet)
-        print(write_results(rows, f"{a.out}/results.csv"))
-        return 0
-
-    p.set_defaults(run=run)
-
-
-def _add_book(sub) -> None:
-    p = sub.add_parser("book", help="execute every notebook with papermill and build the offline HTML book")
-    p.add_argument("--profile", default="smoke", choices=["smoke", "paper"])
-    p.add_argument("--out", default=".", help="folder that receives _build/ (HTML in _build/html); default: here")
-    p.add_argument("--data-root", help="default: RASL_DATA, ../shared/data, else the generated synthetic demo set")
-
-    def run(a) -> int:
-        from rasl.book import BuildError, build_book
-
-        try:
-            print(build_book(a.profile, a.out, a.data_root))
-        except BuildError as e:
-            print(f"rasl: book failed: {e}", file=sys.stderr)
-            return 1
-        return 0
-
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, computes=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rasl", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_features, _add_pretrain, _add_efficiency, _add_score, _add_highlights, _add_evaluate,
-                _add_benchmark, _add_book):
+    for add in (_add_features, _add_pretrain, _add_score, _add_highlights):
         add(sub)
+    for plugin in entry_points(group=PLUGINS):  # the reproduction's commands (rasl.paper.cli)
+        plugin.load()(sub)
     return parser
 
 
-COMPUTING = ("features", "pretrain", "score", "highlights", "benchmark")  # the commands that run torch
+PLUGINS = "rasl.commands"  # entry points: functions that add subcommands to the parser's subparsers
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     warnings.formatwarning = lambda message, *_: f"rasl: warning: {message}\n"
-    if args.command in COMPUTING:
-        from rasl.train import configure_cpu
+    if getattr(args, "computes", False):  # the commands that run torch
+        from rasl.runtime import configure_cpu
 
         configure_cpu()
     try:

@@ -20,28 +20,28 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from rasl.config import CLIP_STEPS, RunConfig
-from rasl.data import list_videos
+from rasl.config import RunConfig
+from rasl.files import list_videos
 from rasl.features import Features, cache_path, extract_many, stored_arrays
 from rasl.files import InputError
 
 STATISTICS_CLIPS = 256  # clips, evenly spread over a streamed corpus, that fit the input scaling
 
 
-def clip_starts(t: int, n: int = CLIP_STEPS) -> range:
+def clip_starts(t: int, n: int) -> range:
     """Where the clips of a ``t``-step sequence start: every ``n`` steps, the last one a remainder."""
     if t == 0:
         raise ValueError("cannot cut an empty sequence into clips")
     return range(0, t, n)
 
 
-def fill_clip(part: torch.Tensor, n: int = CLIP_STEPS) -> torch.Tensor:
+def fill_clip(part: torch.Tensor, n: int) -> torch.Tensor:
     """A clip's steps (at most ``n``), tiled from their own first step until they are ``n`` long."""
     reps = -(-n // part.shape[0])  # ceil
     return part.repeat(reps, *([1] * (part.dim() - 1)))[:n]
 
 
-def cut_clips(seq: torch.Tensor, n: int = CLIP_STEPS) -> tuple[torch.Tensor, list[int]]:
+def cut_clips(seq: torch.Tensor, n: int) -> tuple[torch.Tensor, list[int]]:
     """(T, D) -> clips (C, n, D) and, per clip, how many leading steps are original.
 
     The remainder (and a sequence shorter than ``n``) is tiled from its own first step
@@ -88,8 +88,8 @@ def _warn_skipped(skipped: list[str], total: int) -> None:
                       f"pretraining with audio: {', '.join(skipped)}", stacklevel=3)
 
 
-def clip_set(features: dict[str, Features], modalities: tuple[str, ...], n: int = CLIP_STEPS) -> ClipSet:
-    """Cut every video's FVS into clips of the given modalities.
+def clip_set(features: dict[str, Features], modalities: tuple[str, ...], n: int) -> ClipSet:
+    """Cut every video's FVS into clips of ``n`` steps (a model's ``clip_steps``) of the given modalities.
 
     A video without an audio track cannot feed an audio branch: when "audio" is among
     ``modalities`` such videos are left out, listed in ``skipped`` and counted in a warning.
@@ -121,7 +121,7 @@ class ClipDataset(torch.utils.data.Dataset):
     each FVS it holds, read from the file's headers.
     """
 
-    def __init__(self, files: Sequence[str | Path], modalities: tuple[str, ...], n: int = CLIP_STEPS):
+    def __init__(self, files: Sequence[str | Path], modalities: tuple[str, ...], n: int):
         self.n = n
         self.files: list[Path] = []
         self.arrays: list[dict[str, tuple[int, np.dtype, tuple[int, ...]]]] = []  # per file: modality -> where

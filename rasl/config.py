@@ -103,14 +103,14 @@ class TrainConfig:
     seed: int = 0
     device: str = "cpu"
     # bfloat16 autocast; None: wherever the device computes bf16 natively (a CUDA GPU, a CPU
-    # with AVX512-BF16 or AMX, where a paper-size step is 1.7x faster). Not equivalent: on the
-    # benchmark features it learns a worse model (notes: "Precision"), so float32 is the default.
+    # with AVX512-BF16 or AMX). Faster there, but on the benchmark features it learns a worse
+    # model, so float32 is the default (notes: "Precision").
     bf16: bool | None = False
     checkpoint_every: int = 1000
     num_workers: int = 0
-    # torch.compile the objective: the same losses (tested), after 7-40 s of compilation per
-    # model; slower than eager on CPU (the masked pass's kept-step count breaks the graph), for
-    # GPUs, where its gain is unmeasured (notes: "Speed")
+    # torch.compile the objective: the same losses (tested) after a compilation per model;
+    # slower than eager on CPU (the masked pass's kept-step count breaks the graph), kept for
+    # GPUs (notes: "Speed")
     compile: bool = False
 
 
@@ -159,33 +159,6 @@ class RunConfig:
         )
 
 
-# --- Runs on the benchmarks' published features (rasl.benchmark) ---------------------------
-
-PROTOCOLS = ("transfer", "in-domain", "per-video")
-
-
-@dataclass(frozen=True)
-class Timeline:
-    """How feature rows ~2 s apart become the model's clips."""
-
-    rows: int  # feature rows per clip
-    repeat: int  # each row repeated this many times on the model's time axis
-    k: int  # top-k / bottom-k of Eq. (6)-(8) on that axis
-
-    @property
-    def clip_steps(self) -> int:
-        return self.rows * self.repeat
-
-
-# The candidates of the implementation notes; "native15" was chosen on the train split.
-TIMELINES = {
-    "native15": Timeline(rows=15, repeat=1, k=1),  # ~30 s per clip, k scaled from 10/150
-    "native30": Timeline(rows=30, repeat=1, k=2),  # ~60 s per clip
-    "repeat150": Timeline(rows=15, repeat=10, k=10),  # the paper's N = 150, k = 10 on a 0.2-s axis
-    "native150": Timeline(rows=150, repeat=1, k=10),  # the paper's N and k, ~5 min per clip
-}
-
-
 def default_data_root() -> str | None:
     """The data root from ``RASL_DATA``, else ``../shared/data`` beside the checkout, else None."""
     env = os.environ.get("RASL_DATA")
@@ -200,7 +173,8 @@ def smoke() -> RunConfig:
     return RunConfig(
         name="smoke",
         model=ModelConfig(dim=1280),  # efficientnet_lite0 pools to 1280-d
-        features=FeatureConfig(visual="efficientnet_lite0", audio="mel", bf16=None),  # 1.8x faster on AMX CPUs
+        # bf16 where the CPU computes it natively (notes: "Measured behind the code's constants")
+        features=FeatureConfig(visual="efficientnet_lite0", audio="mel", bf16=None),
         train=TrainConfig(steps=20, batch_size=2, checkpoint_every=10),  # minutes on 2 CPU cores
         data_root=default_data_root(),
     )

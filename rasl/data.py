@@ -30,9 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rasl.files import InputError
-
-VIDEO_SUFFIXES = (".mp4", ".webm", ".mkv", ".avi", ".mov", ".mpg", ".mpeg", ".m4v", ".flv", ".wmv")
+from rasl.features import resample_vectors
+from rasl.files import InputError, list_videos
 
 # Table II's column order and the TVSum paper's category names.
 TVSUM_CATEGORIES = {
@@ -52,12 +51,32 @@ YOUTUBE_DOMAINS = ("dog", "gymnastics", "parkour", "skating", "skiing", "surfing
 YOUTUBE_SETS = {"train": ("TraiTightL", "TraiLooseL"), "test": ("TestTightL", "TestLooseL")}
 
 
-def list_videos(root: str | Path) -> list[Path]:
-    """Every video file under ``root`` (recursively), sorted; ``root`` may be a file."""
-    root = Path(root)
-    if root.is_file():
-        return [root]
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
+@dataclass(frozen=True)
+class Benchmark:
+    """One of the paper's two benchmarks: its names and where it lives under a data root."""
+
+    name: str  # as on the command line; also its folder under umt/ (the published features)
+    title: str
+    annotations: str  # folder of the official annotations
+    videos: str  # folder of its video files, for a user who has them
+    categories: tuple[str, ...]  # in the order of the paper's table (I or II)
+
+
+BENCHMARKS = {
+    b.name: b
+    for b in (
+        Benchmark("youtube", "YouTube Highlights", "youtube_highlights", "youtube_highlights/videos",
+                  YOUTUBE_DOMAINS),
+        Benchmark("tvsum", "TVSum", "tvsum", "tvsum/video", tuple(TVSUM_CATEGORIES)),
+    )
+}
+
+
+def find_benchmark(name: str) -> Benchmark:
+    """The benchmark called ``name``; a ValueError names the choices."""
+    if name not in BENCHMARKS:
+        raise ValueError(f"benchmark must be one of {sorted(BENCHMARKS)}, got {name!r}")
+    return BENCHMARKS[name]
 
 
 @dataclass(frozen=True, eq=False)
@@ -279,7 +298,6 @@ def load_youtube(folder: str | Path, split: str = "test", video_dir: str | Path 
 # I3D flow and ``audio`` (n, 2048) PANN vectors, one row per label clip: TVSum's 2-s
 # segments, YouTube Highlights' 100-frame clips with stride 50. ``umt/splits.json`` gives
 # UMT's train/val lists per category.
-FEATURE_BENCHMARKS = {"youtube": "youtube", "tvsum": "tvsum"}  # name -> folder under umt/
 VISUAL_STREAMS = {"rgb": ("rgb",), "flow": ("flow",), "rgb+flow": ("rgb", "flow")}
 
 
@@ -313,8 +331,6 @@ class FeatureVideo:
     def features(self, visual: str = "rgb") -> dict[str, np.ndarray]:
         """{"visual": (n, D_v), "audio": (n, D_v)} float32: the chosen visual stream(s), and the
         2048-d audio vectors linearly interpolated to D_v as Section III-F does."""
-        from rasl.features import resample_vectors
-
         if visual not in VISUAL_STREAMS:
             raise ValueError(f"visual must be one of {sorted(VISUAL_STREAMS)}, got {visual!r}")
         with np.load(self.path) as z:
@@ -338,15 +354,13 @@ def load_feature_benchmark(root: str | Path, benchmark: str) -> Loaded:
     but whose feature file is missing is reported (a warning, and its id in
     ``Loaded.missing``) and skipped.
     """
-    if benchmark not in FEATURE_BENCHMARKS:
-        raise ValueError(f"benchmark must be one of {sorted(FEATURE_BENCHMARKS)}, got {benchmark!r}")
+    order = find_benchmark(benchmark).categories
     umt = Path(root) / "umt"
-    folder = umt / FEATURE_BENCHMARKS[benchmark]
-    anno = _read_json(folder / f"{FEATURE_BENCHMARKS[benchmark]}_anno.json")
+    folder = umt / benchmark
+    anno = _read_json(folder / f"{benchmark}_anno.json")
     splits = {vid: split for lists in _read_json(umt / "splits.json")[benchmark].values()
               for split, ids in lists.items() for vid in ids}
     files = {p.stem: p for p in sorted((folder / "features").glob("*.npz"))}
-    order = YOUTUBE_DOMAINS if benchmark == "youtube" else tuple(TVSUM_CATEGORIES)
     videos = []
     for vid, path in files.items():
         if vid not in anno:

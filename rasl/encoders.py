@@ -78,15 +78,6 @@ def create_encoder(name: str, device: str = "cpu", weights: str | None = None) -
     return cls(device=device, weights=weights)
 
 
-def native_bf16(device: str) -> bool:
-    """Whether ``device`` computes in bfloat16 natively, so that bf16 autocast speeds an
-    encoder up instead of emulating it: a CUDA GPU with bf16, or a CPU with AVX512-BF16 or
-    AMX (oneDNN's bf16 kernels). EfficientNet-Lite0 runs 1.8x faster in bf16 on such a CPU."""
-    if torch.device(device).type == "cuda":
-        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
-    return torch._C._cpu._is_avx512_bf16_supported() or torch._C._cpu._is_amx_tile_supported()
-
-
 def _load(what: str, source: str, build, hint: str = ""):
     """Run ``build()``; any failure becomes one :class:`InputError` line naming ``source``."""
     try:
@@ -121,7 +112,7 @@ class VisualEncoder(Encoder):
 
     def _setup(self, model: torch.nn.Module, mean=IMAGENET_MEAN, std=IMAGENET_STD) -> None:
         # Frames arrive as (B, H, W, 3), i.e. channels-last; keeping the weights that way too
-        # spares layout conversions (1.4x faster for EfficientNet-Lite0 on CPU).
+        # spares layout conversions (notes: "Measured behind the code's constants").
         self.model = model.eval().to(self.device, memory_format=torch.channels_last)
         self._mean = torch.tensor(mean, device=self.device).view(1, 3, 1, 1) * 255
         self._std = torch.tensor(std, device=self.device).view(1, 3, 1, 1) * 255
@@ -192,11 +183,11 @@ class EfficientNetLite0(VisualEncoder):
 def _streamline(model: torch.nn.Module) -> torch.nn.Module:
     """An EfficientNet (eval mode) rewritten for fast inference, with the same outputs (1e-5).
 
-    Each batch norm is folded into the convolution before it (1.4x); each symmetric "same"
-    zero padding, a separate copy of the input, becomes the convolution's own padding (the
+    Each batch norm is folded into the convolution before it; each symmetric "same" zero
+    padding, a separate copy of the input, becomes the convolution's own padding (the
     asymmetric ones of stride-2 layers stay); ReLU6 works in place on the fresh convolution
-    output it follows (these two: 18.2 -> 16.1 ms per frame in float32 on 2 cores, batch 8;
-    no gain measurable in bf16). Inference only.
+    output it follows. Inference only; what each saves is in the implementation notes
+    ("Measured behind the code's constants").
     """
     pairs = [(model, "_conv_stem", "_bn0"), (model, "_conv_head", "_bn1")]
     for block in model._blocks:

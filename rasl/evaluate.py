@@ -11,10 +11,9 @@ whose time lies inside it. At the edges:
   ends a fraction of a step before the video still scores the last clip;
 * a clip partly past the end averages the samples it does hold.
 
-Results come as a table shaped like Table I / II: one row per domain / category, then
-``Average`` (the mean of the category means), beside the paper's own column. Videos of
-the split without a score file, or without a frame rate, are listed, never dropped
-silently.
+Results come per video and per domain / category, with ``Average`` the mean of the
+category means, as in Table I / II. Videos of the split without a score file, or without a
+frame rate, are listed, never dropped silently.
 """
 
 from __future__ import annotations
@@ -25,18 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from rasl import paper_results
 from rasl.config import STEP_S
-from rasl.data import (TVSUM_CATEGORIES, YOUTUBE_DOMAINS, FeatureVideo, TVSumVideo, YouTubeVideo, load_tvsum,
-                       load_youtube)
-from rasl.files import InputError, atomic_path
+from rasl.data import FeatureVideo, TVSumVideo, YouTubeVideo, find_benchmark, load_tvsum, load_youtube
+from rasl.files import InputError
 from rasl.metrics import benchmark_mean, category_means, tvsum_top5_ap, youtube_ap
-
-BENCHMARKS = {
-    "youtube": ("youtube_highlights", YOUTUBE_DOMAINS, "table1_youtube"),
-    "tvsum": ("tvsum", tuple(TVSUM_CATEGORIES), "table2_tvsum"),
-}
-
 
 def read_score_table(path: str | Path, key: str) -> tuple[np.ndarray, np.ndarray]:
     """A ``<key>,score`` CSV -> its two numeric columns, non-empty, the scores finite."""
@@ -114,11 +105,9 @@ class Result:
 
 def load_benchmark(benchmark: str, data_root: str | Path, video_dir: str | Path | None = None):
     """The evaluated videos: YouTube Highlights' test split (vlist.json) or all 50 TVSum videos."""
-    if benchmark not in BENCHMARKS:
-        raise ValueError(f"benchmark must be one of {sorted(BENCHMARKS)}, got {benchmark!r}")
-    folder = Path(data_root) / BENCHMARKS[benchmark][0]
+    folder = Path(data_root) / find_benchmark(benchmark).annotations
     if not folder.is_dir():
-        raise InputError(folder, f"no {BENCHMARKS[benchmark][0]}/ folder in the data root")
+        raise InputError(folder, f"no {folder.name}/ folder in the data root")
     return (load_youtube if benchmark == "youtube" else load_tvsum)(folder, video_dir=video_dir)
 
 
@@ -132,7 +121,7 @@ def score_videos(benchmark: str, videos: list, clip_scores: dict[str, np.ndarray
             per_video[video.video_id] = video_ap(video, clip_scores[video.video_id], protocol, labels)
         else:
             unscored.setdefault(video.video_id, "no scores")
-    order = BENCHMARKS[benchmark][1]
+    order = find_benchmark(benchmark).categories
     categories = {v.video_id: v.category for v in videos}
     n_videos = {c: sum(v.category == c for v in videos) for c in order}
     n_scored = {c: sum(categories[vid] == c for vid in per_video) for c in order}
@@ -171,44 +160,3 @@ def evaluate_folder(benchmark: str, data_root: str | Path, scores_dir: str | Pat
     curves = {v.video_id: read_score_curve(scores_dir / f"{v.video_id}.csv")
               for v in videos if (scores_dir / f"{v.video_id}.csv").is_file()}
     return evaluate_curves(benchmark, videos, curves, protocol, labels)
-
-
-def result_rows(result: Result) -> list[dict]:
-    """Table rows: topic, videos in the split, videos scored, our mAP, the paper's "Ours" column."""
-    paper = {r["topic"]: r["Ours"] for r in paper_results.load(BENCHMARKS[result.benchmark][2])}
-    rows = [{"topic": c, "videos": n, "scored": result.n_scored[c], "mAP": result.per_category.get(c),
-             "paper": paper.get(c)} for c, n in result.n_videos.items()]
-    rows.append({"topic": "Average", "videos": sum(result.n_videos.values()), "scored": len(result.per_video),
-                 "mAP": result.average, "paper": paper.get("Average")})
-    return rows
-
-
-def _cell(value) -> str:
-    return "-" if value is None or value != value else f"{value:.3f}" if isinstance(value, float) else str(value)
-
-
-def to_markdown(result: Result) -> str:
-    """The table as Markdown, followed by the list of videos that were not scored."""
-    rows = result_rows(result)
-    lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
-    lines += ["| " + " | ".join(_cell(v) for v in row.values()) + " |" for row in rows]
-    metric = "mAP" if result.benchmark == "youtube" else "top-5 mAP"
-    lines.insert(0, f"{metric} on {BENCHMARKS[result.benchmark][0]} ({len(result.per_video)} videos scored); "
-                    "paper: the paper's 'Ours' column\n")
-    if result.unscored:
-        lines.append(f"\nNot scored ({len(result.unscored)}):\n")
-        lines += [f"- {vid}: {why}" for vid, why in sorted(result.unscored.items())]
-    return "\n".join(lines) + "\n"
-
-
-def write_result(result: Result, out: str | Path) -> tuple[Path, Path]:
-    """Write the table to ``out`` as CSV (suffix .csv) and beside it as Markdown (.md)."""
-    csv_path, md_path = Path(out).with_suffix(".csv"), Path(out).with_suffix(".md")
-    rows = result_rows(result)
-    with atomic_path(csv_path) as tmp, open(tmp, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({k: "" if v is None or v != v else v for k, v in row.items()} for row in rows)
-    with atomic_path(md_path) as tmp:
-        tmp.write_text(to_markdown(result))
-    return csv_path, md_path

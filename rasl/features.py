@@ -34,9 +34,10 @@ from tqdm import tqdm
 
 from rasl import decode
 from rasl.config import STEP_S, FeatureConfig
-from rasl.data import list_videos
-from rasl.encoders import AudioEncoder, VisualEncoder, create_encoder, encoder_class, native_bf16
+from rasl.files import list_videos
+from rasl.encoders import AudioEncoder, VisualEncoder, create_encoder, encoder_class
 from rasl.files import InputError, atomic_path
+from rasl.runtime import bf16_autocast, rank_and_world, uses_bf16
 
 CACHE_FORMAT = 1  # bump when the cache file layout changes
 PREFETCH_BATCHES = 2  # decoded batches waiting for the encoder
@@ -96,7 +97,7 @@ def _encoder_classes(cfg: FeatureConfig) -> tuple[type[VisualEncoder], type[Audi
     return visual, audio
 
 
-def _encoders(cfg: FeatureConfig) -> tuple[VisualEncoder, AudioEncoder]:
+def build_encoders(cfg: FeatureConfig) -> tuple[VisualEncoder, AudioEncoder]:
     """The configured encoders, built (or reused) on ``cfg.device``."""
     _encoder_classes(cfg)
     return _encoder(cfg.visual, cfg.device, cfg.weights), _encoder(cfg.audio, cfg.device, cfg.audio_weights)
@@ -104,12 +105,7 @@ def _encoders(cfg: FeatureConfig) -> tuple[VisualEncoder, AudioEncoder]:
 
 def visual_bf16(cfg: FeatureConfig) -> bool:
     """Whether the visual encoder runs under bfloat16 autocast (``cfg.bf16``, resolved)."""
-    return native_bf16(cfg.device) if cfg.bf16 is None else cfg.bf16
-
-
-def visual_precision(cfg: FeatureConfig) -> torch.autocast:
-    """The context the visual encoder runs in: bfloat16 autocast when ``visual_bf16(cfg)``."""
-    return torch.autocast(torch.device(cfg.device).type, torch.bfloat16, enabled=visual_bf16(cfg))
+    return uses_bf16(cfg.device, cfg.bf16)
 
 
 def cache_path(video: str | os.PathLike, cfg: FeatureConfig, cache_dir: str | os.PathLike) -> Path:
@@ -212,12 +208,12 @@ def _decoded(video, info: decode.VideoInfo, batch_size: int, input_size: int) ->
 
 class _Assembly:
     """One video's FVS put together as its decoded items arrive (:func:`_decoded`): frames
-    through the visual encoder (under :func:`visual_precision`), each audio chunk through the
+    through the visual encoder (under bfloat16 autocast where :func:`visual_bf16`), each audio chunk through the
     audio encoder, pooled onto its steps and its vectors resampled to the visual length (III-F)."""
 
     def __init__(self, meta: dict, cfg: FeatureConfig):
         self.meta, self.cfg = meta, cfg
-        self.visual_enc, self.audio_enc = _encoders(cfg)
+        self.visual_enc, self.audio_enc = build_encoders(cfg)
         self.visual = np.empty((meta["steps"], self.visual_enc.dim), np.float32)
         self.done = 0  # steps of frames encoded
         self.audio: list[np.ndarray] = []
@@ -225,7 +221,7 @@ class _Assembly:
     def add(self, kind: str, x: np.ndarray) -> int:
         """Encode one item; returns how many steps of frames it held."""
         if kind == "frames":
-            with visual_precision(self.cfg):
+            with bf16_autocast(self.cfg.device, self.cfg.bf16):
                 self.visual[self.done : self.done + len(x)] = self.visual_enc(x)
             self.done += len(x)
             return len(x)
@@ -336,11 +332,6 @@ def stored_arrays(path: str | os.PathLike) -> dict[str, tuple[int, np.dtype, tup
     return out
 
 
-def rank_and_world() -> tuple[int, int]:
-    """This process's share of a job: ``RANK`` and ``WORLD_SIZE`` as torchrun sets them, else (0, 1)."""
-    return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
-
-
 def write_cache(path: Path, feats: Features) -> None:
     arrays = {"visual": feats.visual, "meta": np.array(json.dumps(feats.meta))}
     if feats.audio is not None:
@@ -384,7 +375,7 @@ def extract_many(
     dests = {v: cache_path(v, cfg, out_dir) for v in videos}
     todo = [v for v in videos if _cached(v, config_meta, dests[v]) is None]
     if todo:
-        _encoders(cfg)  # and so do weights that do not load
+        build_encoders(cfg)  # and so do weights that do not load
     workers = min(workers, len(todo))  # no idle decoder
     extracted = _in_workers(todo, cfg, workers) if workers else _in_process(todo, cfg, progress)
     with tqdm(total=len(videos), initial=len(videos) - len(todo), unit="video", desc="features",

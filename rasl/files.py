@@ -1,17 +1,21 @@
-"""Input errors and atomic output: the contract every command keeps with bad input.
+"""Files: input errors, atomic output, safe loading, video listing and row tables.
 
 A bad input raises :class:`InputError` whose message names the file and the problem in
 one line; the command line prints it and exits non-zero. Every output file is written
 under a temporary name beside its destination and renamed only when complete, so a
 failure never leaves a partial file behind; running out of space while writing is one
 such line too. Files saved by torch load as tensors and plain data only, so a file from
-anywhere cannot run code when loaded.
+anywhere cannot run code when loaded. Tables of rows (score curves, segments) are written
+as CSV or JSON by their file name.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import errno
+import io
+import json
 import os
 import pickle
 import tempfile
@@ -19,6 +23,7 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+VIDEO_SUFFIXES = (".mp4", ".webm", ".mkv", ".avi", ".mov", ".mpg", ".mpeg", ".m4v", ".flv", ".wmv")
 OUT_OF_SPACE = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}  # disk full, file-size limit, quota
 
 
@@ -89,3 +94,37 @@ def load_data_only(path: str | os.PathLike, map_location="cpu"):
                 "only tensors and plain data load"
             ) from None
         raise
+
+
+def list_videos(root: str | Path) -> list[Path]:
+    """Every video file under ``root`` (recursively), sorted; ``root`` may be a file."""
+    root = Path(root)
+    if root.is_file():
+        return [root]
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
+
+
+def format_rows(rows: list[dict], fmt: str, columns: list[str]) -> str:
+    """Rows as CSV (header ``columns``, even with no rows) or as a JSON list."""
+    if fmt == "json":
+        return json.dumps(rows, indent=1) + "\n"
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def table_format(path: str | Path) -> str:
+    """``"csv"`` or ``"json"`` from the file name; anything else is an InputError."""
+    fmt = Path(path).suffix.lower().lstrip(".")
+    if fmt not in ("csv", "json"):
+        raise InputError(path, "output must end in .csv or .json")
+    return fmt
+
+
+def write_rows(rows: list[dict], path: str | Path, columns: list[str]) -> None:
+    """Write rows to ``path`` atomically: JSON for ``.json``, CSV for ``.csv``."""
+    text = format_rows(rows, table_format(path), columns)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)

@@ -1,4 +1,4 @@
-"""Choosing highlight segments from a score curve, and writing curves and segments.
+"""Choosing highlight segments from a score curve, and the rows that write curves and segments.
 
 A score curve holds one score per sampled step: step ``i`` starts at ``times_s[i]`` and
 lasts ``step_s`` = 0.2 s (the last step is cut at the video's duration when it is known).
@@ -21,17 +21,12 @@ search over that number. Segments come back sorted in time.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
 
 from rasl.config import STEP_S
-from rasl.files import InputError, atomic_path
 
 MAX_GAP_S = 1.0  # merge segments separated by at most this many seconds
 MIN_SEGMENT_S = 1.0  # drop segments shorter than this
@@ -136,29 +131,3 @@ def curve_rows(times_s: np.ndarray, scores: np.ndarray) -> list[dict]:
 def segment_rows(segments: list[Segment]) -> list[dict]:
     """Segments -> ``{"start_s", "end_s", "mean_score", "peak_score"}`` rows."""
     return [asdict(s) for s in segments]
-
-
-def format_rows(rows: list[dict], fmt: str, columns: list[str]) -> str:
-    """Rows as CSV (header ``columns``, even with no rows) or as a JSON list."""
-    if fmt == "json":
-        return json.dumps(rows, indent=1) + "\n"
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buf.getvalue()
-
-
-def table_format(path: str | Path) -> str:
-    """``"csv"`` or ``"json"`` from the file name; anything else is an InputError."""
-    fmt = Path(path).suffix.lower().lstrip(".")
-    if fmt not in ("csv", "json"):
-        raise InputError(path, "output must end in .csv or .json")
-    return fmt
-
-
-def write_rows(rows: list[dict], path: str | Path, columns: list[str]) -> None:
-    """Write rows to ``path`` atomically: JSON for ``.json``, CSV for ``.csv``."""
-    text = format_rows(rows, table_format(path), columns)
-    with atomic_path(path) as tmp:
-        tmp.write_text(text)

@@ -7,9 +7,9 @@ normalised over the whole video: one score in [0, 1] per 0.2-s step.
 
 "Concatenate and normalize the highlight score sequences" (III-F) does not say whether
 the sequences are normalised one by one. Clips are scored independently and their raw
-activations are not on one scale (a tiled 5-s remainder scored 20x above the rest of a
-35-s video), so each clip's sequence is standardised (zero mean, unit variance over its
-N steps) before the whole curve is min-max normalised.
+activations are not on one scale (a tiled remainder can score far above the rest of the
+video; the implementation notes measure it), so each clip's sequence is standardised
+(zero mean, unit variance over its N steps) before the whole curve is min-max normalised.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from rasl.files import InputError
 from rasl.model import RASLModel
 from rasl.train import adapt, load_model
 
-ADAPT_STEPS = 10  # self-adaptation steps without a checkpoint (30 did no better on BBB; see notes)
+ADAPT_STEPS = 10  # self-adaptation steps without a checkpoint (notes: "The tool", without a checkpoint)
 
 
 @dataclass
@@ -117,7 +117,7 @@ def score_video(
     if checkpoint is None:
         cfg = adapted_config(features, cfg)
         steps = ADAPT_STEPS if adapt_steps is None else adapt_steps
-        model = adapt(cfg, clip_set({str(video): features}, cfg.model.modalities), steps, progress)
+        model = adapt(cfg, clip_set({str(video): features}, cfg.model.modalities, cfg.model.clip_steps), steps, progress)
     elif features.visual.shape[1] != cfg.model.dim:
         raise InputError(checkpoint, f"model expects {cfg.model.dim}-d features, encoder gives {features.visual.shape[1]}")
     scores = score_curve(model, features)

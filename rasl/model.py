@@ -56,8 +56,7 @@ class SelfAttention(nn.Module):
         values summed over N. As a key it adds e^0 = 1 to each softmax denominator and
         nothing to the numerator: one extra key of logit log(#masked) and value 0. So the
         attention runs over the K kept steps and W^O over K + 1 rows a clip instead of N:
-        the same function, for 4.4 instead of 9.7 GFLOP a branch and step (forward and
-        backward, paper configuration, mask ratio 0.5).
+        the same function for about half the FLOPs (notes: "Speed").
         """
         b, n, _ = rho.shape
         kept = keep.sum(-1).long()  # (B,)
@@ -125,10 +124,9 @@ def step_rows(r: torch.Tensor) -> torch.Tensor:
     return r.transpose(2, 3).flatten(2)
 
 
-# On a CPU the conv stacks run this many rows (time steps) per call: each layer's output
-# (4096 values a row in the paper configuration, 4 MiB for 256 rows) is then still in the
-# last-level cache when the next layer, or in the backward pass its gradient, reads it.
-# 3-4% of a training step on two cores (implementation notes, "Speed").
+# On a CPU the conv stacks run this many rows (time steps) per call: each layer's output is
+# then still in the last-level cache when the next layer, or in the backward pass its
+# gradient, reads it (implementation notes, "Speed", item 4).
 CPU_ROWS_PER_CALL = 256
 
 

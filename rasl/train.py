@@ -17,12 +17,10 @@ writes the log (every term averaged over the processes) and the checkpoints.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import functools
 import io
 import itertools
 import json
-import os
 import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -36,10 +34,10 @@ from tqdm import tqdm
 
 from rasl.clips import ClipSet
 from rasl.config import RunConfig
-from rasl.encoders import native_bf16
 from rasl.files import InputError, atomic_path, load_data_only
 from rasl.losses import total_loss
 from rasl.model import RASLModel
+from rasl.runtime import bf16_autocast, distributed
 
 CHECKPOINT_FORMAT = 1
 
@@ -50,31 +48,6 @@ def seed_everything(seed: int) -> torch.Generator:
     np.random.seed(seed)
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
-
-
-def configure_cpu() -> None:
-    """Process-wide settings that make CPU training and scoring fast; call it first thing,
-    before torch's first parallel work (the CLI and the benchmark scripts do).
-
-    - Subnormal floats (< 1.2e-38) flush to zero. About a quarter of a self-attention
-      projection's gradient is subnormal on real clips, and subnormal arithmetic made each
-      CPU training step 1.8x slower; zero instead changes nothing RMSprop can see (its eps
-      is 1e-8). The mode is per thread and torch's worker threads copy it when they start.
-    - glibc's malloc keeps the memory it frees (blocks up to 32 MiB from the heap, no
-      trimming). A training step allocates and frees some hundred tensors of up to 20 MB;
-      by default each came fresh from the kernel, some 50,000 page faults and ~8% of the
-      step. PyTorch's CPU tuning guide suggests jemalloc or tcmalloc for the same reason.
-      Elsewhere than glibc this part is skipped.
-    """
-    torch.set_flush_denormal(True)
-    try:
-        mallopt = ctypes.CDLL("libc.so.6").mallopt
-    except (OSError, AttributeError):
-        return
-    m_trim_threshold, m_top_pad, m_mmap_threshold = -1, -2, -3
-    mallopt(m_mmap_threshold, 32 << 20)
-    mallopt(m_trim_threshold, 2**31 - 1)
-    mallopt(m_top_pad, 256 << 20)
 
 
 def build(cfg: RunConfig, clips: Dataset | None = None) -> tuple[RASLModel, torch.optim.Optimizer, torch.Generator]:
@@ -138,24 +111,6 @@ def load_model(path: str | Path, device: str = "cpu") -> tuple[RASLModel, RunCon
     return model.eval(), cfg
 
 
-def _autocast(cfg: RunConfig) -> torch.autocast:
-    """The precision training runs in: bfloat16 autocast where ``cfg.train.bf16`` (resolved) says so."""
-    on = native_bf16(cfg.train.device) if cfg.train.bf16 is None else cfg.train.bf16
-    return torch.autocast(torch.device(cfg.train.device).type, torch.bfloat16, enabled=on)
-
-
-def distributed(device: str) -> tuple[int, int]:
-    """(rank, world size) of this process. Under torchrun (``WORLD_SIZE`` set) the first call
-    joins the process group from the environment (gloo for CPU tensors, NCCL for CUDA ones);
-    on CUDA the process's ``LOCAL_RANK`` GPU becomes the current one, the one "cuda" means."""
-    cuda = torch.device(device).type == "cuda"
-    if cuda and "LOCAL_RANK" in os.environ:
-        torch.cuda.set_device(int(os.environ["LOCAL_RANK"]))
-    if "WORLD_SIZE" in os.environ and not dist.is_initialized():
-        dist.init_process_group("cpu:gloo,cuda:nccl" if cuda else "gloo")
-    return (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
-
-
 def random_batches(clips: ClipSet, batch_size: int, gen: torch.Generator) -> Iterator[dict[str, torch.Tensor]]:
     """In memory, one batch per step: clips drawn with replacement by ``gen`` (adapt, benchmark runs)."""
     while True:
@@ -214,7 +169,7 @@ def train_steps(
                             disable=not progress):
         fvs = {m: x.to(device, non_blocking=True) for m, x in batch.items()}
         stats: dict[str, torch.Tensor] = {}
-        with _autocast(cfg):
+        with bf16_autocast(cfg.train.device, cfg.train.bf16):
             terms = objective(fvs, masks(step), stats)
             loss = total_loss(terms)
         values = torch.stack([loss, *terms.values(), *stats.values()]).detach().float()

@@ -9,7 +9,7 @@ import pytest
 import torch
 from synthetic_media import write_video
 
-from rasl import demo
+from rasl.paper import demo
 from rasl.config import default_data_root
 from rasl.data import load_tvsum
 

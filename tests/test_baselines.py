@@ -7,7 +7,7 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from rasl.baselines import (
+from rasl.paper.baselines import (
     constant_baseline,
     distinctiveness_scores,
     expected_random_ap,

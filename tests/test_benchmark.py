@@ -11,12 +11,25 @@ import numpy as np
 import pytest
 import torch
 
-from rasl.benchmark import (ablation_table, benchmark_table, evaluate_row_folder, evaluate_rows, feature_norm,
-                            mean_distance, protocol_runs, rank_correlation, read_row_scores, row_scores, run_benchmark,
-                            headline, scored_videos, summary_rows, tvsum_folds, video_features, write_feature_files,
-                            write_row_scores)
+from rasl.paper.tables import ablation_table, benchmark_table, headline
+from rasl.paper.benchmark import (
+    evaluate_row_folder,
+    evaluate_rows,
+    protocol_runs,
+    read_row_scores,
+    row_scores,
+    run_benchmark,
+    scored_videos,
+    summary_rows,
+    tvsum_folds,
+    video_features,
+    write_feature_files,
+    write_row_scores,
+)
+from rasl.paper.baselines import feature_norm, mean_distance, rank_correlation
 from rasl.clips import ClipDataset, clip_set
-from rasl.config import TIMELINES, ModelConfig, Timeline
+from rasl.paper.benchmark import TIMELINES, BenchmarkRun, Timeline
+from rasl.config import ModelConfig
 from rasl.inference import score_curve
 from rasl.model import RASLModel
 from rasl.cli import main
@@ -101,10 +114,12 @@ def test_row_scores_average_a_rows_repeats(tmp_path):
     np.savez(path, rgb=rng.random((6, 64), dtype=np.float32), flow=rng.random((6, 64), dtype=np.float32),
              audio=rng.random((6, 128), dtype=np.float32))
     video = FeatureVideo("v", "youtube", "dog", "val", np.ones(6, dtype=int), path)
-    scores = row_scores(model, video, Timeline(rows=4, repeat=2, k=1))
+    scores = row_scores(model, video, Timeline("test", clip_steps=8, k=1, repeat=2))
     assert scores.shape == (6,)
     steps = score_curve(model, video_features(video, repeat=2))
     np.testing.assert_allclose(scores, steps.reshape(6, 2).mean(axis=1), rtol=1e-6)
+
+
 
 
 def test_ablation_table_resolves_fig6_names_in_a_fresh_process(tmp_path):
@@ -113,7 +128,7 @@ def test_ablation_table_resolves_fig6_names_in_a_fresh_process(tmp_path):
 
     rows = [{"benchmark": "youtube", "protocol": "in-domain", "variant": v, "seed": stat, "domain": "Average",
              "score": x} for v in ("full", "no_sa", "k3_no_contrast") for stat, x in (("mean", 0.5), ("std", 0.1))]
-    code = ("import json, sys; from rasl.benchmark import ablation_table; "
+    code = ("import json, sys; from rasl.paper.tables import ablation_table; "
             "print(json.dumps(ablation_table(json.loads(sys.argv[1]))))")
     out = subprocess.run([sys.executable, "-c", code, json.dumps(rows)], capture_output=True, text=True, check=True)
     table = json.loads(out.stdout)
@@ -216,9 +231,9 @@ def _with_shuffled_labels(data_root, root):
 
 @pytest.mark.parametrize("protocol", ["transfer", "in-domain"])
 def test_scores_do_not_depend_on_the_labels(data_root, umt, tmp_path, protocol):
-    args = dict(benchmark="youtube", protocol=protocol, seeds=[0], steps=2, limit=1, progress=False)
-    run_benchmark(data_root, out_dir=tmp_path / "real", **args)
-    run_benchmark(_with_shuffled_labels(data_root, tmp_path / "shuffled"), out_dir=tmp_path / "fake", **args)
+    run = BenchmarkRun("youtube", protocol, seeds=(0,), steps=2, limit=1)
+    run_benchmark(data_root, run, tmp_path / "real", progress=False)
+    run_benchmark(_with_shuffled_labels(data_root, tmp_path / "shuffled"), run, tmp_path / "fake", progress=False)
     files = sorted((tmp_path / "real" / "scores" / "0").glob("*.csv"))
     assert len(files) == 6
     for f in files:

@@ -22,12 +22,12 @@ import jupytext
 import pytest
 from bs4 import BeautifulSoup
 
-from rasl import book as rasl_book
-from rasl import provenance
-from rasl.benchmark import read_results
+from rasl.paper import book as rasl_book
+from rasl.paper import provenance
+from rasl.paper.benchmark import read_results
 from rasl.cli import main
-from rasl.data import list_videos
-from rasl.demo import data_root_or_demo
+from rasl.files import list_videos
+from rasl.paper.demo import data_root_or_demo
 
 pytestmark = pytest.mark.book
 

@@ -34,7 +34,7 @@ def test_short_remainder_is_repeated_from_its_own_start():
 
 def test_empty_sequence_is_refused():
     with pytest.raises(ValueError, match="^cannot cut an empty sequence into clips$"):
-        cut_clips(torch.zeros(0, 4))
+        cut_clips(torch.zeros(0, 4), 150)
 
 
 def test_stitch_refuses_values_for_another_number_of_clips():

@@ -9,13 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rasl.data import (
-    TVSUM_CATEGORIES,
-    YOUTUBE_DOMAINS,
-    list_videos,
-    load_tvsum,
-    load_youtube,
-)
+from rasl.data import TVSUM_CATEGORIES, YOUTUBE_DOMAINS, load_tvsum, load_youtube
+from rasl.files import list_videos
 from rasl.files import InputError
 
 TEST_SIZES = {"dog": 25, "gymnastics": 36, "parkour": 27, "skating": 24, "skiing": 41, "surfing": 43}

@@ -9,7 +9,7 @@ import av
 import numpy as np
 import pytest
 
-from rasl import demo
+from rasl.paper import demo
 from rasl.decode import probe
 from rasl.files import InputError
 

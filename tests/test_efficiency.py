@@ -4,7 +4,7 @@ import json
 
 from rasl.cli import main
 from rasl.config import ModelConfig
-from rasl.efficiency import count, count_flops
+from rasl.paper.efficiency import count, count_flops
 from rasl.model import SelfAttention
 import torch
 

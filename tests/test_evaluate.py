@@ -7,11 +7,17 @@ import csv
 import numpy as np
 import pytest
 
-from rasl import paper_results
+from rasl.paper import published
 from rasl.cli import main
 from rasl.config import STEP_S
 from rasl.data import YouTubeVideo, load_youtube
-from rasl.evaluate import curve_to_clip_scores, evaluate_curves, evaluate_folder, read_score_curve, write_result
+from rasl.evaluate import (
+    curve_to_clip_scores,
+    evaluate_curves,
+    evaluate_folder,
+    read_score_curve,
+)
+from rasl.paper.tables import write_result
 from rasl.files import InputError
 
 
@@ -94,7 +100,7 @@ def test_evaluate_folder_tvsum(data_root, tvsum, tmp_path):
     csv_path, md_path = write_result(result, tmp_path / "out" / "tvsum")
     rows = list(csv.DictReader(open(csv_path)))
     assert [r["topic"] for r in rows] == ["VT", "VU", "GA", "MS", "PK", "PR", "FM", "BK", "BT", "DS", "Average"]
-    paper = {r["topic"]: r["Ours"] for r in paper_results.load("table2_tvsum")}
+    paper = {r["topic"]: r["Ours"] for r in published.load("table2_tvsum")}
     assert all(float(r["paper"]) == paper[r["topic"]] for r in rows)
     assert rows[2]["mAP"] == "" and rows[-1]["scored"] == "7"
     markdown = md_path.read_text()
@@ -129,19 +135,19 @@ def test_paper_tables():
     shapes = {"table1_youtube": (7, 9), "table2_tvsum": (11, 17), "table3_ablation": (6, 3),
               "table4_fusion": (5, 3), "table5_targets": (4, 4), "table6_efficiency": (4, 4), "methods": (19, 3)}
     for name, (n_rows, n_cols) in shapes.items():
-        rows = paper_results.load(name)
+        rows = published.load(name)
         assert (len(rows), len(rows[0])) == (n_rows, n_cols)
-        assert "arXiv 2403.09401" in paper_results.citation(name)
-    table1, table2 = paper_results.load("table1_youtube"), paper_results.load("table2_tvsum")
+        assert "arXiv 2403.09401" in published.citation(name)
+    table1, table2 = published.load("table1_youtube"), published.load("table2_tvsum")
     assert [r["Ours"] for r in table1] == [0.642, 0.758, 0.709, 0.456, 0.665, 0.667, 0.651]
     assert table2[-1]["CHD"] == 0.528 and table2[0]["CHD"] is None
-    methods = {r["method"] for r in paper_results.load("methods")}
+    methods = {r["method"] for r in published.load("methods")}
     assert methods >= (set(table1[0]) | set(table2[0])) - {"topic"}
     # printed Average vs the mean of the rows: LR agrees to 0.002, "Ours" on TVSum is 0.020 off
     assert abs(np.mean([r["LR"] for r in table1[:-1]]) - table1[-1]["LR"]) < 0.0025
     assert np.mean([r["Ours"] for r in table2[:-1]]) == pytest.approx(0.8034)
     with pytest.raises(ValueError, match="unknown table .table7.; choose one of"):
-        paper_results.load("table7")
+        published.load("table7")
 
 
 def test_video_folder_supplies_frame_rates(data_root, videos_dir, tmp_path):

@@ -16,9 +16,10 @@ from synthetic_media import write_audio
 from rasl import features
 from rasl.cli import main
 from rasl.config import FeatureConfig, smoke
-from rasl.data import list_videos
+from rasl.files import list_videos
 from rasl.features import extract_features, pool_to_steps, resample_vectors
 from rasl.files import InputError
+from rasl.runtime import native_bf16
 
 OFFLINE = FeatureConfig(visual="efficientnet_lite0", audio="mel", batch_size=8)  # the smoke profile's encoders
 FAST = FeatureConfig(visual="pixels", audio="mel")
@@ -99,7 +100,7 @@ def test_cache_follows_video_content_and_configuration(demo_clip, small_video, t
 
 @pytest.mark.parametrize("native", [True, False])
 def test_bf16_unset_follows_the_hardware_and_set_wins(monkeypatch, native):
-    monkeypatch.setattr(features, "native_bf16", lambda device: native)
+    monkeypatch.setattr("rasl.runtime.native_bf16", lambda device: native)
     assert features.visual_bf16(dataclasses.replace(OFFLINE, bf16=None)) is native
     assert features.visual_bf16(dataclasses.replace(OFFLINE, bf16=True)) is True
     assert features.visual_bf16(OFFLINE) is False  # the default, and the paper profile's
@@ -219,7 +220,7 @@ def test_the_features_command_fills_the_cache_the_smoke_profile_reads(shared_vid
     assert main(["features", str(video), "--out", str(tmp_path), "--device", "cpu", "--quiet"]) == 0
     monkeypatch.setattr(features, "_computed", lambda *a: pytest.fail("recomputed: the cache keys differ"))
     feats = extract_features(video, smoke().features, cache_dir=tmp_path)
-    assert feats.meta["visual_bf16"] == features.native_bf16("cpu")
+    assert feats.meta["visual_bf16"] == native_bf16("cpu")
     monkeypatch.undo()
     assert main(["features", str(video), "--out", str(tmp_path), "--device", "cpu", "--no-bf16", "--quiet"]) == 0
     assert len(list(tmp_path.glob("*.npz"))) == 2  # float32 features are another cache entry

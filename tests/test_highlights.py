@@ -15,8 +15,8 @@ from rasl.highlights import (
     curve_rows,
     segment_rows,
     select_segments,
-    write_rows,
 )
+from rasl.files import write_rows
 
 # 20 steps of 0.2 s (4 s): a 1-s run at 0.9, a 0.4-s gap, a 0.6-s run at 0.8,
 # a 1.2-s gap, a single 0.7 step (a sliver), then low scores.

@@ -6,6 +6,7 @@ import torch
 
 from rasl.config import FeatureConfig, ModelConfig, RunConfig, TrainConfig
 from rasl.features import Features, extract_features
+from rasl import inference
 from rasl.files import InputError
 from rasl.inference import ADAPT_STEPS, adapted_config, normalise, score_curve, score_video, standardise_clips
 from rasl.model import RASLModel
@@ -157,3 +158,15 @@ def test_the_adapted_model_pairs_the_audio_when_the_video_has_it():
     silent = adapted_config(Features(np.zeros((5, 32), np.float32), None, 1.0, {}), base)
     assert (with_audio.model.modalities, with_audio.model.dim) == (("visual", "audio"), 32)
     assert (silent.model.modalities, silent.model.dim) == (("visual",), 32)
+
+
+def test_self_adaptation_trains_on_clips_of_the_configured_length(small_video, monkeypatch):
+    """The clips a video adapts on are as long as the model's ``clip_steps``, not the default 150."""
+    lengths = []
+    real_adapt = inference.adapt
+    monkeypatch.setattr(inference, "adapt", lambda cfg, clips, *a: lengths.append(clips.fvs["visual"].shape[1])
+                        or real_adapt(cfg, clips, *a))
+    cfg = RunConfig(name="t", model=ModelConfig(clip_steps=20, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4),
+                    features=PIXELS, train=TrainConfig(batch_size=2))
+    score_video(small_video, cfg=cfg, adapt_steps=1)
+    assert lengths == [20]

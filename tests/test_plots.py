@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
-from rasl import plots  # noqa: E402
+from rasl.paper import plots  # noqa: E402
 from rasl.highlights import Segment  # noqa: E402
 
 

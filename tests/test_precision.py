@@ -7,7 +7,7 @@ import torch
 from rasl.clips import ClipSet
 from rasl.config import ModelConfig, RunConfig, TrainConfig
 from rasl.model import RASLModel, step_rows
-from rasl.train import _autocast, build, random_batches, train_steps
+from rasl.train import build, random_batches, train_steps
 
 MODEL = ModelConfig(dim=64, clip_steps=12, k=2, channels=(4, 8, 16), psi_channels=8, proj_dim=4)
 
@@ -35,14 +35,6 @@ def test_bf16_training_follows_the_fp32_loss_curve():
     assert all(f[-20:].mean() < 0.9 * f[0] for f, _ in curves)  # the curves fall ...
     level = np.mean([[f[-20:].mean(), b[-20:].mean()] for f, b in curves], axis=0)
     assert level[1] == pytest.approx(level[0], rel=0.05)  # ... to the same level
-
-
-@pytest.mark.parametrize("bf16, native, expected", [(None, True, True), (None, False, False), (True, False, True),
-                                                    (False, True, False)])
-def test_bf16_unset_follows_the_hardware(monkeypatch, bf16, native, expected):
-    monkeypatch.setattr("rasl.train.native_bf16", lambda device: native)
-    ctx = _autocast(RunConfig(train=TrainConfig(bf16=bf16)))
-    assert ctx.fast_dtype == torch.bfloat16 and ctx._enabled is expected
 
 
 def test_the_activations_stay_float32_under_autocast():

@@ -19,7 +19,7 @@ import torch
 from rasl.cli import main
 from rasl.config import ModelConfig
 from rasl.data import YOUTUBE_DOMAINS, load_tvsum, load_youtube
-from rasl.experiments import benchmark_results
+from rasl.paper.runs import benchmark_results
 from rasl.features import Features, write_cache
 from rasl.train import load_config, read_loss_log
 

@@ -149,7 +149,7 @@ def test_a_video_too_short_to_score_is_one_line_and_no_file(tmp_path, capsys, na
 
 def test_computing_commands_configure_cpu_before_anything_else(monkeypatch, tmp_path):
     calls = []
-    monkeypatch.setattr("rasl.train.configure_cpu", lambda: calls.append("flushed"))
+    monkeypatch.setattr("rasl.runtime.configure_cpu", lambda: calls.append("flushed"))
     assert main(["score", str(tmp_path / "missing.mp4")]) == 1  # fails on the video, after flushing
     assert main(["efficiency", "--json"]) == 0
     assert calls == ["flushed"]

@@ -115,7 +115,7 @@ def page(chapters: list[Chapter], data: Path, synthetic: bool, profile: str, com
     stem = Path(example).stem
     built = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     about = [["commit", f"`{commit}`"], ["built", built], ["profile", f"`{profile}`"],
-             ["data root", "the synthetic demo set (`rasl.demo`)" if synthetic
+             ["data root", "the synthetic demo set (`rasl.paper.demo`)" if synthetic
               else "real data (the data root's `SOURCES.md` names every source)"],
              *([k, v] for k, v in hardware().items())]
     chapter_rows = [[f"`{c.name}`", f"{c.seconds:.1f}", len(c.reads)] for c in chapters]

@@ -1,9 +1,9 @@
-"""The runs behind the book's tables: pretraining variants and their evaluation.
+"""The book's runs on videos: pretraining variants on the data root's videos, and scoring them.
 
-A notebook names a variant of Section IV's experiments (an ablation of Table III, a fusion
-scheme of Table IV, a reconstruction target of Table V, a k of Fig. 6); this module turns it
-into a :class:`RunConfig`, pretrains it on the data root's videos, keeps its checkpoint under
-``artifacts/runs/<name>/`` and scores the labelled videos with it.
+A chapter names a variant of Section IV's experiments (:mod:`rasl.paper.variants`); this
+module turns it into a :class:`RunConfig` of the chapter's profile, pretrains it on the data
+root's videos, keeps its checkpoint under ``artifacts/runs/<name>/`` and scores the
+labelled videos (or, with the paper profile, the benchmark videos) with it.
 
 Labelled videos come as ``videos/labels.csv`` in the data root (columns
 ``video,start_s,end_s,source``): human-chosen spans, read like YouTube Highlights labels
@@ -14,70 +14,33 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from rasl.clips import ClipDataset, clip_set, dataset_from_videos
-from rasl.config import STEP_S, ModelConfig, RunConfig
-from rasl.data import list_videos
+from rasl.config import STEP_S, RunConfig
+from rasl.data import BENCHMARKS
+from rasl.files import list_videos
 from rasl.evaluate import Result, curve_to_clip_scores, evaluate_folder, load_benchmark
 from rasl.features import Features, extract_features
 from rasl.files import InputError
-from rasl.highlights import CURVE_COLUMNS, curve_rows, write_rows
+from rasl.highlights import CURVE_COLUMNS, curve_rows
+from rasl.files import write_rows
 from rasl.inference import score_curve
 from rasl.metrics import youtube_ap
+from rasl.model import RASLModel
+from rasl.paper.baselines import distinctiveness_scores
+from rasl.paper.variants import variant_changes
 from rasl.train import load_config, load_model, pretrain
 
 LABEL_CLIP_S = 2.0  # a labelled video is split into 2-s clips, as YouTube Highlights' 100-frame ones
 
-# name -> (section, changes to the run config); "full" is the paper's model.
-VARIANTS: dict[str, tuple[str, dict]] = {
-    "full": ("Ours", {}),
-    "no_rasl": ("Table III: w/o RASL", {"model": {"k": 0}}),
-    "no_sa": ("Table III: w/o SA", {"model": {"self_attention": False}}),
-    "no_auxiliary": ("Table III: w/o auxiliary", {"model": {"auxiliary": False}}),
-    "audio_only": ("Table III: w/o vision", {"model": {"modalities": ("audio",)}}),
-    "visual_only": ("Table III: w/o audio", {"model": {"modalities": ("visual",)}}),
-    "fusion_sum": ("Table IV: summation", {"model": {"fusion": "sum"}}),
-    "fusion_concat": ("Table IV: concatenation", {"model": {"fusion": "concat"}}),
-    "fusion_mlp": ("Table IV: submodule MLP", {"model": {"fusion": "mlp"}}),
-    "fusion_lowrank": ("Table IV: low-rank fusion", {"model": {"fusion": "lowrank"}}),
-    "pixels_visual": ("Table V: pixel visual target", {"features": {"visual": "pixels"}, "model": {"dim": 1024}}),
-    "mel_audio": ("Table V: mel-spectrogram audio target", {"features": {"audio": "mel"}}),
-    "pixels_mel": ("Table V: pixels and mel-spectrogram",
-                   {"features": {"visual": "pixels", "audio": "mel"}, "model": {"dim": 1024}}),
-}
-
-
-def k_variant(k: int, contrastive: bool) -> str:
-    """Register (once) and name the Fig. 6 variant with this k, with or without k-point contrast;
-    the paper's own setting (k = 10 with contrast) is the full model, not trained twice."""
-    if (k, contrastive) == (ModelConfig.k, ModelConfig.k_point_contrastive):
-        return "full"
-    name = f"k{k}" + ("" if contrastive else "_no_contrast")
-    VARIANTS.setdefault(name, (f"Fig. 6: k = {k}{'' if contrastive else ', w/o k-point contrast'}",
-                               {"model": {"k": k, "k_point_contrastive": contrastive}}))
-    return name
-
-
-def variant(name: str) -> tuple[str, dict]:
-    """A variant's (label, changes to the run config); Fig. 6 names (``k3``, ``k3_no_contrast``)
-    are registered on first use, so any process can resolve them."""
-    sweep = re.fullmatch(r"k(\d+)(_no_contrast)?", name)
-    if sweep and name not in VARIANTS:
-        k_variant(int(sweep[1]), sweep[2] is None)
-    if name not in VARIANTS:
-        raise ValueError(f"unknown variant {name!r}; choose one of {sorted(VARIANTS)} or k<N>[_no_contrast]")
-    return VARIANTS[name]
-
 
 def variant_config(base: RunConfig, name: str, artifacts: str | Path) -> RunConfig:
     """``base`` with the variant's changes, writing under ``artifacts/runs/<name>``."""
-    _, changes = variant(name)
-    return base.replace(**changes, out_dir=str(Path(artifacts) / "runs" / name))
+    return base.replace(**variant_changes(name), out_dir=str(Path(artifacts) / "runs" / name))
 
 
 def checkpoint(artifacts: str | Path, name: str) -> Path:
@@ -153,9 +116,6 @@ def evaluate_checkpoint(ckpt: str | Path, features: dict[str, Features], labelle
     }
 
 
-BENCHMARK_VIDEOS = {"youtube": "youtube_highlights/videos", "tvsum": "tvsum/video"}  # under the data root
-
-
 def write_benchmark_curves(ckpt: str | Path, videos: list, out_dir: str | Path, cache_dir: str | Path,
                            device: str = "cpu") -> Path:
     """Score every benchmark video that has a file (``.path``) into ``out_dir/<video_id>.csv``,
@@ -171,9 +131,9 @@ def write_benchmark_curves(ckpt: str | Path, videos: list, out_dir: str | Path, 
 def benchmark_results(ckpt: str | Path, root: str | Path, out_dir: str | Path, cache_dir: str | Path,
                       device: str = "cpu") -> dict[str, Result]:
     """Tables I and II for one checkpoint: score the benchmark videos found under the data
-    root (``BENCHMARK_VIDEOS``), save the curves under ``out_dir/<benchmark>/``, evaluate."""
+    root (``Benchmark.videos``), save the curves under ``out_dir/<benchmark>/``, evaluate."""
     results = {}
-    for benchmark, videos in BENCHMARK_VIDEOS.items():
+    for benchmark, videos in ((b.name, b.videos) for b in BENCHMARKS.values()):
         loaded = load_benchmark(benchmark, root, video_dir=Path(root) / videos)
         scores = write_benchmark_curves(ckpt, loaded.videos, Path(out_dir) / benchmark, cache_dir, device)
         results[benchmark] = evaluate_folder(benchmark, root, scores, Path(root) / videos)
@@ -194,3 +154,44 @@ def evaluate_variant(base: RunConfig, name: str, root: str | Path, artifacts: st
         return {benchmark: r.average for benchmark, r in results.items()}
     aps = evaluate_checkpoint(ckpt, root_features(root, cfg, cache), read_labels(root))
     return {"labelled videos (mean AP)": float(np.mean(list(aps.values())))}
+
+
+def labelled_baselines(ours: dict[str, float], features: dict[str, Features], labelled: list[Labelled],
+                       n_random: int = 100, seed: int = 0) -> list[dict]:
+    """Per labelled video: the model's AP (``ours``, by video name) beside the label-free
+    baselines on the same 2-s clips: random scores (mean and std over ``n_random`` draws of
+    one generator seeded ``seed``), a constant score and Fig. 1's distinctiveness."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for item in labelled:
+        f = features[item.video.name]
+        random_aps = [labelled_ap(rng.random(len(f.visual)), f.duration_s, item.spans) for _ in range(n_random)]
+        rows.append({
+            "video": item.video.name,
+            "ours": ours[item.video.name],
+            f"random ({n_random} seeds)": float(np.mean(random_aps)),
+            "random std": float(np.std(random_aps)),
+            "constant": labelled_ap(np.zeros(len(f.visual)), f.duration_s, item.spans),
+            "distinctiveness (Fig. 1)": labelled_ap(distinctiveness_scores(f.visual), f.duration_s, item.spans),
+        })
+    return rows
+
+
+def load_checkpoints(artifacts: str | Path, names: list[str], cfg: RunConfig) -> tuple[dict[str, RASLModel], list[str]]:
+    """The variants' checkpoints under ``artifacts/runs`` that ``cfg`` can score: trained on the
+    encoders its profile extracts. Returns the models by name, and one line per variant left
+    out saying why (no checkpoint yet, or other encoders)."""
+    models, left_out = {}, []
+    for name in names:
+        ckpt = checkpoint(artifacts, name)
+        if not ckpt.is_file():
+            left_out.append(f"{name}: no checkpoint at runs/{name}/last.pt (its chapter has not run): left out")
+            continue
+        model, trained = load_model(ckpt, device=cfg.train.device)
+        encoders = (cfg.features.visual, cfg.features.audio)
+        if (trained.features.visual, trained.features.audio) != encoders:
+            left_out.append(f"{name}: trained on {trained.features.visual}/{trained.features.audio} features, this "
+                            f"profile extracts {encoders[0]}/{encoders[1]}: left out")
+            continue
+        models[name] = model
+    return models, left_out

@@ -1,16 +1,17 @@
 """The full set of runs behind the book's measured Tables I-IV and Fig. 6, on 2 CPU cores.
 
-Each cell is one ``rasl benchmark`` run (``rasl.benchmark.run_benchmark``): a benchmark,
+Each cell is one ``rasl benchmark`` run (:func:`rasl.paper.benchmark.run_benchmark` of a
+:class:`~rasl.paper.benchmark.BenchmarkRun`): a benchmark,
 a protocol and a variant, over the seeds. Its result rows go to
 ``OUT/<benchmark>_<protocol>_<variant>.csv`` and its provenance (the equivalent command,
 commit, seeds, steps, timeline, wall time) to ``OUT/manifest.json``; a cell whose CSV
 exists is skipped, so a killed run resumes where it stopped. Score files go to a scratch
 folder (``--work``), not to ``OUT``.
 
-    python benchmarks/run_benchmarks.py --out results/benchmarks --set main
-    python benchmarks/run_benchmarks.py --out results/benchmarks --set ablations
-    python benchmarks/run_benchmarks.py --out results/benchmarks --set fig6
-    python benchmarks/run_benchmarks.py --out results/benchmarks --resummarise   # mean/std rows anew
+    python experiments/run_benchmarks.py --out results/benchmarks --set main
+    python experiments/run_benchmarks.py --out results/benchmarks --set ablations
+    python experiments/run_benchmarks.py --out results/benchmarks --set fig6
+    python experiments/run_benchmarks.py --out results/benchmarks --resummarise   # mean/std rows anew
 
 On 2 cores run two shards side by side, each with one thread (OMP_NUM_THREADS=1):
 ``--shard 0/2`` and ``--shard 1/2`` (shards count from 0).
@@ -30,26 +31,36 @@ from pathlib import Path
 
 import torch
 
-from rasl.benchmark import read_results, run_benchmark, summary_rows, write_results
-from rasl.config import TIMELINES, default_data_root
-from rasl.experiments import k_variant
-from rasl.train import configure_cpu
+from rasl.config import default_data_root
+from rasl.paper.benchmark import (
+    PROTOCOLS,
+    TIMELINES,
+    BenchmarkRun,
+    Timeline,
+    read_results,
+    run_benchmark,
+    summary_rows,
+    write_results,
+)
+from rasl.paper.variants import sweep_variant
+from rasl.runtime import configure_cpu
 
-MAIN = [(b, p, "full") for b in ("youtube", "tvsum") for p in ("in-domain", "transfer", "per-video")]
+MAIN = [(b, p, "full") for b in ("youtube", "tvsum") for p in PROTOCOLS]
 TABLE3 = ["no_rasl", "no_sa", "no_auxiliary", "audio_only", "visual_only"]
 TABLE4 = ["fusion_sum", "fusion_concat", "fusion_mlp", "fusion_lowrank"]
 FIG6_K = (1, 3, 7)  # up to N / 2 on 15-row clips; the timeline's own k with contrast is the full model
 
 
-def fig6_variants(timeline_k: int) -> list[str]:
-    return [v for k in FIG6_K for contrast in (True, False)
-            if (v := "full" if (k, contrast) == (timeline_k, True) else k_variant(k, contrast)) != "full"]
-
-
-def cells(which: str, timeline_k: int) -> list[tuple[str, str, str]]:
-    ablations = [("youtube", "in-domain", v) for v in TABLE3 + TABLE4]
-    fig6 = [("youtube", "in-domain", v) for v in fig6_variants(timeline_k)]
-    return {"main": MAIN, "ablations": ablations, "fig6": fig6, "all": MAIN + ablations + fig6}[which]
+def cells(which: str, seeds: int, steps: int, timeline: Timeline) -> list[BenchmarkRun]:
+    """The runs of one set, in the order they are run."""
+    sweep = [sweep_variant(k, contrast, timeline.k) for k in FIG6_K for contrast in (True, False)]
+    chosen = {
+        "main": MAIN,
+        "ablations": [("youtube", "in-domain", v) for v in TABLE3 + TABLE4],
+        "fig6": [("youtube", "in-domain", v) for v in sweep if v != "full"],
+    }
+    chosen["all"] = chosen["main"] + chosen["ablations"] + chosen["fig6"]
+    return [BenchmarkRun(b, p, v, tuple(range(seeds)), steps, timeline) for b, p, v in chosen[which]]
 
 
 def commit() -> str:
@@ -84,23 +95,21 @@ def main(argv=None) -> None:
     manifest_path = out / "manifest.json"
     work = Path(a.work or tempfile.mkdtemp(prefix="rasl-benchmarks-"))
     shard, shards = map(int, a.shard.split("/"))
-    for benchmark, protocol, variant in cells(a.set, TIMELINES[a.timeline].k)[shard::shards]:
-        name = f"{benchmark}_{protocol}_{variant}"
+    for run in cells(a.set, a.seeds, a.steps, TIMELINES[a.timeline])[shard::shards]:
+        name = f"{run.benchmark}_{run.protocol}_{run.variant}"
         if (out / f"{name}.csv").exists():
             continue
         start = time.time()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the 28 listed YouTube videos without a feature file
-            rows = run_benchmark(a.data, benchmark, protocol, work / name, variant, range(a.seeds), a.steps,
-                                 a.timeline, progress=True)
+            rows = run_benchmark(a.data, run, work / name, progress=True)
         write_results(rows, out / f"{name}.csv")
         with open(out / ".manifest.lock", "w") as lock:  # shards finishing together must not drop each other's cells
             fcntl.flock(lock, fcntl.LOCK_EX)
             manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}  # other shards' too
             manifest[name] = {
-                "command": f"rasl benchmark --benchmark {benchmark} --protocol {protocol} --variant {variant} "
-                           f"--seeds {a.seeds} --steps {a.steps} --timeline {a.timeline} --out OUT",
-                "commit": commit(), "seeds": list(range(a.seeds)), "steps": a.steps, "timeline": a.timeline,
+                "command": f"{run.command()} --out OUT",
+                "commit": commit(), "seeds": list(run.seeds), "steps": run.steps, "timeline": run.timeline.name,
                 "wall_s": round(time.time() - start, 1), "threads": torch.get_num_threads(),
                 "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             }

@@ -13,6 +13,8 @@
 * Human agreement (TVSum): each annotator's segment scores ranked against the other 19
   annotators with the same top-5 metric; the 1-5 ratings tie a lot, so ties are broken at
   random and the result averaged over seeds.
+* On the published features' rows: the length of each row's vector (rgb, flow, audio),
+  its distance from the video's mean row, and Fig. 1's distinctiveness on the rows.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from collections.abc import Callable
 import numpy as np
 
 from rasl.config import CLIP_S, STEP_S
-from rasl.data import TVSumVideo
-from rasl.evaluate import BENCHMARKS, score_videos
+from rasl.data import FeatureVideo, TVSumVideo, find_benchmark
+from rasl.evaluate import Result, score_videos
 from rasl.metrics import benchmark_mean, category_means, tvsum_top5_ap
+from rasl.paper.benchmark import TIMELINES, Timeline, evaluate_rows
 
 
 def expected_random_ap(n_clips: int, n_positive: int, protocol: str = "umt") -> float:
@@ -54,7 +57,7 @@ def _benchmark(videos: list) -> str:
 def _rows(videos: list, runs: list[dict[str, float]]) -> list[dict]:
     """Per-video values of several runs -> rows: topic, mean over runs, std over runs, runs."""
     categories = {v.video_id: v.category for v in videos}
-    order = BENCHMARKS[_benchmark(videos)][1]
+    order = find_benchmark(_benchmark(videos)).categories
     tables = [category_means(run, categories, order) for run in runs]
     rows = []
     for topic in [*tables[0], "Average"]:
@@ -156,3 +159,42 @@ def distinctiveness_scores(features: np.ndarray, threshold: float | None = None,
         threshold = float(np.median(np.concatenate(pairwise_mse(features, window_s, step_s))))
     counts, neighbours = similar_counts(features, threshold, window_s, step_s)
     return 1.0 - counts / neighbours
+
+
+# --- On the published features' rows (rasl.paper.benchmark) --------------------------------
+
+def feature_norm(x: np.ndarray) -> np.ndarray:
+    """(n, D) -> (n,) L2 norm of each row."""
+    return np.linalg.norm(x, axis=1)
+
+
+def mean_distance(x: np.ndarray) -> np.ndarray:
+    """(n, D) -> (n,) L2 distance of each row from the video's mean row."""
+    return np.linalg.norm(x - x.mean(axis=0), axis=1)
+
+
+def distinctiveness(x: np.ndarray, timeline: Timeline = TIMELINES["native15"]) -> np.ndarray:
+    """Fig. 1's count on the rows: fewer similar rows within the clip-long window scores higher."""
+    return distinctiveness_scores(x, window_s=timeline.rows, step_s=1.0)
+
+
+BASELINES: dict[str, Callable[[FeatureVideo], np.ndarray]] = {
+    "norm (rgb)": lambda v: feature_norm(v.stream("rgb")),
+    "norm (flow)": lambda v: feature_norm(v.stream("flow")),
+    "norm (audio)": lambda v: feature_norm(v.stream("audio")),
+    "distance from mean (rgb)": lambda v: mean_distance(v.stream("rgb")),
+    "distinctiveness (rgb)": lambda v: distinctiveness(v.stream("rgb")),
+}
+
+
+def baseline_result(name: str, videos: list[FeatureVideo]) -> Result:
+    return evaluate_rows(videos, {v.video_id: BASELINES[name](v) for v in videos})
+
+
+def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson correlation of the ranks of two (n,) arrays, ties ranked by position (so not
+    quite Spearman's); 0 when one is constant."""
+    ra, rb = (np.argsort(np.argsort(x, kind="stable"), kind="stable").astype(float) for x in (a, b))
+    ra, rb = ra - ra.mean(), rb - rb.mean()
+    den = np.sqrt((ra ** 2).sum() * (rb ** 2).sum())
+    return float((ra * rb).sum() / den) if den > 0 else 0.0

@@ -8,7 +8,7 @@ human trailer edit of Big Buck Bunny's opening) in three ways and prints the AP 
 * the model adapted to each video itself for each of ``--adapt-steps``;
 * untrained (0 steps of adaptation), to show what training adds.
 
-    python benchmarks/compare_adaptation.py [--data ROOT] [--pretrain-steps 60] [--adapt-steps 10 30]
+    python experiments/compare_adaptation.py [--data ROOT] [--pretrain-steps 60] [--adapt-steps 10 30]
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ import numpy as np
 
 from rasl.clips import clip_set
 from rasl.config import default_data_root, smoke
-from rasl.experiments import labelled_ap, read_labels, root_features
+from rasl.paper.runs import labelled_ap, read_labels, root_features
 from rasl.inference import adapted_config, score_curve
-from rasl.train import adapt, configure_cpu, load_model, pretrain
+from rasl.train import adapt, load_model, pretrain
+from rasl.runtime import configure_cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = smoke().replace(out_dir=str(work / "pretrain"), train={"steps": a.pretrain_steps})
     features = root_features(a.data, cfg, work / "features")
     labelled = read_labels(a.data)
-    pretrained, _ = load_model(pretrain(cfg, clip_set(features, cfg.model.modalities), progress=False))
+    pretrained, _ = load_model(pretrain(cfg, clip_set(features, cfg.model.modalities, cfg.model.clip_steps), progress=False))
     rng = np.random.default_rng(0)
     for item in labelled:
         f = features[item.video.name]
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             aps = []
             for seed in range(a.seeds):
                 acfg = adapted_config(f, cfg.replace(train={"seed": seed}))
-                model = adapt(acfg, clip_set({item.video.name: f}, acfg.model.modalities), steps)
+                model = adapt(acfg, clip_set({item.video.name: f}, acfg.model.modalities, acfg.model.clip_steps), steps)
                 aps.append(labelled_ap(score_curve(model, f), f.duration_s, item.spans))
             print(f"  adapted to the video, {steps:>3} steps: AP {np.mean(aps):.3f} +- {np.std(aps):.3f} ({a.seeds} seeds)")
     return 0

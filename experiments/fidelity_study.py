@@ -7,8 +7,8 @@ choices are made) and on the val split (reported, never used to choose), both wi
 without per-clip standardisation at inference, and the rank correlation of the scores with
 the rgb feature norm (the strongest simple baseline).
 
-    python benchmarks/fidelity_study.py --out results/fidelity/study.csv --steps 500 --seeds 0 1 2
-    python benchmarks/fidelity_study.py --summarise results/fidelity/study*.csv   # mean +- std per variant
+    python experiments/fidelity_study.py --out results/fidelity/study.csv --steps 500 --seeds 0 1 2
+    python experiments/fidelity_study.py --summarise results/fidelity/study*.csv   # mean +- std per variant
 """
 
 from __future__ import annotations
@@ -24,11 +24,19 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from rasl.benchmark import (TIMELINES, activation_norm_correlation, benchmark_config, evaluate_rows,
-                            pretrain_model, row_scores, sample_std)
+from rasl.paper.benchmark import (
+    TIMELINES,
+    Timeline,
+    benchmark_config,
+    evaluate_rows,
+    pretrain_model,
+    row_scores,
+    sample_std,
+)
+from rasl.paper.analysis import activation_norm_correlation
 from rasl.config import default_data_root
 from rasl.data import load_feature_benchmark
-from rasl.train import configure_cpu
+from rasl.runtime import configure_cpu
 
 PRINTED = {"centre_scl": False, "scl_skip_duplicates": False, "standardise_eta": False, "aux_detach_s": False,
            "shared_projection": False}
@@ -50,16 +58,12 @@ VARIANTS = {
 }
 
 
-def run(variant: str, seed: int, steps: int, timeline: str, videos: dict, bf16: bool = False) -> dict:
-    tl = TIMELINES[timeline]
-    flags = dict(VARIANTS[variant])
-    if flags.pop("k", None) == 0:
-        tl = type(tl)(tl.rows, tl.repeat, 0)
-    cfg = benchmark_config(tl, steps=steps, seed=seed, bf16=bf16, **flags)
+def run(variant: str, seed: int, steps: int, tl: Timeline, videos: dict, bf16: bool = False) -> dict:
+    cfg = benchmark_config(tl, steps=steps, seed=seed, bf16=bf16, **VARIANTS[variant])
     log: list[dict] = []
     start = time.time()
     model = pretrain_model(cfg, videos["train"], tl, on_step=lambda step, rec, m: log.append(rec))
-    row = {"variant": variant + ("_bf16" if bf16 else ""), "timeline": timeline, "seed": seed, "steps": steps,
+    row = {"variant": variant + ("_bf16" if bf16 else ""), "timeline": tl.name, "seed": seed, "steps": steps,
            "train_s": round(time.time() - start, 1)}
     tail = log[-max(1, steps // 10):]
     row.update({k: float(np.mean([r[k] for r in tail])) for k in tail[0]})
@@ -121,7 +125,7 @@ def main(argv=None) -> None:
     rows = []
     for variant in a.variants:
         for seed in a.seeds:
-            rows.append(run(variant, seed, a.steps, a.timeline, videos, a.bf16))
+            rows.append(run(variant, seed, a.steps, TIMELINES[a.timeline], videos, a.bf16))
             print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in rows[-1].items()}),
                   file=sys.stderr, flush=True)
             fields = list(dict.fromkeys(k for r in rows for k in r))

@@ -16,7 +16,7 @@ never writes into them. Everything it makes lives under ``OUT/_build/`` (``OUT``
   curves), passed to every notebook as its ``artifacts`` parameter;
 - ``kernel/``: a kernelspec that runs this very interpreter, so notebooks see this
   environment whatever kernels the user has installed; its kernels record the data files
-  they open (``reads/``), for the Reproducibility page (:mod:`rasl.provenance`), which the
+  they open (``reads/``), for the Reproducibility page (:mod:`rasl.paper.provenance`), which the
   build writes over the checkout's placeholder ``book/reproducibility.md``;
 - ``html/``: the site, built by ``jupyter-book build -W --keep-going`` from ``source/``
   with execution off. Any notebook error or any Sphinx warning fails the build.
@@ -36,8 +36,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from rasl import provenance
-from rasl.demo import data_root_or_demo, is_synthetic
+from rasl.paper import provenance
+from rasl.paper.demo import data_root_or_demo, is_synthetic
 from rasl.files import InputError, atomic_path
 
 ROOT = Path(__file__).resolve().parents[1]  # the checkout that holds the book's sources
@@ -102,7 +102,7 @@ def this_python_as_kernel(folder: Path) -> Iterator[None]:
     try:
         spec = Path(install(kernel_name=KERNEL, display_name="Python (rasl book)", prefix=str(folder)))
         kernel = json.loads((spec / "kernel.json").read_text())
-        kernel["argv"].append("--IPKernelApp.exec_lines=import rasl.provenance as _p; _p.record_reads()")
+        kernel["argv"].append("--IPKernelApp.exec_lines=import rasl.paper.provenance as _p; _p.record_reads()")
         (spec / "kernel.json").write_text(json.dumps(kernel, indent=1))
         yield
     finally:
@@ -150,7 +150,7 @@ def build_book(
 ) -> Path:
     """Execute the book's notebooks for ``profile`` and build the HTML; return its index.html.
 
-    ``data_root``: as :func:`rasl.demo.data_root_or_demo` (None: ``RASL_DATA``,
+    ``data_root``: as :func:`rasl.paper.demo.data_root_or_demo` (None: ``RASL_DATA``,
     ``../shared/data`` or the generated synthetic demo set). ``root``: the book's sources
     (default :data:`ROOT`). Prints each step and the total time on stderr.
     """

@@ -9,7 +9,7 @@ scoring took. The bf16 path is "the same" when the paired difference is small ag
 spread over seeds; for scale, the last line gives the rank correlation between the float32
 scores of two seeds (the same videos, models trained with different seeds).
 
-    python benchmarks/bf16_inference.py [--data ROOT] [--benchmark youtube] [--protocol in-domain]
+    python experiments/bf16_inference.py [--data ROOT] [--benchmark youtube] [--protocol in-domain]
                                         [--seeds 3] [--steps 500]
 """
 
@@ -21,18 +21,19 @@ import time
 import numpy as np
 import torch
 
-from rasl.benchmark import (
+from rasl.paper.benchmark import (
+    BenchmarkRun,
     benchmark_runs,
     evaluate_rows,
     pretrain_model,
-    rank_correlation,
     row_scores,
     sample_std,
-    variant_run_config,
     video_features,
 )
-from rasl.config import TIMELINES, default_data_root
-from rasl.train import configure_cpu
+from rasl.paper.baselines import rank_correlation
+from rasl.paper.benchmark import TIMELINES
+from rasl.config import default_data_root
+from rasl.runtime import configure_cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     averages: dict[bool, list[float]] = {False: [], True: []}
     float32_by_seed = []
     for seed in range(a.seeds):
-        cfg = variant_run_config("full", tl, dim, a.steps, seed)
+        cfg = BenchmarkRun(a.benchmark, a.protocol, steps=a.steps, timeline=tl).config(seed, dim)
         scores: dict[bool, dict[str, np.ndarray]] = {False: {}, True: {}}
         cpu = {False: 0.0, True: 0.0}
         for train, test in runs:

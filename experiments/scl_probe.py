@@ -13,7 +13,7 @@ and prints L_s (mean over the last 50 steps) against log N for each seed. If the
 map learns the audio-visual pairing and the model's branches do not, the features carry
 the pairing and the architecture is what keeps L_s at log N.
 
-    python benchmarks/scl_probe.py --steps 400 --seeds 0 1 2
+    python experiments/scl_probe.py --steps 400 --seeds 0 1 2
 """
 
 from __future__ import annotations
@@ -28,13 +28,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rasl.benchmark import video_features
+from rasl.paper.benchmark import video_features
 from rasl.clips import clip_set
 from rasl.config import INPUT_SCALINGS, ModelConfig, default_data_root
 from rasl.data import load_feature_benchmark
 from rasl.losses import identical_steps, symmetric_contrastive_loss
 from rasl.model import RASLModel
-from rasl.train import configure_cpu, seed_everything
+from rasl.runtime import configure_cpu
+from rasl.train import seed_everything
 
 
 def encoders(kind: str) -> tuple[nn.Module, dict]:
