@@ -129,5 +129,7 @@ def _book(sub) -> None:
 
 def add_commands(sub) -> None:
     """Add the reproduction's subcommands to ``rasl``'s subparsers."""
-    for add in (_efficiency, _evaluate, _benchmark, _book):
+    from rasl.paper.fetch import add_parser as _data
+
+    for add in (_efficiency, _evaluate, _benchmark, _book, _data):
         add(sub)
