@@ -42,20 +42,39 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--batch", type=int, default=8)
-    ap.add_argument("--bf16", action="store_true", help="training and inference under bfloat16 autocast")
-    ap.add_argument("--compile", action="store_true", help="training step through torch.compile (TrainConfig.compile)")
-    ap.add_argument("--profile", type=int, default=0, metavar="N", help="print the top N operators of a training step")
+    ap.add_argument(
+        "--bf16",
+        action="store_true",
+        help="training and inference under bfloat16 autocast",
+    )
+    ap.add_argument(
+        "--compile",
+        action="store_true",
+        help="training step through torch.compile (TrainConfig.compile)",
+    )
+    ap.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="print the top N operators of a training step",
+    )
     a = ap.parse_args(argv)
     configure_cpu()  # as the CLI and the benchmark scripts do
     torch.manual_seed(0)
     cfg = ModelConfig(dim=1024)
     model = RASLModel(cfg).to(a.device)
     opt = torch.optim.RMSprop(model.parameters(), lr=1e-3)
-    x = {m: torch.rand(a.batch, cfg.clip_steps, cfg.dim, device=a.device) for m in cfg.modalities}
+    x = {
+        m: torch.rand(a.batch, cfg.clip_steps, cfg.dim, device=a.device)
+        for m in cfg.modalities
+    }
     mha = torch.nn.MultiheadAttention(cfg.dim, 1, batch_first=True).to(a.device)
 
     def autocast():
-        return torch.autocast(torch.device(a.device).type, dtype=torch.bfloat16, enabled=a.bf16)
+        return torch.autocast(
+            torch.device(a.device).type, dtype=torch.bfloat16, enabled=a.bf16
+        )
 
     objective = torch.compile(model.losses) if a.compile else model.losses
 
@@ -66,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         loss.backward()
         opt.step()
 
-    scorer = model.for_inference()  # as score_curve scores a long video: attention folded once
+    scorer = (
+        model.for_inference()
+    )  # as score_curve scores a long video: attention folded once
 
     @torch.inference_mode()
     def score():
@@ -83,16 +104,26 @@ def main(argv: list[str] | None = None) -> int:
     first = time.perf_counter() - start
     step = timed(train_step, a.device, a.repeats)
     infer = timed(score, a.device, a.repeats)
-    print(f"device {a.device}, batch {a.batch} clips of {cfg.clip_steps} x {cfg.dim}, "
-          f"{'bfloat16 autocast' if a.bf16 else 'float32'}, {torch.get_num_threads()} threads"
-          f"{f', torch.compile (first step {first:.1f} s)' if a.compile else ''}")
+    print(
+        f"device {a.device}, batch {a.batch} clips of {cfg.clip_steps} x {cfg.dim}, "
+        f"{'bfloat16 autocast' if a.bf16 else 'float32'}, {torch.get_num_threads()} threads"
+        f"{f', torch.compile (first step {first:.1f} s)' if a.compile else ''}"
+    )
     print(f"reference MultiheadAttention forward: {ref * 1e3:.1f} ms")
-    print(f"training step (both branches, all losses): {step * 1e3:.1f} ms = {step / ref:.1f} x reference")
-    print(f"inference: {a.batch / infer:.1f} clips/s ({infer * 1e3:.1f} ms per batch) = {infer / ref:.2f} x reference time")
+    print(
+        f"training step (both branches, all losses): {step * 1e3:.1f} ms = {step / ref:.1f} x reference"
+    )
+    print(
+        f"inference: {a.batch / infer:.1f} clips/s ({infer * 1e3:.1f} ms per batch) = {infer / ref:.2f} x reference time"
+    )
     if a.profile:
         with torch.profiler.profile() as prof:
             train_step()
-        print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=a.profile))
+        print(
+            prof.key_averages().table(
+                sort_by="self_cpu_time_total", row_limit=a.profile
+            )
+        )
     return 0
 
 

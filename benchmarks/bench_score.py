@@ -34,12 +34,15 @@ import numpy as np
 
 from rasl import decode, encoders, inference
 from rasl.config import STEP_S, default_data_root
-from rasl.files import list_videos
-from rasl.files import atomic_path
+from rasl.files import atomic_path, list_videos
 from rasl.runtime import configure_cpu
 
 WORK = Path("/tmp/rasl_bench")
-SIZE, FPS, RATE = (1280, 720), 25, 48000  # the concatenated film: 720p, 25 fps, stereo 48 kHz
+SIZE, FPS, RATE = (
+    (1280, 720),
+    25,
+    48000,
+)  # the concatenated film: 720p, 25 fps, stereo 48 kHz
 
 
 def bare_decode(path: Path) -> float:
@@ -74,15 +77,23 @@ def concatenate(videos: list[Path], repeats: int, out: Path) -> Path:
         for path in videos * repeats:
             with av.open(str(path)) as src:
                 for frame in src.decode(video=0):
-                    frame = frame.reformat(width=SIZE[0], height=SIZE[1], format="yuv420p")
+                    frame = frame.reformat(
+                        width=SIZE[0], height=SIZE[1], format="yuv420p"
+                    )
                     frame.pts, frame.time_base = n_frames, Fraction(1, FPS)
                     dst.mux(vs.encode(frame))
                     n_frames += 1
             wave = _stereo(path)
             need = round(n_frames / FPS * RATE) - n_samples
             wave = np.pad(wave[:, :need], ((0, 0), (0, max(need - wave.shape[1], 0))))
-            sound = av.AudioFrame.from_ndarray(np.ascontiguousarray(wave), format="fltp", layout="stereo")
-            sound.sample_rate, sound.pts, sound.time_base = RATE, n_samples, Fraction(1, RATE)
+            sound = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(wave), format="fltp", layout="stereo"
+            )
+            sound.sample_rate, sound.pts, sound.time_base = (
+                RATE,
+                n_samples,
+                Fraction(1, RATE),
+            )
             dst.mux(aus.encode(sound))
             n_samples += need
         dst.mux(vs.encode(None))
@@ -96,14 +107,25 @@ def _stereo(path: Path) -> np.ndarray:
         if not src.streams.audio:
             return np.zeros((2, 0), np.float32)
         to_stereo = av.AudioResampler(format="fltp", layout="stereo", rate=RATE)
-        parts = [f.to_ndarray() for a in src.decode(audio=0) for f in to_stereo.resample(a)]
+        parts = [
+            f.to_ndarray() for a in src.decode(audio=0) for f in to_stereo.resample(a)
+        ]
         parts += [f.to_ndarray() for f in to_stereo.resample(None)]
     return np.concatenate(parts, axis=1)
 
 
 def end_to_end(video: Path, adapt_steps: int | None) -> tuple[float, float]:
     """(seconds, peak RSS in MB) of ``python -m rasl score VIDEO`` in a subprocess."""
-    cmd = [sys.executable, "-m", "rasl", "score", str(video), "--out", str(WORK / "curve.csv"), "--quiet"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "rasl",
+        "score",
+        str(video),
+        "--out",
+        str(WORK / "curve.csv"),
+        "--quiet",
+    ]
     if adapt_steps is not None:
         cmd += ["--adapt-steps", str(adapt_steps)]
     start = time.perf_counter()
@@ -146,8 +168,16 @@ def stage_times(video: Path, adapt_steps: int | None) -> dict[str, float]:
     patches = [
         (decode, "frames", timed_generator(decode.frames, "decode frames")),
         (decode, "audio", timed_generator(decode.audio, "decode audio")),
-        (encoders.VisualEncoder, "__call__", timed(encoders.VisualEncoder.__call__, lambda a: f"visual: {a[0].name}")),
-        (encoders.AudioEncoder, "__call__", timed(encoders.AudioEncoder.__call__, lambda a: f"audio: {a[0].name}")),
+        (
+            encoders.VisualEncoder,
+            "__call__",
+            timed(encoders.VisualEncoder.__call__, lambda a: f"visual: {a[0].name}"),
+        ),
+        (
+            encoders.AudioEncoder,
+            "__call__",
+            timed(encoders.AudioEncoder.__call__, lambda a: f"audio: {a[0].name}"),
+        ),
         (inference, "adapt", timed(inference.adapt, lambda a: "adaptation")),
         (inference, "score_curve", timed(inference.score_curve, lambda a: "scoring")),
     ]
@@ -166,25 +196,42 @@ def stage_times(video: Path, adapt_steps: int | None) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, nargs="+", default=[1, 4],
-                        help="times the shared videos are concatenated, one film per value (4: about 10 min)")
-    parser.add_argument("--adapt-steps", type=int, help="adaptation steps (default: rasl's)")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        nargs="+",
+        default=[1, 4],
+        help="times the shared videos are concatenated, one film per value (4: about 10 min)",
+    )
+    parser.add_argument(
+        "--adapt-steps", type=int, help="adaptation steps (default: rasl's)"
+    )
     args = parser.parse_args(argv)
     configure_cpu()  # as the CLI does, for the in-process breakdown
     root = default_data_root()
     if root is None:
-        raise SystemExit("no data root: set RASL_DATA or place shared/ beside the checkout")
+        raise SystemExit(
+            "no data root: set RASL_DATA or place shared/ beside the checkout"
+        )
     videos = list_videos(Path(root) / "videos")
     WORK.mkdir(parents=True, exist_ok=True)
     longest = max(videos, key=lambda v: decode.probe(v).duration_s)
-    films = [longest, *(concatenate(videos, n, WORK / f"concat_x{n}.mp4") for n in args.repeats)]
-    print(f"{'video':<24} {'length_s':>8} {'decode_s':>8} {'score_s':>8} {'ratio':>6} {'peak_MB':>8}")
+    films = [
+        longest,
+        *(concatenate(videos, n, WORK / f"concat_x{n}.mp4") for n in args.repeats),
+    ]
+    print(
+        f"{'video':<24} {'length_s':>8} {'decode_s':>8} {'score_s':>8} {'ratio':>6} {'peak_MB':>8}"
+    )
     breakdowns = {}
     for film in films:
         length = decode.probe(film).duration_s
         bare = bare_decode(film)
         seconds, peak = end_to_end(film, args.adapt_steps)
-        print(f"{film.name:<24} {length:8.1f} {bare:8.1f} {seconds:8.1f} {seconds / bare:6.2f} {peak:8.0f}", flush=True)
+        print(
+            f"{film.name:<24} {length:8.1f} {bare:8.1f} {seconds:8.1f} {seconds / bare:6.2f} {peak:8.0f}",
+            flush=True,
+        )
         breakdowns[film.name] = stage_times(film, args.adapt_steps)
     print("\nwhere the time goes (seconds, one in-process score_video run):")
     for name, spent in breakdowns.items():

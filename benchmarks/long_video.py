@@ -40,19 +40,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out")
     parser.add_argument("--minutes", type=float, default=10.0)
-    parser.add_argument("--source", default=str(Path(default_data_root() or ".") / "videos" / "big_buck_bunny_0_30.webm"))
+    parser.add_argument(
+        "--source",
+        default=str(
+            Path(default_data_root() or ".") / "videos" / "big_buck_bunny_0_30.webm"
+        ),
+    )
     a = parser.parse_args()
     seconds, source = a.minutes * 60, Path(a.source)
     with av.open(str(source)) as c:
         v_in = c.streams.video[0]
-        rate, width, height = v_in.average_rate, v_in.codec_context.width, v_in.codec_context.height
+        rate, width, height = (
+            v_in.average_rate,
+            v_in.codec_context.width,
+            v_in.codec_context.height,
+        )
     with av.open(a.out, "w") as out:
-        video = out.add_stream("libx264", rate=rate, options={"preset": "ultrafast", "crf": "23"})
+        video = out.add_stream(
+            "libx264", rate=rate, options={"preset": "ultrafast", "crf": "23"}
+        )
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         audio = out.add_stream("aac", rate=44100, layout="stereo")
         resampler = av.AudioResampler(format="fltp", layout="stereo", rate=44100)
         samples = frames = 0
-        streams = heapq.merge(_looped(source, "video", seconds), _looped(source, "audio", seconds), key=lambda tf: tf[0])
+        streams = heapq.merge(
+            _looped(source, "video", seconds),
+            _looped(source, "audio", seconds),
+            key=lambda tf: tf[0],
+        )
         for t, frame in streams:  # interleaved by time, as a real file is
             if isinstance(frame, av.VideoFrame):
                 frame = frame.reformat(format="yuv420p")

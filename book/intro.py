@@ -25,9 +25,8 @@
 profile = "smoke"
 data_root = None  # None: RASL_DATA, ../shared/data, or the generated synthetic demo set
 artifacts = "artifacts"
-results_dir = (
-    None  # committed benchmark results; None: results/benchmarks in the checkout
-)
+# committed benchmark results; None: results/benchmarks in the checkout
+results_dir = None
 
 # %% tags=["remove-input"]
 import warnings
@@ -38,10 +37,10 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from rasl.paper import plots
-from rasl.paper.tables import headline
 from rasl.paper.benchmark import read_results
 from rasl.paper.book import ROOT, run_settings
 from rasl.paper.demo import data_root_or_demo
+from rasl.paper.tables import headline
 
 root = data_root_or_demo(data_root)
 results_dir = Path(results_dir) if results_dir else ROOT / "results" / "benchmarks"

@@ -21,7 +21,10 @@ import time
 import numpy as np
 import torch
 
+from rasl.config import default_data_root
+from rasl.paper.baselines import rank_correlation
 from rasl.paper.benchmark import (
+    TIMELINES,
     BenchmarkRun,
     benchmark_runs,
     evaluate_rows,
@@ -30,9 +33,6 @@ from rasl.paper.benchmark import (
     sample_std,
     video_features,
 )
-from rasl.paper.baselines import rank_correlation
-from rasl.paper.benchmark import TIMELINES
-from rasl.config import default_data_root
 from rasl.runtime import configure_cpu
 
 
@@ -40,7 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default=default_data_root())
     ap.add_argument("--benchmark", default="youtube", choices=["youtube", "tvsum"])
-    ap.add_argument("--protocol", default="in-domain", choices=["in-domain", "transfer"])
+    ap.add_argument(
+        "--protocol", default="in-domain", choices=["in-domain", "transfer"]
+    )
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--steps", type=int, default=500)
     ap.add_argument("--timeline", default="native15", choices=list(TIMELINES))
@@ -49,12 +51,16 @@ def main(argv: list[str] | None = None) -> int:
     tl = TIMELINES[a.timeline]
     scored, runs = benchmark_runs(a.data, a.benchmark, a.protocol)
     dim = video_features(scored[0]).visual.shape[1]
-    print(f"{a.benchmark} {a.protocol}, {a.steps} steps, timeline {a.timeline}, {len(scored)} videos scored")
+    print(
+        f"{a.benchmark} {a.protocol}, {a.steps} steps, timeline {a.timeline}, {len(scored)} videos scored"
+    )
     print("seed  float32  bf16     bf16-fp32  rank corr  CPU s fp32  CPU s bf16")
     averages: dict[bool, list[float]] = {False: [], True: []}
     float32_by_seed = []
     for seed in range(a.seeds):
-        cfg = BenchmarkRun(a.benchmark, a.protocol, steps=a.steps, timeline=tl).config(seed, dim)
+        cfg = BenchmarkRun(a.benchmark, a.protocol, steps=a.steps, timeline=tl).config(
+            seed, dim
+        )
         scores: dict[bool, dict[str, np.ndarray]] = {False: {}, True: {}}
         cpu = {False: 0.0, True: 0.0}
         for train, test in runs:
@@ -62,19 +68,31 @@ def main(argv: list[str] | None = None) -> int:
             for bf16 in (False, True):
                 t = time.process_time()
                 with torch.autocast("cpu", torch.bfloat16, enabled=bf16):
-                    scores[bf16].update({v.video_id: row_scores(model, v, tl) for v in test})
+                    scores[bf16].update(
+                        {v.video_id: row_scores(model, v, tl) for v in test}
+                    )
                 cpu[bf16] += time.process_time() - t
         for bf16 in (False, True):
             averages[bf16].append(evaluate_rows(scored, scores[bf16]).average)
         float32_by_seed.append(scores[False])
-        corr = np.mean([rank_correlation(scores[False][v], scores[True][v]) for v in scores[False]])
+        corr = np.mean(
+            [rank_correlation(scores[False][v], scores[True][v]) for v in scores[False]]
+        )
         fp32, bf16 = averages[False][-1], averages[True][-1]
-        print(f"{seed:<5} {fp32:.4f}   {bf16:.4f}   {bf16 - fp32:+.4f}    {corr:.4f}     "
-              f"{cpu[False]:.2f}        {cpu[True]:.2f}")
+        print(
+            f"{seed:<5} {fp32:.4f}   {bf16:.4f}   {bf16 - fp32:+.4f}    {corr:.4f}     "
+            f"{cpu[False]:.2f}        {cpu[True]:.2f}"
+        )
     diffs = np.subtract(averages[True], averages[False])
-    print(f"mean  {np.mean(averages[False]):.4f}   {np.mean(averages[True]):.4f}   {diffs.mean():+.4f}")
-    print(f"std   {sample_std(averages[False]):.4f}   {sample_std(averages[True]):.4f}   {sample_std(diffs):.4f}")
-    pairs = [(a, b) for i, a in enumerate(float32_by_seed) for b in float32_by_seed[i + 1 :]]
+    print(
+        f"mean  {np.mean(averages[False]):.4f}   {np.mean(averages[True]):.4f}   {diffs.mean():+.4f}"
+    )
+    print(
+        f"std   {sample_std(averages[False]):.4f}   {sample_std(averages[True]):.4f}   {sample_std(diffs):.4f}"
+    )
+    pairs = [
+        (a, b) for i, a in enumerate(float32_by_seed) for b in float32_by_seed[i + 1 :]
+    ]
     if pairs:
         seed_corr = np.mean([rank_correlation(a[v], b[v]) for a, b in pairs for v in a])
         print(f"float32, one seed against another: rank corr {seed_corr:.4f}")

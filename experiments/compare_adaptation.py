@@ -21,10 +21,10 @@ import numpy as np
 
 from rasl.clips import clip_set
 from rasl.config import default_data_root, smoke
-from rasl.paper.runs import labelled_ap, read_labels, root_features
 from rasl.inference import adapted_config, score_curve
-from rasl.train import adapt, load_model, pretrain
+from rasl.paper.runs import labelled_ap, read_labels, root_features
 from rasl.runtime import configure_cpu
+from rasl.train import adapt, load_model, pretrain
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,24 +36,49 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     configure_cpu()  # as the CLI does
     work = Path(tempfile.mkdtemp(prefix="rasl-compare-"))
-    cfg = smoke().replace(out_dir=str(work / "pretrain"), train={"steps": a.pretrain_steps})
+    cfg = smoke().replace(
+        out_dir=str(work / "pretrain"), train={"steps": a.pretrain_steps}
+    )
     features = root_features(a.data, cfg, work / "features")
     labelled = read_labels(a.data)
-    pretrained, _ = load_model(pretrain(cfg, clip_set(features, cfg.model.modalities, cfg.model.clip_steps), progress=False))
+    pretrained, _ = load_model(
+        pretrain(
+            cfg,
+            clip_set(features, cfg.model.modalities, cfg.model.clip_steps),
+            progress=False,
+        )
+    )
     rng = np.random.default_rng(0)
     for item in labelled:
         f = features[item.video.name]
-        chance = np.mean([labelled_ap(rng.random(len(f.visual)), f.duration_s, item.spans) for _ in range(200)])
+        chance = np.mean(
+            [
+                labelled_ap(rng.random(len(f.visual)), f.duration_s, item.spans)
+                for _ in range(200)
+            ]
+        )
         print(f"{item.video.name}: random scores AP {chance:.3f}")
         ours = labelled_ap(score_curve(pretrained, f), f.duration_s, item.spans)
-        print(f"  pretrained on {len(features)} videos, {a.pretrain_steps} steps: AP {ours:.3f}")
+        print(
+            f"  pretrained on {len(features)} videos, {a.pretrain_steps} steps: AP {ours:.3f}"
+        )
         for steps in a.adapt_steps:
             aps = []
             for seed in range(a.seeds):
                 acfg = adapted_config(f, cfg.replace(train={"seed": seed}))
-                model = adapt(acfg, clip_set({item.video.name: f}, acfg.model.modalities, acfg.model.clip_steps), steps)
+                model = adapt(
+                    acfg,
+                    clip_set(
+                        {item.video.name: f},
+                        acfg.model.modalities,
+                        acfg.model.clip_steps,
+                    ),
+                    steps,
+                )
                 aps.append(labelled_ap(score_curve(model, f), f.duration_s, item.spans))
-            print(f"  adapted to the video, {steps:>3} steps: AP {np.mean(aps):.3f} +- {np.std(aps):.3f} ({a.seeds} seeds)")
+            print(
+                f"  adapted to the video, {steps:>3} steps: AP {np.mean(aps):.3f} +- {np.std(aps):.3f} ({a.seeds} seeds)"
+            )
     return 0
 
 

@@ -24,6 +24,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from rasl.config import default_data_root
+from rasl.data import load_feature_benchmark
+from rasl.paper.analysis import activation_norm_correlation
 from rasl.paper.benchmark import (
     TIMELINES,
     Timeline,
@@ -33,50 +36,101 @@ from rasl.paper.benchmark import (
     row_scores,
     sample_std,
 )
-from rasl.paper.analysis import activation_norm_correlation
-from rasl.config import default_data_root
-from rasl.data import load_feature_benchmark
 from rasl.runtime import configure_cpu
 
-PRINTED = {"centre_scl": False, "scl_skip_duplicates": False, "standardise_eta": False, "aux_detach_s": False,
-           "shared_projection": False}
+PRINTED = {
+    "centre_scl": False,
+    "scl_skip_duplicates": False,
+    "standardise_eta": False,
+    "aux_detach_s": False,
+    "shared_projection": False,
+}
 VARIANTS = {
     "default": {},  # ModelConfig as it stands (the timeline study runs it)
     "printed": PRINTED,  # the equations as printed (our reading of them before this study)
     "skip_duplicates": {**PRINTED, "scl_skip_duplicates": True},
     "centre_scl": {**PRINTED, "scl_skip_duplicates": True, "centre_scl": True},
-    "standardise_eta": {**PRINTED, "scl_skip_duplicates": True, "standardise_eta": True},
+    "standardise_eta": {
+        **PRINTED,
+        "scl_skip_duplicates": True,
+        "standardise_eta": True,
+    },
     "aux_detach_s": {**PRINTED, "scl_skip_duplicates": True, "aux_detach_s": True},
-    "all_three": {"centre_scl": True, "scl_skip_duplicates": True, "standardise_eta": True, "aux_detach_s": True},
-    "std_eta_shared_projection": {**PRINTED, "scl_skip_duplicates": True, "standardise_eta": True,
-                                  "shared_projection": True},
+    "all_three": {
+        "centre_scl": True,
+        "scl_skip_duplicates": True,
+        "standardise_eta": True,
+        "aux_detach_s": True,
+    },
+    "std_eta_shared_projection": {
+        **PRINTED,
+        "scl_skip_duplicates": True,
+        "standardise_eta": True,
+        "shared_projection": True,
+    },
     "no_rasl": {"k": 0},
-    "scl_embed16": {"scl_embed": 16},  # the default with CLIP's joint embedding in Eq. (9)
-    "mask_token": {"mask_token": True},  # the default with a learned mask token and positions in Eq. (10)
-    "rms": {"input_scaling": "rms"},  # the default on features divided by the corpus's RMS
-    "zscore": {"input_scaling": "zscore"},  # the default on features standardised per dimension
+    "scl_embed16": {
+        "scl_embed": 16
+    },  # the default with CLIP's joint embedding in Eq. (9)
+    "mask_token": {
+        "mask_token": True
+    },  # the default with a learned mask token and positions in Eq. (10)
+    "rms": {
+        "input_scaling": "rms"
+    },  # the default on features divided by the corpus's RMS
+    "zscore": {
+        "input_scaling": "zscore"
+    },  # the default on features standardised per dimension
 }
 
 
-def run(variant: str, seed: int, steps: int, tl: Timeline, videos: dict, bf16: bool = False) -> dict:
+def run(
+    variant: str, seed: int, steps: int, tl: Timeline, videos: dict, bf16: bool = False
+) -> dict:
     cfg = benchmark_config(tl, steps=steps, seed=seed, bf16=bf16, **VARIANTS[variant])
     log: list[dict] = []
     start = time.time()
-    model = pretrain_model(cfg, videos["train"], tl, on_step=lambda step, rec, m: log.append(rec))
-    row = {"variant": variant + ("_bf16" if bf16 else ""), "timeline": tl.name, "seed": seed, "steps": steps,
-           "train_s": round(time.time() - start, 1)}
-    tail = log[-max(1, steps // 10):]
+    model = pretrain_model(
+        cfg, videos["train"], tl, on_step=lambda step, rec, m: log.append(rec)
+    )
+    row = {
+        "variant": variant + ("_bf16" if bf16 else ""),
+        "timeline": tl.name,
+        "seed": seed,
+        "steps": steps,
+        "train_s": round(time.time() - start, 1),
+    }
+    tail = log[-max(1, steps // 10) :]
     row.update({k: float(np.mean([r[k] for r in tail])) for k in tail[0]})
     for split in ("train", "val"):
         for standardise in (True, False):
-            scores = {v.video_id: row_scores(model, v, tl, standardise=standardise) for v in videos[split]}
-            row[f"mAP_{split}{'' if standardise else '_minmax'}"] = evaluate_rows(videos[split], scores).average
-        row[f"corr_norm_{split}"] = activation_norm_correlation(model, videos[split], tl)
+            scores = {
+                v.video_id: row_scores(model, v, tl, standardise=standardise)
+                for v in videos[split]
+            }
+            row[f"mAP_{split}{'' if standardise else '_minmax'}"] = evaluate_rows(
+                videos[split], scores
+            ).average
+        row[f"corr_norm_{split}"] = activation_norm_correlation(
+            model, videos[split], tl
+        )
     return row
 
 
-SUMMARY = ["L_s", "L_r/visual", "L_au/visual", "s_std/visual", "eta/visual", "sim/visual",
-           "mAP_train", "mAP_train_minmax", "mAP_val", "mAP_val_minmax", "corr_norm_train", "corr_norm_val"]
+SUMMARY = [
+    "L_s",
+    "L_r/visual",
+    "L_au/visual",
+    "s_std/visual",
+    "eta/visual",
+    "sim/visual",
+    "mAP_train",
+    "mAP_train_minmax",
+    "mAP_val",
+    "mAP_val_minmax",
+    "corr_norm_train",
+    "corr_norm_val",
+]
 
 
 def summarise(paths: list[str]) -> str:
@@ -85,28 +139,52 @@ def summarise(paths: list[str]) -> str:
     for path in paths:
         with open(path, newline="") as f:
             for row in csv.DictReader(f):
-                runs.setdefault((row["timeline"], row["variant"], row["steps"]), []).append(row)
-    lines = ["| timeline | variant | steps | seeds | " + " | ".join(SUMMARY) + " |",
-             "|" + "---|" * (4 + len(SUMMARY))]
+                runs.setdefault(
+                    (row["timeline"], row["variant"], row["steps"]), []
+                ).append(row)
+    lines = [
+        "| timeline | variant | steps | seeds | " + " | ".join(SUMMARY) + " |",
+        "|" + "---|" * (4 + len(SUMMARY)),
+    ]
     for (timeline, variant, steps), rows in runs.items():
         cells = []
         for col in SUMMARY:
-            values = np.array([float(r[col]) for r in rows if r.get(col) not in (None, "")])
-            cells.append(f"{values.mean():.3f} ± {sample_std(values):.3f}" if len(values) else "-")
-        lines.append(f"| {timeline} | {variant} | {steps} | {len(rows)} | " + " | ".join(cells) + " |")
+            values = np.array(
+                [float(r[col]) for r in rows if r.get(col) not in (None, "")]
+            )
+            cells.append(
+                f"{values.mean():.3f} ± {sample_std(values):.3f}"
+                if len(values)
+                else "-"
+            )
+        lines.append(
+            f"| {timeline} | {variant} | {steps} | {len(rows)} | "
+            + " | ".join(cells)
+            + " |"
+        )
     return "\n".join(lines)
 
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--summarise", nargs="+", metavar="CSV", help="print the summary of finished runs and exit")
+    p.add_argument(
+        "--summarise",
+        nargs="+",
+        metavar="CSV",
+        help="print the summary of finished runs and exit",
+    )
     p.add_argument("--out")
-    p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    p.add_argument(
+        "--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS)
+    )
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--steps", type=int, default=500)
     p.add_argument("--timeline", default="native15", choices=list(TIMELINES))
-    p.add_argument("--bf16", action="store_true",
-                   help="pretrain under bfloat16 autocast (TrainConfig.bf16); the rows' variant gets _bf16")
+    p.add_argument(
+        "--bf16",
+        action="store_true",
+        help="pretrain under bfloat16 autocast (TrainConfig.bf16); the rows' variant gets _bf16",
+    )
     p.add_argument("--data", default=default_data_root())
     a = p.parse_args(argv)
     if a.summarise:
@@ -125,9 +203,19 @@ def main(argv=None) -> None:
     rows = []
     for variant in a.variants:
         for seed in a.seeds:
-            rows.append(run(variant, seed, a.steps, TIMELINES[a.timeline], videos, a.bf16))
-            print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in rows[-1].items()}),
-                  file=sys.stderr, flush=True)
+            rows.append(
+                run(variant, seed, a.steps, TIMELINES[a.timeline], videos, a.bf16)
+            )
+            print(
+                json.dumps(
+                    {
+                        k: round(v, 4) if isinstance(v, float) else v
+                        for k, v in rows[-1].items()
+                    }
+                ),
+                file=sys.stderr,
+                flush=True,
+            )
             fields = list(dict.fromkeys(k for r in rows for k in r))
             with open(out, "w", newline="") as f:
                 w = csv.DictWriter(f, fieldnames=fields)

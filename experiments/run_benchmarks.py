@@ -48,46 +48,76 @@ from rasl.runtime import configure_cpu
 MAIN = [(b, p, "full") for b in ("youtube", "tvsum") for p in PROTOCOLS]
 TABLE3 = ["no_rasl", "no_sa", "no_auxiliary", "audio_only", "visual_only"]
 TABLE4 = ["fusion_sum", "fusion_concat", "fusion_mlp", "fusion_lowrank"]
-FIG6_K = (1, 3, 7)  # up to N / 2 on 15-row clips; the timeline's own k with contrast is the full model
+FIG6_K = (
+    1,
+    3,
+    7,
+)  # up to N / 2 on 15-row clips; the timeline's own k with contrast is the full model
 
 
 def cells(which: str, seeds: int, steps: int, timeline: Timeline) -> list[BenchmarkRun]:
     """The runs of one set, in the order they are run."""
-    sweep = [sweep_variant(k, contrast, timeline.k) for k in FIG6_K for contrast in (True, False)]
+    sweep = [
+        sweep_variant(k, contrast, timeline.k)
+        for k in FIG6_K
+        for contrast in (True, False)
+    ]
     chosen = {
         "main": MAIN,
         "ablations": [("youtube", "in-domain", v) for v in TABLE3 + TABLE4],
         "fig6": [("youtube", "in-domain", v) for v in sweep if v != "full"],
     }
     chosen["all"] = chosen["main"] + chosen["ablations"] + chosen["fig6"]
-    return [BenchmarkRun(b, p, v, tuple(range(seeds)), steps, timeline) for b, p, v in chosen[which]]
+    return [
+        BenchmarkRun(b, p, v, tuple(range(seeds)), steps, timeline)
+        for b, p, v in chosen[which]
+    ]
 
 
 def commit() -> str:
-    out = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True)
+    out = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], capture_output=True, text=True
+    )
     return out.stdout.strip() or "unknown"
 
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--out", required=True, help="folder for the result CSVs and manifest.json")
-    p.add_argument("--set", default="all", choices=["main", "ablations", "fig6", "all"],
-                   help="main: Tables I/II; ablations: Tables III/IV; fig6: the k sweep (default: all)")
+    p.add_argument(
+        "--out", required=True, help="folder for the result CSVs and manifest.json"
+    )
+    p.add_argument(
+        "--set",
+        default="all",
+        choices=["main", "ablations", "fig6", "all"],
+        help="main: Tables I/II; ablations: Tables III/IV; fig6: the k sweep (default: all)",
+    )
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--steps", type=int, default=500)
     p.add_argument("--timeline", default="native15", choices=list(TIMELINES))
     p.add_argument("--data", default=default_data_root())
-    p.add_argument("--work", help="scratch folder for score files (default: a temporary folder)")
-    p.add_argument("--shard", default="0/1", metavar="I/N",
-                   help="run every N-th cell from the I-th (counting from 0), so N processes can share the "
-                        "cores (default 0/1: all)")
-    p.add_argument("--resummarise", action="store_true",
-                   help="recompute the mean/std rows of every CSV in OUT from its per-seed rows, and exit")
+    p.add_argument(
+        "--work", help="scratch folder for score files (default: a temporary folder)"
+    )
+    p.add_argument(
+        "--shard",
+        default="0/1",
+        metavar="I/N",
+        help="run every N-th cell from the I-th (counting from 0), so N processes can share the "
+        "cores (default 0/1: all)",
+    )
+    p.add_argument(
+        "--resummarise",
+        action="store_true",
+        help="recompute the mean/std rows of every CSV in OUT from its per-seed rows, and exit",
+    )
     a = p.parse_args(argv)
     out = Path(a.out)
     if a.resummarise:
         for path in sorted(out.glob("*.csv")):
-            seeds = [r for r in read_results([path]) if r["seed"] not in ("mean", "std")]
+            seeds = [
+                r for r in read_results([path]) if r["seed"] not in ("mean", "std")
+            ]
             write_results(seeds + summary_rows(seeds), path)
         return
     configure_cpu()
@@ -101,16 +131,26 @@ def main(argv=None) -> None:
             continue
         start = time.time()
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the 28 listed YouTube videos without a feature file
+            warnings.simplefilter(
+                "ignore"
+            )  # the 28 listed YouTube videos without a feature file
             rows = run_benchmark(a.data, run, work / name, progress=True)
         write_results(rows, out / f"{name}.csv")
-        with open(out / ".manifest.lock", "w") as lock:  # shards finishing together must not drop each other's cells
+        with open(
+            out / ".manifest.lock", "w"
+        ) as lock:  # shards finishing together must not drop each other's cells
             fcntl.flock(lock, fcntl.LOCK_EX)
-            manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}  # other shards' too
+            manifest = (
+                json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+            )  # other shards' too
             manifest[name] = {
                 "command": f"{run.command()} --out OUT",
-                "commit": commit(), "seeds": list(run.seeds), "steps": run.steps, "timeline": run.timeline.name,
-                "wall_s": round(time.time() - start, 1), "threads": torch.get_num_threads(),
+                "commit": commit(),
+                "seeds": list(run.seeds),
+                "steps": run.steps,
+                "timeline": run.timeline.name,
+                "wall_s": round(time.time() - start, 1),
+                "threads": torch.get_num_threads(),
                 "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             }
             manifest_path.write_text(json.dumps(manifest, indent=1) + "\n")

@@ -28,12 +28,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rasl.paper.benchmark import video_features
 from rasl.clips import clip_set
 from rasl.config import INPUT_SCALINGS, ModelConfig, default_data_root
 from rasl.data import load_feature_benchmark
 from rasl.losses import identical_steps, symmetric_contrastive_loss
 from rasl.model import RASLModel
+from rasl.paper.benchmark import video_features
 from rasl.runtime import configure_cpu
 from rasl.train import seed_everything
 
@@ -45,13 +45,25 @@ def encoders(kind: str) -> tuple[nn.Module, dict]:
         return maps, {m: maps[m] for m in ("visual", "audio")}
     model = RASLModel(ModelConfig(clip_steps=15, k=1, self_attention=kind != "conv"))
     if kind == "sa":  # rho_bar of Eq. (2), before the conv encoder
-        return model, {m: (lambda x, m=m: model.attended(m, {m: x})) for m in ("visual", "audio")}
-    r = {m: (lambda x, m=m: model.branches[m].encode(model.attended(m, {m: x})).flatten(2))
-         for m in ("visual", "audio")}
-    if kind == "head":  # r of Eq. (3) through one linear map per modality, as CLIP embeds
+        return model, {
+            m: (lambda x, m=m: model.attended(m, {m: x})) for m in ("visual", "audio")
+        }
+    r = {
+        m: (
+            lambda x, m=m: (
+                model.branches[m].encode(model.attended(m, {m: x})).flatten(2)
+            )
+        )
+        for m in ("visual", "audio")
+    }
+    if (
+        kind == "head"
+    ):  # r of Eq. (3) through one linear map per modality, as CLIP embeds
         width = model.cfg.channels[-1] * model.branches["visual"].length
         heads = nn.ModuleDict({m: nn.Linear(width, 128) for m in ("visual", "audio")})
-        return nn.ModuleList([model, heads]), {m: (lambda x, m=m: heads[m](r[m](x))) for m in ("visual", "audio")}
+        return nn.ModuleList([model, heads]), {
+            m: (lambda x, m=m: heads[m](r[m](x))) for m in ("visual", "audio")
+        }
     return model, r
 
 
@@ -70,8 +82,13 @@ def run(kind: str, clips, seed: int, steps: int) -> float:
     losses = []
     for _ in range(steps):
         fvs = clips.batch(torch.randint(len(clips), (8,), generator=gen))
-        loss = symmetric_contrastive_loss(encode["audio"](fvs["audio"]), encode["visual"](fvs["visual"]),
-                                          log_temperature, centre=True, same=identical_steps(fvs))
+        loss = symmetric_contrastive_loss(
+            encode["audio"](fvs["audio"]),
+            encode["visual"](fvs["visual"]),
+            log_temperature,
+            centre=True,
+            same=identical_steps(fvs),
+        )
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -83,32 +100,56 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--steps", type=int, default=400)
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    p.add_argument("--kinds", nargs="+", default=["model", "sa", "conv", "head", "linear"],
-                   choices=["model", "sa", "conv", "head", "linear"])
-    p.add_argument("--input-scaling", default="none", choices=list(INPUT_SCALINGS),
-                   help="scale the features first, as ModelConfig.input_scaling does")
+    p.add_argument(
+        "--kinds",
+        nargs="+",
+        default=["model", "sa", "conv", "head", "linear"],
+        choices=["model", "sa", "conv", "head", "linear"],
+    )
+    p.add_argument(
+        "--input-scaling",
+        default="none",
+        choices=list(INPUT_SCALINGS),
+        help="scale the features first, as ModelConfig.input_scaling does",
+    )
     p.add_argument("--data", default=default_data_root())
     a = p.parse_args(argv)
     configure_cpu()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        videos = [v for v in load_feature_benchmark(a.data, "youtube").videos if v.split == "train"]
-    clips = clip_set({v.video_id: video_features(v) for v in videos}, ("visual", "audio"), 15)
+        videos = [
+            v
+            for v in load_feature_benchmark(a.data, "youtube").videos
+            if v.split == "train"
+        ]
+    clips = clip_set(
+        {v.video_id: video_features(v) for v in videos}, ("visual", "audio"), 15
+    )
     torch.manual_seed(0)
-    fresh = RASLModel(ModelConfig(clip_steps=15, k=1, input_scaling=a.input_scaling))  # buffers draw no random numbers
+    fresh = RASLModel(
+        ModelConfig(clip_steps=15, k=1, input_scaling=a.input_scaling)
+    )  # buffers draw no random numbers
     fresh.fit_input_statistics(clips.fvs)
     clips = dataclasses.replace(clips, fvs=fresh.scaled(clips.fvs))
     with torch.no_grad():
         for m, x in clips.fvs.items():
             r = fresh.branches[m].encode(fresh.attended(m, {m: x[:64]}))
-            print(f"{m} ({a.input_scaling}): mean |x| {x.abs().mean():.3f}, mean spread of a dimension within a "
-                  f"clip {x.std(1).mean():.3f}; mean cosine of two steps of a clip: input "
-                  f"{mean_step_cosine(x[:64]):.3f}, r at initialisation {mean_step_cosine(r):.4f}")
-    print(f"log N = log 15 = {math.log(15):.3f}; L_s over the last 50 of {a.steps} steps:")
+            print(
+                f"{m} ({a.input_scaling}): mean |x| {x.abs().mean():.3f}, mean spread of a dimension within a "
+                f"clip {x.std(1).mean():.3f}; mean cosine of two steps of a clip: input "
+                f"{mean_step_cosine(x[:64]):.3f}, r at initialisation {mean_step_cosine(r):.4f}"
+            )
+    print(
+        f"log N = log 15 = {math.log(15):.3f}; L_s over the last 50 of {a.steps} steps:"
+    )
     for kind in a.kinds:
         values = [run(kind, clips, seed, a.steps) for seed in a.seeds]
-        print(f"{kind:7s} {np.mean(values):.3f} +- {np.std(values, ddof=1):.3f}  (seeds {a.seeds}: "
-              + ", ".join(f"{v:.3f}" for v in values) + ")", flush=True)
+        print(
+            f"{kind:7s} {np.mean(values):.3f} +- {np.std(values, ddof=1):.3f}  (seeds {a.seeds}: "
+            + ", ".join(f"{v:.3f}" for v in values)
+            + ")",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

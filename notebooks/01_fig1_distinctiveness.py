@@ -56,16 +56,16 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from rasl.paper import plots
-from rasl.paper.baselines import pairwise_mse, similar_counts
-from rasl.paper.book import run_settings
 from rasl.config import CLIP_S, STEP_S
 from rasl.config import profile as run_profile
 from rasl.data import load_tvsum, load_youtube
-from rasl.paper.demo import data_root_or_demo, is_synthetic
-from rasl.paper.runs import read_labels, span_clips
 from rasl.features import extract_features
 from rasl.metrics import tvsum_labels
+from rasl.paper import plots
+from rasl.paper.baselines import pairwise_mse, similar_counts
+from rasl.paper.book import run_settings
+from rasl.paper.demo import data_root_or_demo, is_synthetic
+from rasl.paper.runs import read_labels, span_clips
 
 root = data_root_or_demo(data_root)
 cfg = run_profile(profile)

@@ -34,14 +34,12 @@
 # ```
 
 # %% tags=["parameters", "remove-input"]
-profile = (
-    "smoke"  # "smoke": CPU, minutes; "paper": GPU, ActivityNet under the data root
-)
+# "smoke": CPU, minutes; "paper": GPU, ActivityNet under the data root
+profile = "smoke"
 data_root = None  # None: RASL_DATA, ../shared/data, or the generated synthetic demo set
 artifacts = "artifacts"  # folder shared by the book's notebooks
-diagnostic_steps = (
-    200  # the printed vs standardised eta comparison on the benchmark features
-)
+# the printed vs standardised eta comparison on the benchmark features
+diagnostic_steps = 200
 
 # %% tags=["remove-input"]
 import warnings
@@ -51,13 +49,12 @@ import pandas as pd
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from rasl.paper import plots
-from rasl.paper.benchmark import benchmark_config, pretrain_model
-from rasl.paper.book import run_settings
 from rasl.clips import dataset_from_videos
-from rasl.paper.benchmark import TIMELINES
 from rasl.config import profile as run_profile
 from rasl.data import load_feature_benchmark
+from rasl.paper import plots
+from rasl.paper.benchmark import TIMELINES, benchmark_config, pretrain_model
+from rasl.paper.book import run_settings
 from rasl.paper.demo import data_root_or_demo, is_synthetic
 from rasl.paper.runs import pretrain_variant, pretraining_videos, variant_config
 from rasl.runtime import configure_cpu
@@ -71,8 +68,14 @@ warnings.filterwarnings("ignore", message=".*no audio track and are left out")
 root = data_root_or_demo(data_root)
 cfg = variant_config(run_profile(profile), "full", artifacts)
 videos = pretraining_videos(root, cfg)
-display(run_settings(profile=profile, data_root=data_root, artifacts=artifacts,
-                     diagnostic_steps=diagnostic_steps))
+display(
+    run_settings(
+        profile=profile,
+        data_root=data_root,
+        artifacts=artifacts,
+        diagnostic_steps=diagnostic_steps,
+    )
+)
 display(
     Markdown(
         f"Profile **{profile}**: {len(videos)} videos, {cfg.train.steps} steps of "

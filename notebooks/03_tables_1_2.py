@@ -64,9 +64,8 @@
 profile = "smoke"
 data_root = None
 artifacts = "artifacts"
-results_dir = (
-    None  # committed benchmark results; None: results/benchmarks in the checkout
-)
+# committed benchmark results; None: results/benchmarks in the checkout
+results_dir = None
 live_steps = 60  # the live rerun: pretraining steps, one seed, 2 videos per domain
 
 # %% tags=["remove-input"]
@@ -78,20 +77,18 @@ import pandas as pd
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from rasl.paper import published, plots
+from rasl.config import profile as run_profile
+from rasl.data import BENCHMARKS, load_tvsum, load_youtube
+from rasl.features import extract_features
+from rasl.paper import plots, published
 from rasl.paper.baselines import (
     constant_baseline,
     human_agreement,
     random_baseline,
 )
-from rasl.data import BENCHMARKS
-from rasl.paper.tables import benchmark_table
 from rasl.paper.benchmark import read_results, run_benchmark
 from rasl.paper.book import ROOT, run_settings
-from rasl.config import profile as run_profile
-from rasl.data import load_tvsum, load_youtube
 from rasl.paper.demo import data_root_or_demo, is_synthetic
-from rasl.paper.tables import evaluation_rows
 from rasl.paper.runs import (
     benchmark_results,
     checkpoint,
@@ -99,7 +96,7 @@ from rasl.paper.runs import (
     labelled_baselines,
     read_labels,
 )
-from rasl.features import extract_features
+from rasl.paper.tables import benchmark_table, evaluation_rows
 from rasl.runtime import configure_cpu
 
 configure_cpu()  # before torch starts its CPU threads: 1.8x faster training steps
@@ -302,7 +299,9 @@ if cfg.evaluate_on == "labelled":
     }
     ours = evaluate_checkpoint(ckpt, features, labelled)
     smoke_table = pd.DataFrame(labelled_baselines(ours, features, labelled))
-    smoke_table = smoke_table.set_index("video").rename(columns={"ours": "ours (smoke)"})
+    smoke_table = smoke_table.set_index("video").rename(
+        columns={"ours": "ours (smoke)"}
+    )
     display(
         Markdown(
             (

@@ -52,9 +52,8 @@
 profile = "smoke"
 data_root = None
 artifacts = "artifacts"
-results_dir = (
-    None  # committed benchmark results; None: results/benchmarks in the checkout
-)
+# committed benchmark results; None: results/benchmarks in the checkout
+results_dir = None
 k_values = [1, 10, 30]  # Fig. 6 sweep; k of 10, as in the paper, is the full model
 
 # %% tags=["remove-input"]
@@ -67,16 +66,16 @@ import pandas as pd
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from rasl.paper import published, plots
-from rasl.paper.tables import ablation_table
+from rasl.config import profile as run_profile
+from rasl.data import load_feature_benchmark
+from rasl.paper import plots, published
 from rasl.paper.baselines import baseline_result
 from rasl.paper.benchmark import read_results, scored_videos
 from rasl.paper.book import ROOT, run_settings
-from rasl.config import profile as run_profile
-from rasl.data import load_feature_benchmark
 from rasl.paper.demo import data_root_or_demo, is_synthetic
-from rasl.paper.variants import VARIANTS, sweep_variant
 from rasl.paper.runs import evaluate_variant, pretraining_videos, variant_config
+from rasl.paper.tables import ablation_table
+from rasl.paper.variants import VARIANTS, sweep_variant
 from rasl.runtime import configure_cpu
 
 configure_cpu()  # before torch starts its CPU threads: 1.8x faster training steps
@@ -87,8 +86,15 @@ warnings.filterwarnings("ignore", message=".*no audio track and are left out")
 root = data_root_or_demo(data_root)
 base = run_profile(profile)
 videos = pretraining_videos(root, base)
-display(run_settings(profile=profile, data_root=data_root, artifacts=artifacts,
-                     results="results/benchmarks", k_values=k_values))
+display(
+    run_settings(
+        profile=profile,
+        data_root=data_root,
+        artifacts=artifacts,
+        results="results/benchmarks",
+        k_values=k_values,
+    )
+)
 display(
     Markdown(
         f"Profile **{profile}**: {base.train.steps} steps of {base.train.batch_size} "
@@ -234,7 +240,11 @@ display(
 # %%
 sweep = pd.DataFrame(
     [
-        {"k": k, "k-point contrast": contrast, **evaluate(sweep_variant(k, contrast, base.model.k))}
+        {
+            "k": k,
+            "k-point contrast": contrast,
+            **evaluate(sweep_variant(k, contrast, base.model.k)),
+        }
         for k in k_values
         for contrast in (True, False)
     ]

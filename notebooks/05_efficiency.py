@@ -38,9 +38,9 @@ import pandas as pd
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from rasl.paper import published, plots
-from rasl.paper.book import run_settings
 from rasl.config import profile as run_profile
+from rasl.paper import plots, published
+from rasl.paper.book import run_settings
 from rasl.paper.efficiency import count, count_paper_configuration
 
 display(run_settings(profile=profile))

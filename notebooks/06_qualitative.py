@@ -39,9 +39,8 @@
 # %% tags=["parameters", "remove-input"]
 profile = "smoke"  # "smoke" or "paper"
 data_root = None  # None: RASL_DATA, ../shared/data, or the generated synthetic demo set
-artifacts = (
-    "artifacts"  # folder shared by the book's notebooks (checkpoints, feature cache)
-)
+# folder shared by the book's notebooks (checkpoints, feature cache)
+artifacts = "artifacts"
 
 # %% tags=["remove-input"]
 from pathlib import Path
@@ -53,13 +52,15 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from rasl import decode
+from rasl.config import STEP_S
+from rasl.config import profile as run_profile
+from rasl.encoders import create_encoder
+from rasl.highlights import select_segments
+from rasl.inference import score_curve
 from rasl.paper import plots
 from rasl.paper.baselines import expected_random_ap
 from rasl.paper.book import run_settings
-from rasl.config import STEP_S
-from rasl.config import profile as run_profile
 from rasl.paper.demo import data_root_or_demo, is_synthetic
-from rasl.encoders import create_encoder
 from rasl.paper.runs import (
     labelled_ap,
     load_checkpoints,
@@ -67,8 +68,6 @@ from rasl.paper.runs import (
     root_features,
     span_clips,
 )
-from rasl.highlights import select_segments
-from rasl.inference import score_curve
 
 root = data_root_or_demo(data_root)
 cfg = run_profile(profile)

@@ -21,11 +21,12 @@ import numpy as np
 import torch
 
 from rasl.config import RunConfig
-from rasl.files import list_videos
 from rasl.features import Features, cache_path, extract_many, stored_arrays
-from rasl.files import InputError
+from rasl.files import InputError, list_videos
 
-STATISTICS_CLIPS = 256  # clips, evenly spread over a streamed corpus, that fit the input scaling
+# clips, evenly spread over a streamed corpus, that fit the input scaling
+
+STATISTICS_CLIPS = 256
 
 
 def clip_starts(t: int, n: int) -> range:
@@ -54,7 +55,9 @@ def cut_clips(seq: torch.Tensor, n: int) -> tuple[torch.Tensor, list[int]]:
 def stitch(clip_values: torch.Tensor, lengths: list[int]) -> torch.Tensor:
     """(C, n) per-clip values -> (T,) keeping only each clip's original steps."""
     if len(clip_values) != len(lengths):
-        raise ValueError(f"{len(clip_values)} clips of values for {len(lengths)} clips cut")
+        raise ValueError(
+            f"{len(clip_values)} clips of values for {len(lengths)} clips cut"
+        )
     return torch.cat([v[:length] for v, length in zip(clip_values, lengths)])
 
 
@@ -84,11 +87,16 @@ class ClipSet:
 
 def _warn_skipped(skipped: list[str], total: int) -> None:
     if skipped:
-        warnings.warn(f"{len(skipped)} of {total} videos have no audio track and are left out of "
-                      f"pretraining with audio: {', '.join(skipped)}", stacklevel=3)
+        warnings.warn(
+            f"{len(skipped)} of {total} videos have no audio track and are left out of "
+            f"pretraining with audio: {', '.join(skipped)}",
+            stacklevel=3,
+        )
 
 
-def clip_set(features: dict[str, Features], modalities: tuple[str, ...], n: int) -> ClipSet:
+def clip_set(
+    features: dict[str, Features], modalities: tuple[str, ...], n: int
+) -> ClipSet:
     """Cut every video's FVS into clips of ``n`` steps (a model's ``clip_steps``) of the given modalities.
 
     A video without an audio track cannot feed an audio branch: when "audio" is among
@@ -98,7 +106,9 @@ def clip_set(features: dict[str, Features], modalities: tuple[str, ...], n: int)
     sources: list[str] = []
     skipped: list[str] = []
     for name, f in features.items():
-        if any(getattr(f, m) is None for m in modalities):  # modalities name Features' fields
+        if any(
+            getattr(f, m) is None for m in modalities
+        ):  # modalities name Features' fields
             skipped.append(name)
             continue
         for m in modalities:
@@ -121,25 +131,39 @@ class ClipDataset(torch.utils.data.Dataset):
     each FVS it holds, read from the file's headers.
     """
 
-    def __init__(self, files: Sequence[str | Path], modalities: tuple[str, ...], n: int):
+    def __init__(
+        self, files: Sequence[str | Path], modalities: tuple[str, ...], n: int
+    ):
         self.n = n
         self.files: list[Path] = []
-        self.arrays: list[dict[str, tuple[int, np.dtype, tuple[int, ...]]]] = []  # per file: modality -> where
+        self.arrays: list[
+            dict[str, tuple[int, np.dtype, tuple[int, ...]]]
+        ] = []  # per file: modality -> where
         self.skipped: list[str] = []
-        self.steps: dict[Path, dict[str, int]] = {}  # every file given: FVS name -> steps
+        self.steps: dict[
+            Path, dict[str, int]
+        ] = {}  # every file given: FVS name -> steps
         file_of, starts = [], []
         for path in map(Path, files):
             try:
                 stored = stored_arrays(path)
-            except Exception as e:  # zipfile, struct and numpy raise many kinds for a damaged file
-                raise InputError(path, f"not a readable feature file ({type(e).__name__}: {e})") from None
-            self.steps[path] = {name: shape[0] for name, (_, _, shape) in stored.items() if shape}  # not the meta
+            except (
+                Exception
+            ) as e:  # zipfile, struct and numpy raise many kinds for a damaged file
+                raise InputError(
+                    path, f"not a readable feature file ({type(e).__name__}: {e})"
+                ) from None
+            self.steps[path] = {
+                name: shape[0] for name, (_, _, shape) in stored.items() if shape
+            }  # not the meta
             if any(m not in stored for m in modalities):
                 self.skipped.append(str(path))
                 continue
             lengths = {stored[m][2][0] for m in modalities}
             if len(lengths) != 1 or 0 in lengths:
-                raise InputError(path, f"modalities {modalities} have {sorted(lengths)} steps")
+                raise InputError(
+                    path, f"modalities {modalities} have {sorted(lengths)} steps"
+                )
             clips = clip_starts(lengths.pop(), n)
             file_of += [len(self.files)] * len(clips)
             starts += list(clips)
@@ -148,7 +172,10 @@ class ClipDataset(torch.utils.data.Dataset):
         if not self.files:
             raise ValueError(f"no feature file has every modality in {modalities}")
         _warn_skipped(self.skipped, len(files))
-        self.file_of, self.starts = np.array(file_of, np.int64), np.array(starts, np.int64)
+        self.file_of, self.starts = (
+            np.array(file_of, np.int64),
+            np.array(starts, np.int64),
+        )
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -159,25 +186,39 @@ class ClipDataset(torch.utils.data.Dataset):
         # mapped per item, not kept open: 20,000 videos kept mapped would be 40,000 mappings,
         # near Linux's default limit of 65,530 per process; a mapping costs microseconds
         for m, (offset, dtype, shape) in self.arrays[self.file_of[i]].items():
-            rows = np.memmap(path, dtype, "r", offset, shape)[start : start + self.n].astype(np.float32)  # a copy
+            rows = np.memmap(path, dtype, "r", offset, shape)[
+                start : start + self.n
+            ].astype(np.float32)  # a copy
             clip[m] = fill_clip(torch.from_numpy(rows), self.n)
         return clip
 
     def clips_per_file(self) -> dict[Path, int]:
         """How many clips each file given yields, in the order given: 0 for the ones left out."""
-        counts = dict(zip(self.files, np.bincount(self.file_of, minlength=len(self.files)).tolist()))
+        counts = dict(
+            zip(
+                self.files,
+                np.bincount(self.file_of, minlength=len(self.files)).tolist(),
+            )
+        )
         return {path: counts.get(path, 0) for path in self.steps}
 
     def statistics_fvs(self, limit: int = STATISTICS_CLIPS) -> dict[str, torch.Tensor]:
         """The clips the input scaling is fitted on: all of them up to ``limit``, else ``limit``
         clips evenly spread over the corpus (so memory stays bounded)."""
-        picked = np.unique(np.linspace(0, len(self) - 1, min(len(self), limit)).round().astype(int))
+        picked = np.unique(
+            np.linspace(0, len(self) - 1, min(len(self), limit)).round().astype(int)
+        )
         items = [self[i] for i in picked]
         return {m: torch.stack([c[m] for c in items]) for m in items[0]}
 
 
-def dataset_from_videos(inputs: list[str], cfg: RunConfig, cache_dir: str | Path, progress: bool = True,
-                        workers: int = 0) -> ClipDataset:
+def dataset_from_videos(
+    inputs: list[str],
+    cfg: RunConfig,
+    cache_dir: str | Path,
+    progress: bool = True,
+    workers: int = 0,
+) -> ClipDataset:
     """Videos (files or folders) -> cached features -> the streamed pretraining clips of ``cfg``.
 
     The features are extracted as ``rasl features`` does (:func:`rasl.features.extract_many`):
@@ -189,10 +230,24 @@ def dataset_from_videos(inputs: list[str], cfg: RunConfig, cache_dir: str | Path
     videos = [v for path in inputs for v in list_videos(path)]
     if not videos:
         raise InputError(", ".join(inputs), "no video files found")
-    failures = extract_many([str(v) for v in videos], cfg.features, cache_dir, progress, workers)
-    if failures:  # the same list in every process, gathered before it returned: all raise
+    failures = extract_many(
+        [str(v) for v in videos], cfg.features, cache_dir, progress, workers
+    )
+    if (
+        failures
+    ):  # the same list in every process, gathered before it returned: all raise
         (path, problem), others = failures[0], len(failures) - 1
-        raise InputError(path, problem + (f" (and {others} more videos failed: rasl features lists them)"
-                                          if others else ""))
-    return ClipDataset([cache_path(v, cfg.features, cache_dir) for v in videos], cfg.model.modalities,
-                       cfg.model.clip_steps)
+        raise InputError(
+            path,
+            problem
+            + (
+                f" (and {others} more videos failed: rasl features lists them)"
+                if others
+                else ""
+            ),
+        )
+    return ClipDataset(
+        [cache_path(v, cfg.features, cache_dir) for v in videos],
+        cfg.model.modalities,
+        cfg.model.clip_steps,
+    )

@@ -32,12 +32,16 @@ class ModelConfig:
     psi_channels: int = 32  # width of psi, Eq. (4)
     proj_dim: int = 8  # rows of W_hat / W_check, Eq. (8)
     k: int = 10  # top-k / bottom-k, Eq. (6)-(8); 0 disables L_r ("w/o RASL")
-    k_point_contrastive: bool = True  # False: eta = mean of the top-k activations (Fig. 6)
-    standardise_eta: bool = True  # eta of Eq. (8) from the clip's standardised s (notes: fidelity 2)
-    shared_projection: bool = False  # one W for both W^ and W' of Eq. (8) (notes: fidelity 2)
+    # False: eta = mean of the top-k activations (Fig. 6)
+    k_point_contrastive: bool = True
+    # eta of Eq. (8) from the clip's standardised s (notes: fidelity 2)
+    standardise_eta: bool = True
+    # one W for both W^ and W' of Eq. (8) (notes: fidelity 2)
+    shared_projection: bool = False
     centre_scl: bool = False  # Eq. (9) on each clip's centred r (notes: fidelity 0)
     scl_embed: int = 0  # > 0: Eq. (9) on a bias-free linear embedding of r of this size, as CLIP (notes: fidelity 0)
-    scl_skip_duplicates: bool = True  # identical steps of a tiled clip are no negatives in Eq. (9)
+    # identical steps of a tiled clip are no negatives in Eq. (9)
+    scl_skip_duplicates: bool = True
     aux_detach_s: bool = False  # Eq. (10) without gradient into s (notes: fidelity 1)
     # the features' scale, which III-A leaves to its extractors (notes: fidelity 0): "none" as given;
     # "rms" divided by the pretraining corpus's root mean square; "zscore" standardised per dimension
@@ -46,14 +50,19 @@ class ModelConfig:
     self_attention: bool = True  # False: F^m is the identity ("w/o SA")
     auxiliary: bool = True  # masked FVS reconstruction, Eq. (10)
     mask_ratio: float = 0.5  # share of feature vectors that M masks
-    modalities: tuple[str, ...] = MODALITIES  # ("visual",) / ("audio",): single-modality pretraining
-    fusion: str = "scl"  # "scl": two branches + Eq. (9); else Table IV's fusion into one branch
-    temperature_init: float = 3.1  # Gamma of Eq. (9), a log-scale (see implementation notes)
+    # ("visual",) / ("audio",): single-modality pretraining
+    modalities: tuple[str, ...] = MODALITIES
+    # "scl": two branches + Eq. (9); else Table IV's fusion into one branch
+    fusion: str = "scl"
+    # Gamma of Eq. (9), a log-scale (see implementation notes)
+    temperature_init: float = 3.1
     lowrank_rank: int = 4  # rank of the low-rank fusion (Ye et al.), Table IV only
 
     def __post_init__(self) -> None:
         if self.input_scaling not in INPUT_SCALINGS:
-            raise ValueError(f"input_scaling must be one of {INPUT_SCALINGS}, got {self.input_scaling!r}")
+            raise ValueError(
+                f"input_scaling must be one of {INPUT_SCALINGS}, got {self.input_scaling!r}"
+            )
         if self.fusion not in FUSIONS:
             raise ValueError(f"fusion must be one of {FUSIONS}, got {self.fusion!r}")
         if not self.modalities or any(m not in MODALITIES for m in self.modalities):
@@ -73,9 +82,16 @@ class ModelConfig:
 
 # The fidelity switches of ModelConfig as they were before they existed (the equations as
 # printed): what a checkpoint saved without them was trained with.
-PRINTED_LOSSES = {"standardise_eta": False, "shared_projection": False, "centre_scl": False, "scl_embed": 0,
-                  "scl_skip_duplicates": False, "aux_detach_s": False, "mask_token": False,
-                  "input_scaling": "none"}
+PRINTED_LOSSES = {
+    "standardise_eta": False,
+    "shared_projection": False,
+    "centre_scl": False,
+    "scl_embed": 0,
+    "scl_skip_duplicates": False,
+    "aux_detach_s": False,
+    "mask_token": False,
+    "input_scaling": "none",
+}
 
 
 @dataclass(frozen=True)
@@ -85,7 +101,8 @@ class FeatureConfig:
     visual: str = "swin"
     audio: str = "hubert"
     device: str = "cpu"
-    batch_size: int = 8  # frames per encoder call (8 is fastest on CPU; larger on a GPU)
+    # frames per encoder call (8 is fastest on CPU; larger on a GPU)
+    batch_size: int = 8
     weights: str | None = None  # local weights file for the visual encoder, if any
     audio_weights: str | None = None  # local weights file for the audio encoder, if any
     # the visual encoder under bfloat16 autocast; None: wherever the device computes bf16
@@ -125,7 +142,8 @@ class RunConfig:
     data_root: str | None = None  # RASL_DATA; None means the generated demo set
     out_dir: str = "artifacts"
     pretrain_on: str = "videos"  # the data root's folder of pretraining videos ("activitynet" in the paper)
-    evaluate_on: str = "labelled"  # "labelled": videos/labels.csv; "benchmarks": the benchmark videos
+    # "labelled": videos/labels.csv; "benchmarks": the benchmark videos
+    evaluate_on: str = "labelled"
 
     def replace(self, **sections) -> "RunConfig":
         """A copy with whole sections or sections' fields replaced.
@@ -145,7 +163,10 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "RunConfig":
-        model = {**PRINTED_LOSSES, **d["model"]}  # a config saved before a switch existed ran without it
+        model = {
+            **PRINTED_LOSSES,
+            **d["model"],
+        }  # a config saved before a switch existed ran without it
         model["channels"] = tuple(model["channels"])
         model["modalities"] = tuple(model["modalities"])
         return cls(
@@ -155,7 +176,9 @@ class RunConfig:
             train=TrainConfig(**d["train"]),
             data_root=d["data_root"],
             out_dir=d["out_dir"],
-            **{k: d[k] for k in ("pretrain_on", "evaluate_on") if k in d},  # absent before these fields
+            **{
+                k: d[k] for k in ("pretrain_on", "evaluate_on") if k in d
+            },  # absent before these fields
         )
 
 
@@ -175,7 +198,9 @@ def smoke() -> RunConfig:
         model=ModelConfig(dim=1280),  # efficientnet_lite0 pools to 1280-d
         # bf16 where the CPU computes it natively (notes: "Measured behind the code's constants")
         features=FeatureConfig(visual="efficientnet_lite0", audio="mel", bf16=None),
-        train=TrainConfig(steps=20, batch_size=2, checkpoint_every=10),  # minutes on 2 CPU cores
+        train=TrainConfig(
+            steps=20, batch_size=2, checkpoint_every=10
+        ),  # minutes on 2 CPU cores
         data_root=default_data_root(),
     )
 
@@ -185,8 +210,12 @@ def paper() -> RunConfig:
     Mockingjay), GPU, ActivityNet."""
     return RunConfig(
         name="paper",
-        features=FeatureConfig(visual="swin", audio="hubert", device="cuda", batch_size=64),
-        train=TrainConfig(device="cuda", num_workers=4),  # clips cut from memory-mapped files in 4 processes
+        features=FeatureConfig(
+            visual="swin", audio="hubert", device="cuda", batch_size=64
+        ),
+        train=TrainConfig(
+            device="cuda", num_workers=4
+        ),  # clips cut from memory-mapped files in 4 processes
         data_root=os.environ.get("RASL_DATA"),
         pretrain_on="activitynet",
         evaluate_on="benchmarks",
@@ -200,4 +229,6 @@ def profile(name: str) -> RunConfig:
     try:
         return PROFILES[name]()
     except KeyError:
-        raise ValueError(f"unknown profile {name!r}; choose one of {sorted(PROFILES)}") from None
+        raise ValueError(
+            f"unknown profile {name!r}; choose one of {sorted(PROFILES)}"
+        ) from None

@@ -47,8 +47,18 @@ TVSUM_CATEGORIES = {
     "DS": "dog show",
 }
 TVSUM_SEGMENT_S = 2.0  # TVSum annotators rated uniform 2-s shots
-YOUTUBE_DOMAINS = ("dog", "gymnastics", "parkour", "skating", "skiing", "surfing")  # Table I order
-YOUTUBE_SETS = {"train": ("TraiTightL", "TraiLooseL"), "test": ("TestTightL", "TestLooseL")}
+YOUTUBE_DOMAINS = (
+    "dog",
+    "gymnastics",
+    "parkour",
+    "skating",
+    "skiing",
+    "surfing",
+)  # Table I order
+YOUTUBE_SETS = {
+    "train": ("TraiTightL", "TraiLooseL"),
+    "test": ("TestTightL", "TestLooseL"),
+}
 
 
 @dataclass(frozen=True)
@@ -65,8 +75,13 @@ class Benchmark:
 BENCHMARKS = {
     b.name: b
     for b in (
-        Benchmark("youtube", "YouTube Highlights", "youtube_highlights", "youtube_highlights/videos",
-                  YOUTUBE_DOMAINS),
+        Benchmark(
+            "youtube",
+            "YouTube Highlights",
+            "youtube_highlights",
+            "youtube_highlights/videos",
+            YOUTUBE_DOMAINS,
+        ),
         Benchmark("tvsum", "TVSum", "tvsum", "tvsum/video", tuple(TVSUM_CATEGORIES)),
     )
 }
@@ -102,7 +117,9 @@ class TVSumVideo:
     def clip_spans_s(self) -> np.ndarray:
         """(n_clips, 2) ``[start, end)`` seconds of the 2-s segments; the last ends at the video's end."""
         starts = np.arange(self.n_clips) * TVSUM_SEGMENT_S
-        return np.stack([starts, np.minimum(starts + TVSUM_SEGMENT_S, self.duration_s)], axis=1)
+        return np.stack(
+            [starts, np.minimum(starts + TVSUM_SEGMENT_S, self.duration_s)], axis=1
+        )
 
     @cached_property
     def segment_scores(self) -> np.ndarray:
@@ -113,7 +130,9 @@ class TVSumVideo:
         mix in a frame of the next shot (and move scores across the median threshold).
         """
         middle = self.clip_spans_s().mean(axis=1)
-        frames = np.minimum(np.floor(middle * self.fps).astype(int), self.user_anno.shape[1] - 1)
+        frames = np.minimum(
+            np.floor(middle * self.fps).astype(int), self.user_anno.shape[1] - 1
+        )
         return self.user_anno[:, frames]
 
 
@@ -136,7 +155,9 @@ class YouTubeVideo:
     def clip_spans_s(self) -> np.ndarray:
         """(n_clips, 2) ``[start, end)`` seconds of the clips (frame / fps)."""
         if self.fps is None:
-            raise ValueError(f"{self.video_id}: no frame rate known (not in youtube_anno.json, no video file)")
+            raise ValueError(
+                f"{self.video_id}: no frame rate known (not in youtube_anno.json, no video file)"
+            )
         return self.clip_frames / self.fps
 
 
@@ -170,8 +191,11 @@ def _attach_files(videos: list, video_dir: str | Path | None, what: str) -> Load
     found = [v for v in videos if v.video_id in files]
     missing = [v.video_id for v in videos if v.video_id not in files]
     if missing:
-        warnings.warn(f"{video_dir}: {len(missing)} of {len(videos)} {what} videos not found, skipped: "
-                      + ", ".join(missing), stacklevel=3)
+        warnings.warn(
+            f"{video_dir}: {len(missing)} of {len(videos)} {what} videos not found, skipped: "
+            + ", ".join(missing),
+            stacklevel=3,
+        )
     return Loaded([_with_file(v, files[v.video_id]) for v in found], missing)
 
 
@@ -192,7 +216,9 @@ def _mat_text(f, ref) -> str:
 def _tvsum_from_mat(path: Path) -> list[TVSumVideo]:
     import h5py
 
-    sys.audit("rasl.read", str(path))  # h5py opens it in C: tell audit hooks (the book's record)
+    sys.audit(
+        "rasl.read", str(path)
+    )  # h5py opens it in C: tell audit hooks (the book's record)
     try:
         with h5py.File(path, "r") as f:
             t = f["tvsum50"]
@@ -202,10 +228,15 @@ def _tvsum_from_mat(path: Path) -> list[TVSumVideo]:
                 n_frames = int(f[t["nframes"][i, 0]][()].ravel()[0])
                 if anno.shape[0] == n_frames and anno.shape[1] != n_frames:
                     anno = anno.T  # tolerate a file saved the other way round
-                videos.append(TVSumVideo(
-                    video_id=_mat_text(f, t["video"][i, 0]), category=_mat_text(f, t["category"][i, 0]),
-                    title=_mat_text(f, t["title"][i, 0]), duration_s=float(f[t["length"][i, 0]][()].ravel()[0]),
-                    user_anno=anno))
+                videos.append(
+                    TVSumVideo(
+                        video_id=_mat_text(f, t["video"][i, 0]),
+                        category=_mat_text(f, t["category"][i, 0]),
+                        title=_mat_text(f, t["title"][i, 0]),
+                        duration_s=float(f[t["length"][i, 0]][()].ravel()[0]),
+                        user_anno=anno,
+                    )
+                )
     except (OSError, KeyError) as e:
         raise InputError(path, f"not a TVSum MATLAB v7.3 file ({e})") from None
     return videos
@@ -227,17 +258,34 @@ def _tvsum_from_tsv(anno_path: Path, info_path: Path) -> list[TVSumVideo]:
         with open(anno_path, newline="") as f:
             for n, row in enumerate(csv.reader(f, delimiter="\t"), 1):
                 if len(row) != 3:
-                    raise InputError(anno_path, f"line {n}: expected 3 tab-separated fields, got {len(row)}")
-                rows.setdefault(row[0], [row[1]]).append([float(x) for x in row[2].split(",")])
+                    raise InputError(
+                        anno_path,
+                        f"line {n}: expected 3 tab-separated fields, got {len(row)}",
+                    )
+                rows.setdefault(row[0], [row[1]]).append(
+                    [float(x) for x in row[2].split(",")]
+                )
     except (OSError, ValueError, KeyError) as e:
-        raise InputError(anno_path, f"unreadable TVSum annotation files ({e})") from None
+        raise InputError(
+            anno_path, f"unreadable TVSum annotation files ({e})"
+        ) from None
     videos = []
     for vid, (category, *scores) in rows.items():
         if vid not in info:
             raise InputError(info_path, f"no row for video {vid}")
         if len({len(s) for s in scores}) != 1:
-            raise InputError(anno_path, f"video {vid}: annotators disagree on the number of frames")
-        videos.append(TVSumVideo(vid, category, info[vid]["title"], _seconds(info[vid]["length"]), np.array(scores)))
+            raise InputError(
+                anno_path, f"video {vid}: annotators disagree on the number of frames"
+            )
+        videos.append(
+            TVSumVideo(
+                vid,
+                category,
+                info[vid]["title"],
+                _seconds(info[vid]["length"]),
+                np.array(scores),
+            )
+        )
     return videos
 
 
@@ -250,38 +298,62 @@ def load_tvsum(folder: str | Path, video_dir: str | Path | None = None) -> Loade
     if mat is not None:
         videos = _tvsum_from_mat(mat)
     else:
-        anno, info = _find(folder, "ydata-tvsum50-anno.tsv"), _find(folder, "ydata-tvsum50-info.tsv")
+        anno, info = (
+            _find(folder, "ydata-tvsum50-anno.tsv"),
+            _find(folder, "ydata-tvsum50-info.tsv"),
+        )
         if anno is None or info is None:
-            raise InputError(folder, "no ydata-tvsum50.mat, nor ydata-tvsum50-anno.tsv with -info.tsv")
+            raise InputError(
+                folder,
+                "no ydata-tvsum50.mat, nor ydata-tvsum50-anno.tsv with -info.tsv",
+            )
         videos = _tvsum_from_tsv(anno, info)
     return _attach_files(videos, video_dir, "TVSum")
 
 
-def _youtube_video(folder: Path, domain: str, vid: str, split: str, fps: float | None) -> YouTubeVideo:
+def _youtube_video(
+    folder: Path, domain: str, vid: str, split: str, fps: float | None
+) -> YouTubeVideo:
     label_path = folder / domain / vid / "match_label.json"
     clips, labels = _read_json(label_path)
     clip_path = label_path.with_name("clip.json")
-    frames = np.asarray(_read_json(clip_path) if clip_path.exists() else clips, dtype=np.float64)
+    frames = np.asarray(
+        _read_json(clip_path) if clip_path.exists() else clips, dtype=np.float64
+    )
     labels = np.asarray(labels, dtype=int)
     if frames.ndim != 2 or frames.shape[1] != 2 or len(frames) != len(labels):
-        raise InputError(label_path, f"{len(labels)} labels for clips shaped {frames.shape}")
+        raise InputError(
+            label_path, f"{len(labels)} labels for clips shaped {frames.shape}"
+        )
     if not np.isin(labels, (-1, 0, 1)).all():
         raise InputError(label_path, "labels must be 1, 0 or -1")
     return YouTubeVideo(vid, domain, split, frames, labels, fps)
 
 
-def load_youtube(folder: str | Path, split: str = "test", video_dir: str | Path | None = None,
-                 selected: bool = False) -> Loaded:
+def load_youtube(
+    folder: str | Path,
+    split: str = "test",
+    video_dir: str | Path | None = None,
+    selected: bool = False,
+) -> Loaded:
     """YouTube Highlights videos of ``split`` ("test", "train" or "all") in Table I's domain order.
 
     ``selected`` reads ``vlist_sel.json`` (the manually checked subset) instead of ``vlist.json``.
     """
     folder = Path(folder)
-    sets = YOUTUBE_SETS["train"] + YOUTUBE_SETS["test"] if split == "all" else YOUTUBE_SETS.get(split)
+    sets = (
+        YOUTUBE_SETS["train"] + YOUTUBE_SETS["test"]
+        if split == "all"
+        else YOUTUBE_SETS.get(split)
+    )
     if sets is None:
         raise ValueError(f"split must be 'test', 'train' or 'all', got {split!r}")
     anno_path = folder / "youtube_anno.json"
-    fps = {k: float(v["fps"]) for k, v in _read_json(anno_path).items()} if anno_path.exists() else {}
+    fps = (
+        {k: float(v["fps"]) for k, v in _read_json(anno_path).items()}
+        if anno_path.exists()
+        else {}
+    )
     videos = []
     for domain in YOUTUBE_DOMAINS:
         vlist = folder / domain / ("vlist_sel.json" if selected else "vlist.json")
@@ -289,7 +361,10 @@ def load_youtube(folder: str | Path, split: str = "test", video_dir: str | Path 
             raise InputError(vlist, "YouTube Highlights split list not found")
         for ids, name in _read_json(vlist):
             if name in sets:
-                videos += [_youtube_video(folder, domain, vid, name, fps.get(vid)) for vid in ids]
+                videos += [
+                    _youtube_video(folder, domain, vid, name, fps.get(vid))
+                    for vid in ids
+                ]
     return _attach_files(videos, video_dir, "YouTube Highlights")
 
 
@@ -325,19 +400,28 @@ class FeatureVideo:
     def segment_scores(self) -> np.ndarray:
         """TVSum's (20, n) annotator scores, the name ``TVSumVideo`` gives them."""
         if self.benchmark != "tvsum":
-            raise AttributeError(f"{self.video_id}: a {self.benchmark} video has no annotator scores")
+            raise AttributeError(
+                f"{self.video_id}: a {self.benchmark} video has no annotator scores"
+            )
         return self.labels
 
     def features(self, visual: str = "rgb") -> dict[str, np.ndarray]:
         """{"visual": (n, D_v), "audio": (n, D_v)} float32: the chosen visual stream(s), and the
         2048-d audio vectors linearly interpolated to D_v as Section III-F does."""
         if visual not in VISUAL_STREAMS:
-            raise ValueError(f"visual must be one of {sorted(VISUAL_STREAMS)}, got {visual!r}")
+            raise ValueError(
+                f"visual must be one of {sorted(VISUAL_STREAMS)}, got {visual!r}"
+            )
         with np.load(self.path) as z:
-            v = np.concatenate([z[k].astype(np.float32) for k in VISUAL_STREAMS[visual]], axis=1)
+            v = np.concatenate(
+                [z[k].astype(np.float32) for k in VISUAL_STREAMS[visual]], axis=1
+            )
             a = z["audio"].astype(np.float32)
         if len(v) != self.n_clips or len(a) != self.n_clips:
-            raise InputError(self.path, f"{len(v)} visual and {len(a)} audio rows for {self.n_clips} labels")
+            raise InputError(
+                self.path,
+                f"{len(v)} visual and {len(a)} audio rows for {self.n_clips} labels",
+            )
         return {"visual": v, "audio": resample_vectors(a, v.shape[1])}
 
     def stream(self, name: str) -> np.ndarray:
@@ -358,19 +442,39 @@ def load_feature_benchmark(root: str | Path, benchmark: str) -> Loaded:
     umt = Path(root) / "umt"
     folder = umt / benchmark
     anno = _read_json(folder / f"{benchmark}_anno.json")
-    splits = {vid: split for lists in _read_json(umt / "splits.json")[benchmark].values()
-              for split, ids in lists.items() for vid in ids}
+    splits = {
+        vid: split
+        for lists in _read_json(umt / "splits.json")[benchmark].values()
+        for split, ids in lists.items()
+        for vid in ids
+    }
     files = {p.stem: p for p in sorted((folder / "features").glob("*.npz"))}
     videos = []
     for vid, path in files.items():
         if vid not in anno:
             continue
         entry = anno[vid]
-        labels = np.asarray(entry["match"], dtype=int) if benchmark == "youtube" else np.asarray(entry["anno"]).T
-        videos.append(FeatureVideo(vid, benchmark, entry["domain"], splits.get(vid, "unlisted"), labels, path))
+        labels = (
+            np.asarray(entry["match"], dtype=int)
+            if benchmark == "youtube"
+            else np.asarray(entry["anno"]).T
+        )
+        videos.append(
+            FeatureVideo(
+                vid,
+                benchmark,
+                entry["domain"],
+                splits.get(vid, "unlisted"),
+                labels,
+                path,
+            )
+        )
     videos.sort(key=lambda v: (order.index(v.category), v.video_id))
     missing = sorted(vid for vid in splits if vid not in files)
     if missing:
-        warnings.warn(f"{folder}: {len(missing)} videos listed in splits.json have no feature file, skipped: "
-                      + ", ".join(missing), stacklevel=2)
+        warnings.warn(
+            f"{folder}: {len(missing)} videos listed in splits.json have no feature file, skipped: "
+            + ", ".join(missing),
+            stacklevel=2,
+        )
     return Loaded(videos, missing)

@@ -30,7 +30,9 @@ import numpy as np
 from rasl.config import CLIP_STEPS, STEP_S
 from rasl.files import InputError
 
-SAMPLE_RATE = 16000  # Hz, what HuBERT and wav2vec 2.0 expect; every audio encoder gets it
+# Hz, what HuBERT and wav2vec 2.0 expect; every audio encoder gets it
+
+SAMPLE_RATE = 16000
 STEP = Fraction(STEP_S).limit_denominator(1000)  # 1/5 s, exact
 STEP_SAMPLES = int(STEP * SAMPLE_RATE)  # 3200 audio samples per step
 TRUNCATION_TOLERANCE_S = 0.5  # packets may end this much before the declared duration
@@ -77,7 +79,10 @@ def open_container(path: str | os.PathLike) -> Iterator[av.container.InputContai
     try:
         container = av.open(str(p))
     except (av.FFmpegError, UnicodeDecodeError) as e:
-        raise InputError(path, f"cannot be read as a video ({_reason(e)}): not a video, or truncated or corrupt") from None
+        raise InputError(
+            path,
+            f"cannot be read as a video ({_reason(e)}): not a video, or truncated or corrupt",
+        ) from None
     with container:
         yield container
 
@@ -101,7 +106,9 @@ def _stream_duration(container, v) -> Fraction | None:
     if v.duration:
         return v.duration * v.time_base
     if container.duration:
-        offset = (v.start_time or 0) * v.time_base - Fraction(container.start_time or 0, 10**6)
+        offset = (v.start_time or 0) * v.time_base - Fraction(
+            container.start_time or 0, 10**6
+        )
         return Fraction(container.duration, 10**6) - offset
     return None
 
@@ -113,7 +120,11 @@ def _packet_end(packet: av.Packet, origin: int) -> Fraction:
 
 def _packets_end(container, v) -> Fraction:
     """End of the last video packet after the first, in seconds, by demuxing only."""
-    ends = [_packet_end(p, v.start_time or 0) for p in container.demux(v) if p.pts is not None]
+    ends = [
+        _packet_end(p, v.start_time or 0)
+        for p in container.demux(v)
+        if p.pts is not None
+    ]
     return max(ends, default=Fraction(0))
 
 
@@ -127,7 +138,9 @@ def probe(path: str | os.PathLike) -> VideoInfo:
     with open_container(path) as c:
         v = video_stream(c, path)
         duration = _stream_duration(c, v)
-        if duration is None:  # no header duration (raw streams): read the packet timestamps
+        if (
+            duration is None
+        ):  # no header duration (raw streams): read the packet timestamps
             duration = _packets_end(c, v)
         if duration <= 0:
             raise InputError(path, "zero duration: the video stream has no frames")
@@ -156,10 +169,15 @@ def _check_tail(c, v, end: Fraction, path) -> None:
             return
     except av.FFmpegError:
         pass
-    raise InputError(path, f"truncated or corrupt: no frame decodes near the end ({float(end):.1f} s)")
+    raise InputError(
+        path,
+        f"truncated or corrupt: no frame decodes near the end ({float(end):.1f} s)",
+    )
 
 
-def frames(path: str | os.PathLike, size: int, info: VideoInfo | None = None) -> Iterator[np.ndarray]:
+def frames(
+    path: str | os.PathLike, size: int, info: VideoInfo | None = None
+) -> Iterator[np.ndarray]:
     """Yield the frame of each of the T steps as a (size, size, 3) RGB uint8 array.
 
     The whole frame is resized (no crop) with area interpolation; rotation metadata of
@@ -172,22 +190,33 @@ def frames(path: str | os.PathLike, size: int, info: VideoInfo | None = None) ->
         v = video_stream(c, path)
         v.thread_type = "AUTO"
         origin = v.start_time or 0
-        rate = v.average_rate or v.guessed_rate or 25  # only for the rare frame without a timestamp
+        rate = (
+            v.average_rate or v.guessed_rate or 25
+        )  # only for the rare frame without a timestamp
         step, shown, shown_rgb, end, t = 0, None, None, Fraction(0), Fraction(0)
         for packet in _demux(c, v, path):
             if packet.pts is not None:
                 end = max(end, _packet_end(packet, origin))
             for frame in _decode(packet, path):
-                t = (frame.pts - origin) * v.time_base if frame.pts is not None else t + 1 / rate
+                t = (
+                    (frame.pts - origin) * v.time_base
+                    if frame.pts is not None
+                    else t + 1 / rate
+                )
                 while shown is not None and step < steps and step * STEP < t:
-                    shown_rgb = shown_rgb if shown_rgb is not None else _rgb(shown, size)
+                    shown_rgb = (
+                        shown_rgb if shown_rgb is not None else _rgb(shown, size)
+                    )
                     yield shown_rgb
                     step += 1
                 shown, shown_rgb = frame, None
         if shown is None:
             raise InputError(path, "no video frame could be decoded")
         if end < info.duration_s - TRUNCATION_TOLERANCE_S:
-            raise InputError(path, f"truncated: video data stops at {float(end):.1f} s of {info.duration_s:.1f} s")
+            raise InputError(
+                path,
+                f"truncated: video data stops at {float(end):.1f} s of {info.duration_s:.1f} s",
+            )
         last = _rgb(shown, size)
         for _ in range(step, steps):
             yield last
@@ -197,25 +226,41 @@ def _demux(c, stream, path) -> Iterator[av.Packet]:
     try:
         yield from c.demux(stream)
     except av.FFmpegError as e:
-        raise InputError(path, f"truncated or corrupt: cannot read the stream ({_reason(e)})") from None
+        raise InputError(
+            path, f"truncated or corrupt: cannot read the stream ({_reason(e)})"
+        ) from None
 
 
 def _decode(packet: av.Packet, path) -> list:
     try:
         return packet.decode()
     except av.FFmpegError as e:
-        at = f" at {float(packet.pts * packet.time_base):.1f} s" if packet.pts is not None else ""
-        raise InputError(path, f"truncated or corrupt data{at} ({_reason(e)})") from None
+        at = (
+            f" at {float(packet.pts * packet.time_base):.1f} s"
+            if packet.pts is not None
+            else ""
+        )
+        raise InputError(
+            path, f"truncated or corrupt data{at} ({_reason(e)})"
+        ) from None
 
 
 def _rgb(frame: av.VideoFrame, size: int) -> np.ndarray:
     """(size, size, 3) uint8, upright."""
-    rgb = frame.reformat(width=size, height=size, format="rgb24", interpolation="AREA").to_ndarray()
-    quarter_turns = round(frame.rotation / 90) % 4  # display matrix, counter-clockwise degrees
+    rgb = frame.reformat(
+        width=size, height=size, format="rgb24", interpolation="AREA"
+    ).to_ndarray()
+    quarter_turns = (
+        round(frame.rotation / 90) % 4
+    )  # display matrix, counter-clockwise degrees
     return np.ascontiguousarray(np.rot90(rgb, quarter_turns)) if quarter_turns else rgb
 
 
-def audio(path: str | os.PathLike, info: VideoInfo | None = None, chunk_steps: int = CLIP_STEPS) -> Iterator[np.ndarray]:
+def audio(
+    path: str | os.PathLike,
+    info: VideoInfo | None = None,
+    chunk_steps: int = CLIP_STEPS,
+) -> Iterator[np.ndarray]:
     """Yield the audio track as mono float32 chunks at ``SAMPLE_RATE`` on the video timeline.
 
     Any channel count is down-mixed and any rate resampled (FFmpeg's swresample). Each
@@ -225,7 +270,9 @@ def audio(path: str | os.PathLike, info: VideoInfo | None = None, chunk_steps: i
     """
     info = info or probe(path)
     full, rest = divmod(info.steps, chunk_steps)
-    sizes = [chunk_steps * STEP_SAMPLES] * full + ([rest * STEP_SAMPLES] if rest else [])
+    sizes = [chunk_steps * STEP_SAMPLES] * full + (
+        [rest * STEP_SAMPLES] if rest else []
+    )
     with contextlib.closing(_aligned_samples(path, info)) as pieces:
         carry = np.zeros(0, np.float32)
         for n in sizes:
@@ -250,7 +297,9 @@ def _aligned_samples(path, info: VideoInfo) -> Iterator[np.ndarray]:
         resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
         drop = None  # samples before the first video frame still to cut
         for packet in _demux(c, c.streams.audio[0], path):
-            flush = [None] if packet.size == 0 else []  # the end of the stream flushes the resampler
+            flush = (
+                [None] if packet.size == 0 else []
+            )  # the end of the stream flushes the resampler
             for frame in _decode(packet, path) + flush:
                 for out in resampler.resample(frame):
                     samples = out.to_ndarray()[0]

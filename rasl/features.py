@@ -34,9 +34,8 @@ from tqdm import tqdm
 
 from rasl import decode
 from rasl.config import STEP_S, FeatureConfig
-from rasl.files import list_videos
 from rasl.encoders import AudioEncoder, VisualEncoder, create_encoder, encoder_class
-from rasl.files import InputError, atomic_path
+from rasl.files import InputError, atomic_path, list_videos
 from rasl.runtime import bf16_autocast, rank_and_world, uses_bf16
 
 CACHE_FORMAT = 1  # bump when the cache file layout changes
@@ -53,7 +52,9 @@ class Features:
     meta: dict  # encoders and versions, step, duration, sample rate, video fingerprint
 
 
-def fingerprint(path: str | os.PathLike, blocks: int = 16, block_size: int = 1 << 16) -> str:
+def fingerprint(
+    path: str | os.PathLike, blocks: int = 16, block_size: int = 1 << 16
+) -> str:
     """SHA-256 of a file's size and ``blocks`` blocks of 64 KiB spread evenly over it.
 
     Reads at most 1 MiB whatever the size (whole files below that), so checking a cache
@@ -88,7 +89,9 @@ def _encoder(name: str, device: str, weights: str | None):
     return create_encoder(name, device=device, weights=weights)
 
 
-def _encoder_classes(cfg: FeatureConfig) -> tuple[type[VisualEncoder], type[AudioEncoder]]:
+def _encoder_classes(
+    cfg: FeatureConfig,
+) -> tuple[type[VisualEncoder], type[AudioEncoder]]:
     """The configured encoders' classes, checked for kind; nothing is built or loaded."""
     visual, audio = encoder_class(cfg.visual), encoder_class(cfg.audio)
     for cls, kind in ((visual, "visual"), (audio, "audio")):
@@ -100,7 +103,9 @@ def _encoder_classes(cfg: FeatureConfig) -> tuple[type[VisualEncoder], type[Audi
 def build_encoders(cfg: FeatureConfig) -> tuple[VisualEncoder, AudioEncoder]:
     """The configured encoders, built (or reused) on ``cfg.device``."""
     _encoder_classes(cfg)
-    return _encoder(cfg.visual, cfg.device, cfg.weights), _encoder(cfg.audio, cfg.device, cfg.audio_weights)
+    return _encoder(cfg.visual, cfg.device, cfg.weights), _encoder(
+        cfg.audio, cfg.device, cfg.audio_weights
+    )
 
 
 def visual_bf16(cfg: FeatureConfig) -> bool:
@@ -108,10 +113,16 @@ def visual_bf16(cfg: FeatureConfig) -> bool:
     return uses_bf16(cfg.device, cfg.bf16)
 
 
-def cache_path(video: str | os.PathLike, cfg: FeatureConfig, cache_dir: str | os.PathLike) -> Path:
+def cache_path(
+    video: str | os.PathLike, cfg: FeatureConfig, cache_dir: str | os.PathLike
+) -> Path:
     """``<cache_dir>/<stem>.<visual>.<audio>.<key>.npz``; the key hashes the video's path and the config."""
-    key = hashlib.sha256(json.dumps([str(Path(video).resolve()), _config_meta(cfg)]).encode()).hexdigest()
-    return Path(cache_dir) / f"{Path(video).stem}.{cfg.visual}.{cfg.audio}.{key[:16]}.npz"
+    key = hashlib.sha256(
+        json.dumps([str(Path(video).resolve()), _config_meta(cfg)]).encode()
+    ).hexdigest()
+    return (
+        Path(cache_dir) / f"{Path(video).stem}.{cfg.visual}.{cfg.audio}.{key[:16]}.npz"
+    )
 
 
 def _config_meta(cfg: FeatureConfig) -> dict:
@@ -124,7 +135,12 @@ def _config_meta(cfg: FeatureConfig) -> dict:
         "visual_weights": _weights_fingerprint(cfg.weights),
         "visual_bf16": visual_bf16(cfg),
         "audio_weights": _weights_fingerprint(cfg.audio_weights),
-        "audio": {"name": audio.name, "version": audio.version, "dim": audio.dim, "hop_s": audio.hop_s},
+        "audio": {
+            "name": audio.name,
+            "version": audio.version,
+            "dim": audio.dim,
+            "hop_s": audio.hop_s,
+        },
         "step_s": STEP_S,
         "sample_rate": decode.SAMPLE_RATE,
     }
@@ -142,15 +158,25 @@ def _weights_fingerprint(path: str | None) -> str | None:
 def _source_meta(video: str | os.PathLike, config_meta: dict) -> dict:
     """What a cache file of ``video`` must match: the configuration's meta (:func:`_config_meta`),
     the video's path and fingerprint."""
-    return {**config_meta, "video": str(Path(video).resolve()), "fingerprint": fingerprint(video)}
+    return {
+        **config_meta,
+        "video": str(Path(video).resolve()),
+        "fingerprint": fingerprint(video),
+    }
 
 
-def _probed(video: str | os.PathLike, config_meta: dict) -> tuple[decode.VideoInfo, dict]:
+def _probed(
+    video: str | os.PathLike, config_meta: dict
+) -> tuple[decode.VideoInfo, dict]:
     """The video's headers and the meta its features are stored with; raises :class:`InputError`
     for a bad video."""
     info = decode.probe(video)
-    meta = {**_source_meta(video, config_meta), "duration_s": info.duration_s, "steps": info.steps,
-            "has_audio": info.has_audio}
+    meta = {
+        **_source_meta(video, config_meta),
+        "duration_s": info.duration_s,
+        "steps": info.steps,
+        "has_audio": info.has_audio,
+    }
     return info, meta
 
 
@@ -167,7 +193,10 @@ def _cached(video: str | os.PathLike, config_meta: dict, dest: Path) -> Features
 
 
 def extract_features(
-    video: str | os.PathLike, cfg: FeatureConfig, cache_dir: str | os.PathLike | None = None, progress: bool = False
+    video: str | os.PathLike,
+    cfg: FeatureConfig,
+    cache_dir: str | os.PathLike | None = None,
+    progress: bool = False,
 ) -> Features:
     """The visual and audio FVS of ``video``, from the cache in ``cache_dir`` when valid.
 
@@ -177,7 +206,10 @@ def extract_features(
     :class:`InputError` for a bad video; no cache file is written then.
     """
     dest = cache_path(video, cfg, cache_dir) if cache_dir is not None else None
-    if dest is not None and (cached := _cached(video, _config_meta(cfg), dest)) is not None:
+    if (
+        dest is not None
+        and (cached := _cached(video, _config_meta(cfg), dest)) is not None
+    ):
         return cached
     feats = _computed(video, cfg, progress)
     if dest is not None:
@@ -190,13 +222,21 @@ def _computed(video: str | os.PathLike, cfg: FeatureConfig, progress: bool) -> F
     info, meta = _probed(video, _config_meta(cfg))
     assembly = _Assembly(meta, cfg)
     items = _decoded(video, info, cfg.batch_size, assembly.visual_enc.input_size)
-    with tqdm(total=info.steps, unit="frame", desc=Path(video).name, disable=not progress, leave=False) as bar:
+    with tqdm(
+        total=info.steps,
+        unit="frame",
+        desc=Path(video).name,
+        disable=not progress,
+        leave=False,
+    ) as bar:
         for kind, x in _background(items, PREFETCH_BATCHES):
             bar.update(assembly.add(kind, x))
     return assembly.features()
 
 
-def _decoded(video, info: decode.VideoInfo, batch_size: int, input_size: int) -> Iterator[tuple[str, np.ndarray]]:
+def _decoded(
+    video, info: decode.VideoInfo, batch_size: int, input_size: int
+) -> Iterator[tuple[str, np.ndarray]]:
     """What the encoders need of ``video``, in order: ("frames", (B, S, S, 3) uint8) batches of
     ``batch_size`` steps' frames, then, when it has sound, ("audio", samples) per 30-s chunk."""
     for batch in _batched(decode.frames(video, input_size, info), batch_size):
@@ -226,12 +266,21 @@ class _Assembly:
             self.done += len(x)
             return len(x)
         steps = len(x) // decode.STEP_SAMPLES
-        self.audio.append(resample_vectors(pool_to_steps(self.audio_enc(x), steps), self.visual_enc.dim))
+        self.audio.append(
+            resample_vectors(
+                pool_to_steps(self.audio_enc(x), steps), self.visual_enc.dim
+            )
+        )
         return 0
 
     def features(self) -> Features:
         audio = np.concatenate(self.audio) if self.meta["has_audio"] else None
-        return Features(visual=self.visual, audio=audio, duration_s=self.meta["duration_s"], meta=self.meta)
+        return Features(
+            visual=self.visual,
+            audio=audio,
+            duration_s=self.meta["duration_s"],
+            meta=self.meta,
+        )
 
 
 def _batched(items: Iterable[np.ndarray], size: int) -> Iterator[np.ndarray]:
@@ -305,13 +354,24 @@ def _read_cache(path: Path, meta: dict) -> Features | None:
             if any(stored.get(k) != v for k, v in meta.items()):
                 return None
             audio = z["audio"] if "audio" in z.files else None
-            return Features(visual=z["visual"], audio=audio, duration_s=stored["duration_s"], meta=stored)
-    except Exception as e:  # numpy, zipfile and json raise many kinds for a damaged file
-        warnings.warn(f"{path}: damaged feature cache file ({type(e).__name__}), recomputing it")
+            return Features(
+                visual=z["visual"],
+                audio=audio,
+                duration_s=stored["duration_s"],
+                meta=stored,
+            )
+    except (
+        Exception
+    ) as e:  # numpy, zipfile and json raise many kinds for a damaged file
+        warnings.warn(
+            f"{path}: damaged feature cache file ({type(e).__name__}), recomputing it"
+        )
         return None
 
 
-def stored_arrays(path: str | os.PathLike) -> dict[str, tuple[int, np.dtype, tuple[int, ...]]]:
+def stored_arrays(
+    path: str | os.PathLike,
+) -> dict[str, tuple[int, np.dtype, tuple[int, ...]]]:
     """Where each array of an uncompressed ``.npz`` (``np.savez``, as the cache writes) lies in
     the file: name -> (byte offset, dtype, shape), for ``np.memmap``. Raises for a file that is
     not one (damaged, compressed, Fortran-ordered or object arrays)."""
@@ -320,11 +380,17 @@ def stored_arrays(path: str | os.PathLike) -> dict[str, tuple[int, np.dtype, tup
         for info in z.infolist():
             if info.compress_type != zipfile.ZIP_STORED:
                 raise ValueError(f"{info.filename} is compressed")
-            f.seek(info.header_offset + 26)  # a local file header: 30 bytes, then name and extra field
+            f.seek(
+                info.header_offset + 26
+            )  # a local file header: 30 bytes, then name and extra field
             name_len, extra_len = struct.unpack("<HH", f.read(4))
             f.seek(info.header_offset + 30 + name_len + extra_len)
             version = np.lib.format.read_magic(f)
-            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            read_header = (
+                np.lib.format.read_array_header_1_0
+                if version == (1, 0)
+                else np.lib.format.read_array_header_2_0
+            )
             shape, fortran, dtype = read_header(f)
             if fortran or dtype.hasobject:
                 raise ValueError(f"{info.filename} cannot be memory-mapped")
@@ -354,7 +420,11 @@ def _expand(inputs: list[str], failures: list[tuple[str, str]]) -> list[Path]:
 
 
 def extract_many(
-    inputs: list[str], cfg: FeatureConfig, out_dir: str | os.PathLike, progress: bool = True, workers: int = 0
+    inputs: list[str],
+    cfg: FeatureConfig,
+    out_dir: str | os.PathLike,
+    progress: bool = True,
+    workers: int = 0,
 ) -> list[tuple[str, str]]:
     """Cache the FVS of every video in ``inputs`` (files or folders) under ``out_dir``.
 
@@ -371,21 +441,32 @@ def extract_many(
     rank, world = rank_and_world()
     videos = _expand(inputs, failures)[rank::world]
     failures = failures if rank == 0 else []  # a missing input is reported once
-    config_meta = _config_meta(cfg)  # a bad configuration (encoders, weights files) fails once, before any video
+    config_meta = _config_meta(
+        cfg
+    )  # a bad configuration (encoders, weights files) fails once, before any video
     dests = {v: cache_path(v, cfg, out_dir) for v in videos}
     todo = [v for v in videos if _cached(v, config_meta, dests[v]) is None]
     if todo:
         build_encoders(cfg)  # and so do weights that do not load
     workers = min(workers, len(todo))  # no idle decoder
-    extracted = _in_workers(todo, cfg, workers) if workers else _in_process(todo, cfg, progress)
-    with tqdm(total=len(videos), initial=len(videos) - len(todo), unit="video", desc="features",
-              disable=not progress) as bar:
+    extracted = (
+        _in_workers(todo, cfg, workers) if workers else _in_process(todo, cfg, progress)
+    )
+    with tqdm(
+        total=len(videos),
+        initial=len(videos) - len(todo),
+        unit="video",
+        desc="features",
+        disable=not progress,
+    ) as bar:
         for video, result in extracted:
             try:
                 if isinstance(result, InputError):
                     raise result
                 write_cache(dests[video], result)
-            except InputError as e:  # a bad video, or its cache file could not be written
+            except (
+                InputError
+            ) as e:  # a bad video, or its cache file could not be written
                 failures.append((e.path, e.problem))
             bar.update()
     if dist.is_initialized():
@@ -395,7 +476,9 @@ def extract_many(
     return failures
 
 
-def _in_process(videos: list[Path], cfg: FeatureConfig, progress: bool) -> Iterator[tuple[Path, Features | InputError]]:
+def _in_process(
+    videos: list[Path], cfg: FeatureConfig, progress: bool
+) -> Iterator[tuple[Path, Features | InputError]]:
     """Each video's features, or the :class:`InputError` it raised, one video after the other."""
     for video in videos:
         try:
@@ -404,15 +487,21 @@ def _in_process(videos: list[Path], cfg: FeatureConfig, progress: bool) -> Itera
             yield video, e
 
 
-def _in_workers(videos: list[Path], cfg: FeatureConfig, workers: int) -> Iterator[tuple[Path, Features | InputError]]:
+def _in_workers(
+    videos: list[Path], cfg: FeatureConfig, workers: int
+) -> Iterator[tuple[Path, Features | InputError]]:
     """Each video's features, or the :class:`InputError` it raised, as the videos complete: a
     ``DataLoader`` with ``workers`` processes decodes them (:class:`_DecodedVideos`), and its
     batches of frames and audio chunks, whichever worker's come first, are encoded here, in
     pinned memory on CUDA. Each worker has one video in progress, so at most ``workers`` are
     being assembled at once."""
     loader = torch.utils.data.DataLoader(
-        _DecodedVideos(videos, cfg), batch_size=None, num_workers=workers, prefetch_factor=PREFETCH_BATCHES,
-        pin_memory=torch.device(cfg.device).type == "cuda", in_order=False,  # a worker's own items stay in order
+        _DecodedVideos(videos, cfg),
+        batch_size=None,
+        num_workers=workers,
+        prefetch_factor=PREFETCH_BATCHES,
+        pin_memory=torch.device(cfg.device).type == "cuda",
+        in_order=False,  # a worker's own items stay in order
     )
     assembling: dict[int, _Assembly] = {}
     for i, kind, x in loader:
@@ -438,17 +527,28 @@ class _DecodedVideos(torch.utils.data.IterableDataset):
 
     def __init__(self, videos: list[Path], cfg: FeatureConfig):
         self.videos, self.batch_size = videos, cfg.batch_size
-        self.config_meta, self.input_size = _config_meta(cfg), _encoder_classes(cfg)[0].input_size
+        self.config_meta, self.input_size = (
+            _config_meta(cfg),
+            _encoder_classes(cfg)[0].input_size,
+        )
 
     def __iter__(self) -> Iterator[tuple[int, str, object]]:
         worker = torch.utils.data.get_worker_info()
-        share = range(worker.id, len(self.videos), worker.num_workers) if worker else range(len(self.videos))
+        share = (
+            range(worker.id, len(self.videos), worker.num_workers)
+            if worker
+            else range(len(self.videos))
+        )
         for i in share:
             try:
                 info, meta = _probed(self.videos[i], self.config_meta)
                 yield i, "start", meta
-                for kind, x in _decoded(self.videos[i], info, self.batch_size, self.input_size):
+                for kind, x in _decoded(
+                    self.videos[i], info, self.batch_size, self.input_size
+                ):
                     yield i, kind, x
                 yield i, "end", None
-            except InputError as e:  # sent as plain strings: InputError does not survive pickling
+            except (
+                InputError
+            ) as e:  # sent as plain strings: InputError does not survive pickling
                 yield i, "failed", (e.path, e.problem)

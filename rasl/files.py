@@ -23,8 +23,23 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
-VIDEO_SUFFIXES = (".mp4", ".webm", ".mkv", ".avi", ".mov", ".mpg", ".mpeg", ".m4v", ".flv", ".wmv")
-OUT_OF_SPACE = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}  # disk full, file-size limit, quota
+VIDEO_SUFFIXES = (
+    ".mp4",
+    ".webm",
+    ".mkv",
+    ".avi",
+    ".mov",
+    ".mpg",
+    ".mpeg",
+    ".m4v",
+    ".flv",
+    ".wmv",
+)
+OUT_OF_SPACE = {
+    errno.ENOSPC,
+    errno.EFBIG,
+    errno.EDQUOT,
+}  # disk full, file-size limit, quota
 
 
 class InputError(Exception):
@@ -48,7 +63,9 @@ def atomic_path(dest: str | os.PathLike) -> Iterator[Path]:
     dest = Path(dest)
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=f".part{dest.suffix}", dir=dest.parent)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{dest.stem}.", suffix=f".part{dest.suffix}", dir=dest.parent
+        )
     except OSError as e:
         raise InputError(dest, f"cannot write here ({e.strerror or e})") from None
     os.close(fd)
@@ -62,7 +79,9 @@ def atomic_path(dest: str | os.PathLike) -> Iterator[Path]:
     except OSError as e:
         if e.errno not in OUT_OF_SPACE:
             raise
-        raise InputError(dest, f"out of space ({e.strerror}); nothing written") from None
+        raise InputError(
+            dest, f"out of space ({e.strerror}); nothing written"
+        ) from None
     except InputError as e:
         if e.path != str(tmp):
             raise
@@ -80,7 +99,9 @@ def load_data_only(path: str | os.PathLike, map_location="cpu"):
     import torch  # here: the command line imports this module before it knows it needs torch
 
     try:
-        with warnings.catch_warnings():  # torch warns of a plain pickle's protocol before refusing it
+        with (
+            warnings.catch_warnings()
+        ):  # torch warns of a plain pickle's protocol before refusing it
             warnings.filterwarnings("ignore", "Detected pickle protocol")
             return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError:
@@ -90,8 +111,9 @@ def load_data_only(path: str | os.PathLike, map_location="cpu"):
             unsafe = []
         if unsafe:
             raise InputError(
-                path, f"refused: it holds Python objects ({', '.join(unsafe)}), and loading those could run code; "
-                "only tensors and plain data load"
+                path,
+                f"refused: it holds Python objects ({', '.join(unsafe)}), and loading those could run code; "
+                "only tensors and plain data load",
             ) from None
         raise
 
@@ -101,7 +123,9 @@ def list_videos(root: str | Path) -> list[Path]:
     root = Path(root)
     if root.is_file():
         return [root]
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
+    return sorted(
+        p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES
+    )
 
 
 def format_rows(rows: list[dict], fmt: str, columns: list[str]) -> str:

@@ -59,7 +59,9 @@ def _runs(mask: np.ndarray, max_gap: int) -> list[tuple[int, int]]:
     return [(int(a), int(b) + 1) for a, b in zip(firsts, lasts)]
 
 
-def _segments(mask, times_s, scores, ends_s, max_gap: int, min_segment_s: float) -> list[Segment]:
+def _segments(
+    mask, times_s, scores, ends_s, max_gap: int, min_segment_s: float
+) -> list[Segment]:
     """Stages 2 and 3 on a (T,) selection mask."""
     out = []
     for first, stop in _runs(mask, max_gap):
@@ -67,7 +69,11 @@ def _segments(mask, times_s, scores, ends_s, max_gap: int, min_segment_s: float)
         if end - start < min_segment_s - 1e-9:
             continue
         span = scores[first:stop]
-        out.append(Segment(round(start, 6), round(end, 6), float(span.mean()), float(span.max())))
+        out.append(
+            Segment(
+                round(start, 6), round(end, 6), float(span.mean()), float(span.max())
+            )
+        )
     return out
 
 
@@ -93,7 +99,9 @@ def select_segments(
     times_s = np.asarray(times_s, dtype=np.float64)
     scores = np.asarray(scores, dtype=np.float64)
     if times_s.shape != scores.shape or times_s.ndim != 1:
-        raise ValueError(f"times_s and scores must be (T,) arrays, got {times_s.shape} and {scores.shape}")
+        raise ValueError(
+            f"times_s and scores must be (T,) arrays, got {times_s.shape} and {scores.shape}"
+        )
     if total_s is not None and not total_s > 0:
         raise ValueError(f"total_s must be positive, got {total_s}")
     ends_s = times_s + step_s
@@ -125,7 +133,10 @@ def select_segments(
 
 def curve_rows(times_s: np.ndarray, scores: np.ndarray) -> list[dict]:
     """(T,) times and scores -> one ``{"time_s", "score"}`` row per step."""
-    return [{"time_s": round(float(t), 6), "score": float(s)} for t, s in zip(times_s, scores)]
+    return [
+        {"time_s": round(float(t), 6), "score": float(s)}
+        for t, s in zip(times_s, scores)
+    ]
 
 
 def segment_rows(segments: list[Segment]) -> list[dict]:

@@ -51,31 +51,55 @@ def standardise_clips(s: torch.Tensor) -> torch.Tensor:
 
 
 @torch.inference_mode()
-def score_curve(model: RASLModel, features: Features, batch_size: int = 16, standardise: bool = True) -> np.ndarray:
+def score_curve(
+    model: RASLModel, features: Features, batch_size: int = 16, standardise: bool = True
+) -> np.ndarray:
     """(T,) normalised highlight scores of one video from the inputs its model needs.
 
     ``standardise=False`` skips the per-clip standardisation: whole-video min-max only.
     """
-    needed = ("visual", "audio") if model.cfg.inference_modality == "fused" else (model.cfg.inference_modality,)
+    needed = (
+        ("visual", "audio")
+        if model.cfg.inference_modality == "fused"
+        else (model.cfg.inference_modality,)
+    )
     if any(getattr(features, m) is None for m in needed):
-        raise InputError(features.meta.get("video", "video"), "this model scores from audio, but the video has none")
+        raise InputError(
+            features.meta.get("video", "video"),
+            "this model scores from audio, but the video has none",
+        )
     device = next(model.parameters()).device
     model.eval()
-    cut = {m: cut_clips(torch.from_numpy(getattr(features, m)), model.cfg.clip_steps) for m in needed}
+    cut = {
+        m: cut_clips(torch.from_numpy(getattr(features, m)), model.cfg.clip_steps)
+        for m in needed
+    }
     clips = {m: c for m, (c, _) in cut.items()}
     lengths = next(iter(cut.values()))[1]
     n = len(lengths)
 
     def over_clips(fn) -> torch.Tensor:
-        return torch.cat([fn({m: c[i : i + batch_size].to(device) for m, c in clips.items()}).float().cpu()
-                          for i in range(0, n, batch_size)])
+        return torch.cat(
+            [
+                fn({m: c[i : i + batch_size].to(device) for m, c in clips.items()})
+                .float()
+                .cpu()
+                for i in range(0, n, batch_size)
+            ]
+        )
 
-    if n * model.cfg.clip_steps > model.cfg.dim:  # folding costs 2 D^3 and saves 2 D^2 per step
+    if (
+        n * model.cfg.clip_steps > model.cfg.dim
+    ):  # folding costs 2 D^3 and saves 2 D^2 per step
         model = model.for_inference()
     s = over_clips(model.score)
     if model.cfg.k == 0:
-        s = s * orientation(stitch(s, lengths), stitch(over_clips(model.reconstruction_error), lengths))
-    return normalise(stitch(standardise_clips(s) if standardise else s, lengths)).numpy()
+        s = s * orientation(
+            stitch(s, lengths), stitch(over_clips(model.reconstruction_error), lengths)
+        )
+    return normalise(
+        stitch(standardise_clips(s) if standardise else s, lengths)
+    ).numpy()
 
 
 def orientation(s: torch.Tensor, error: torch.Tensor) -> float:
@@ -93,7 +117,9 @@ def orientation(s: torch.Tensor, error: torch.Tensor) -> float:
 def adapted_config(features: Features, base: RunConfig) -> RunConfig:
     """The config to adapt on one video: visual-only when the video has no audio track."""
     modalities = ("visual", "audio") if features.audio is not None else ("visual",)
-    return base.replace(model={"modalities": modalities, "dim": features.visual.shape[1]})
+    return base.replace(
+        model={"modalities": modalities, "dim": features.visual.shape[1]}
+    )
 
 
 def score_video(
@@ -113,13 +139,30 @@ def score_video(
     cfg = cfg or smoke()
     if checkpoint:
         model, cfg = load_model(checkpoint, device=cfg.train.device)
-    features = extract_features(video, cfg.features, cache_dir=cache_dir, progress=progress)
+    features = extract_features(
+        video, cfg.features, cache_dir=cache_dir, progress=progress
+    )
     if checkpoint is None:
         cfg = adapted_config(features, cfg)
         steps = ADAPT_STEPS if adapt_steps is None else adapt_steps
-        model = adapt(cfg, clip_set({str(video): features}, cfg.model.modalities, cfg.model.clip_steps), steps, progress)
+        model = adapt(
+            cfg,
+            clip_set(
+                {str(video): features}, cfg.model.modalities, cfg.model.clip_steps
+            ),
+            steps,
+            progress,
+        )
     elif features.visual.shape[1] != cfg.model.dim:
-        raise InputError(checkpoint, f"model expects {cfg.model.dim}-d features, encoder gives {features.visual.shape[1]}")
+        raise InputError(
+            checkpoint,
+            f"model expects {cfg.model.dim}-d features, encoder gives {features.visual.shape[1]}",
+        )
     scores = score_curve(model, features)
-    meta = {"video": str(video), "checkpoint": checkpoint, "adapt_steps": None if checkpoint else steps, **features.meta}
+    meta = {
+        "video": str(video),
+        "checkpoint": checkpoint,
+        "adapt_steps": None if checkpoint else steps,
+        **features.meta,
+    }
     return ScoreCurve(np.arange(len(scores)) * STEP_S, scores, meta)

@@ -58,8 +58,12 @@ def k_point_eta(
     s_top = s.gather(1, top)  # (B, k)
     if not contrastive:
         return s_top.mean(-1), None
-    z_top, z_bottom = process(gather_steps(r, torch.cat([top, bottom], 1))).split(k, 1)  # one gather: one scatter back
-    sim = F.cosine_similarity(project_top(z_top), project_bottom(z_bottom), dim=-1)  # (B, k)
+    z_top, z_bottom = process(gather_steps(r, torch.cat([top, bottom], 1))).split(
+        k, 1
+    )  # one gather: one scatter back
+    sim = F.cosine_similarity(
+        project_top(z_top), project_bottom(z_bottom), dim=-1
+    )  # (B, k)
     return (s_top * (1 - sim)).mean(-1), sim
 
 
@@ -98,7 +102,9 @@ def symmetric_contrastive_loss(
     logits = log_temperature.exp().clamp(max=100.0) * cos  # (B, N, N)
     b, n, _ = logits.shape
     if same is not None:
-        logits = logits.masked_fill(same & ~torch.eye(n, dtype=torch.bool, device=logits.device), float("-inf"))
+        logits = logits.masked_fill(
+            same & ~torch.eye(n, dtype=torch.bool, device=logits.device), float("-inf")
+        )
     target = torch.arange(n, device=logits.device).repeat(b)
     loss_a = F.cross_entropy(logits.reshape(b * n, n), target)
     loss_v = F.cross_entropy(logits.transpose(1, 2).reshape(b * n, n), target)
@@ -109,13 +115,17 @@ def identical_steps(fvs: dict[str, torch.Tensor]) -> torch.Tensor:
     """(B, N, N) True where steps i and j of a clip have identical inputs in every modality."""
     same = None
     for x in fvs.values():
-        ids = torch.unique(x.flatten(0, 1), dim=0, return_inverse=True)[1].view(x.shape[:2])  # one id per distinct row
+        ids = torch.unique(x.flatten(0, 1), dim=0, return_inverse=True)[1].view(
+            x.shape[:2]
+        )  # one id per distinct row
         eq = ids[:, :, None] == ids[:, None, :]
         same = eq if same is None else same & eq
     return same
 
 
-def random_step_mask(b: int, n: int, ratio: float, generator: torch.Generator | None = None) -> torch.Tensor:
+def random_step_mask(
+    b: int, n: int, ratio: float, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """M of Eq. (10): (B, N) of 0/1 with exactly round(ratio * N) masked (0) steps per clip."""
     ranks = torch.rand(b, n, generator=generator).argsort(-1).argsort(-1)
     return (ranks >= round(ratio * n)).float()

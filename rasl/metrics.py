@@ -49,7 +49,9 @@ def ranking(scores: np.ndarray) -> np.ndarray:
     return np.argsort(-scores, kind="stable")
 
 
-def ranked_ap(hits: np.ndarray, n_relevant: np.ndarray, interpolation: str = "trapezoid") -> np.ndarray:
+def ranked_ap(
+    hits: np.ndarray, n_relevant: np.ndarray, interpolation: str = "trapezoid"
+) -> np.ndarray:
     """AP of ranked binary relevance ``hits`` (A, m), one row per label set -> (A,).
 
     ``interpolation="trapezoid"``: sum over hits of (P(i-1) + P(i)) / 2 with P(0) = 1 (UMT);
@@ -63,12 +65,18 @@ def ranked_ap(hits: np.ndarray, n_relevant: np.ndarray, interpolation: str = "tr
     elif interpolation == "step":
         gains = hits * precision
     else:
-        raise ValueError(f"interpolation must be 'trapezoid' or 'step', got {interpolation!r}")
+        raise ValueError(
+            f"interpolation must be 'trapezoid' or 'step', got {interpolation!r}"
+        )
     n_relevant = np.broadcast_to(np.asarray(n_relevant, dtype=np.float64), (len(hits),))
-    return np.divide(gains.sum(axis=1), n_relevant, out=np.zeros(len(hits)), where=n_relevant > 0)
+    return np.divide(
+        gains.sum(axis=1), n_relevant, out=np.zeros(len(hits)), where=n_relevant > 0
+    )
 
 
-def youtube_ap(clip_scores: np.ndarray, clip_labels: np.ndarray, protocol: str = "umt") -> float:
+def youtube_ap(
+    clip_scores: np.ndarray, clip_labels: np.ndarray, protocol: str = "umt"
+) -> float:
     """AP of one YouTube Highlights video: (n,) scores against (n,) labels in {1, 0, -1}.
 
     Positive = label 1. ``protocol="umt"`` (default): trapezoidal AP over the stable ranking;
@@ -83,24 +91,39 @@ def youtube_ap(clip_scores: np.ndarray, clip_labels: np.ndarray, protocol: str =
     if protocol == "umt":
         return float(ranked_ap(positive[order], positive.sum())[0])
     if protocol == "sklearn":
-        from sklearn.metrics import average_precision_score  # 1.4 s to import; only this option needs it
+        from sklearn.metrics import (
+            average_precision_score,  # 1.4 s to import; only this option needs it
+        )
 
-        return float(average_precision_score(positive, clip_scores)) if positive.any() else 0.0
+        return (
+            float(average_precision_score(positive, clip_scores))
+            if positive.any()
+            else 0.0
+        )
     raise ValueError(f"protocol must be 'umt' or 'sklearn', got {protocol!r}")
 
 
-def tvsum_labels(annotator_scores: np.ndarray, labels: str = "per_annotator") -> np.ndarray:
+def tvsum_labels(
+    annotator_scores: np.ndarray, labels: str = "per_annotator"
+) -> np.ndarray:
     """(A, n) segment scores -> (A, n) booleans above each row's median, or (1, n) for "consensus"."""
     scores = np.atleast_2d(np.asarray(annotator_scores, dtype=np.float64))
     if labels == "consensus":
         scores = scores.mean(axis=0, keepdims=True)
     elif labels != "per_annotator":
-        raise ValueError(f"labels must be 'per_annotator' or 'consensus', got {labels!r}")
+        raise ValueError(
+            f"labels must be 'per_annotator' or 'consensus', got {labels!r}"
+        )
     return scores > np.median(scores, axis=1, keepdims=True)
 
 
-def tvsum_top5_ap(clip_scores: np.ndarray, annotator_scores: np.ndarray, k: int = 5,
-                  protocol: str = "umt", labels: str = "per_annotator") -> float:
+def tvsum_top5_ap(
+    clip_scores: np.ndarray,
+    annotator_scores: np.ndarray,
+    k: int = 5,
+    protocol: str = "umt",
+    labels: str = "per_annotator",
+) -> float:
     """Top-5 AP of one TVSum video: (n,) scores against (A, n) annotator segment scores.
 
     Each label set (one per annotator, or the consensus) is scored on the top ``k`` clips
@@ -111,7 +134,9 @@ def tvsum_top5_ap(clip_scores: np.ndarray, annotator_scores: np.ndarray, k: int 
     positive = tvsum_labels(annotator_scores, labels)
     order = ranking(clip_scores)
     if positive.shape[1] != len(order):
-        raise ValueError(f"{len(order)} scores for annotator scores shaped {np.shape(annotator_scores)}")
+        raise ValueError(
+            f"{len(order)} scores for annotator scores shaped {np.shape(annotator_scores)}"
+        )
     top = positive[:, order[:k]]
     if protocol == "umt":
         return float(ranked_ap(top, top.sum(axis=1)).mean())
@@ -120,8 +145,11 @@ def tvsum_top5_ap(clip_scores: np.ndarray, annotator_scores: np.ndarray, k: int 
     raise ValueError(f"protocol must be 'umt' or 'standard', got {protocol!r}")
 
 
-def category_means(values: Mapping[str, float], categories: Mapping[str, str],
-                   order: tuple[str, ...] | None = None) -> dict[str, float]:
+def category_means(
+    values: Mapping[str, float],
+    categories: Mapping[str, str],
+    order: tuple[str, ...] | None = None,
+) -> dict[str, float]:
     """Mean of per-video ``values`` within each category (``categories``: video id -> category).
 
     Categories follow ``order`` when given (those without videos are left out).

@@ -35,7 +35,9 @@ class SelfAttention(nn.Module):
 
     def __init__(self, dim: int):
         super().__init__()
-        self.w_q, self.w_k, self.w_v, self.w_o = (nn.Linear(dim, dim, bias=False) for _ in range(4))
+        self.w_q, self.w_k, self.w_v, self.w_o = (
+            nn.Linear(dim, dim, bias=False) for _ in range(4)
+        )
 
     def forward(self, rho: torch.Tensor, keep: torch.Tensor | None = None):
         """(B, N, D) -> (B, N, D).
@@ -61,16 +63,26 @@ class SelfAttention(nn.Module):
         b, n, _ = rho.shape
         kept = keep.sum(-1).long()  # (B,)
         width = int(kept.max())  # K; clips with fewer kept steps are padded
-        idx = keep.argsort(dim=-1, descending=True, stable=True)[:, :width]  # kept steps first, in order
+        idx = keep.argsort(dim=-1, descending=True, stable=True)[
+            :, :width
+        ]  # kept steps first, in order
         valid = torch.arange(width, device=rho.device) < kept[:, None]  # (B, K)
         q_k, k_k, v_k = (gather_steps(x, idx) for x in (q, k, v))
         pad = q.new_zeros(b, 1, q.shape[-1])
-        logit = torch.cat([valid.float().log(), (n - kept[:, None]).float().log()], 1)  # 0 / -inf, log #masked
-        kept_out = F.scaled_dot_product_attention(q_k, torch.cat([k_k, pad], 1), torch.cat([v_k, pad], 1),
-                                                  attn_mask=logit[:, None].to(q.dtype))
+        logit = torch.cat(
+            [valid.float().log(), (n - kept[:, None]).float().log()], 1
+        )  # 0 / -inf, log #masked
+        kept_out = F.scaled_dot_product_attention(
+            q_k,
+            torch.cat([k_k, pad], 1),
+            torch.cat([v_k, pad], 1),
+            attn_mask=logit[:, None].to(q.dtype),
+        )
         masked_out = (v_k * valid[..., None]).sum(1, keepdim=True) / n
         o = self.w_o(torch.cat([kept_out, masked_out], 1))  # (B, K + 1, D)
-        row = torch.where(keep > 0, keep.cumsum(-1).long() - 1, width)  # each step's row of o
+        row = torch.where(
+            keep > 0, keep.cumsum(-1).long() - 1, width
+        )  # each step's row of o
         return keep[..., None] * rho + gather_steps(o, row)
 
 
@@ -82,12 +94,16 @@ class FoldedSelfAttention(nn.Module):
     def __init__(self, sa: SelfAttention):
         super().__init__()
         with torch.no_grad():  # 1 / sqrt(d) folded in as well
-            self.register_buffer("w_qk", sa.w_q.weight.T @ sa.w_k.weight / sa.w_q.in_features**0.5)
+            self.register_buffer(
+                "w_qk", sa.w_q.weight.T @ sa.w_k.weight / sa.w_q.in_features**0.5
+            )
             self.register_buffer("w_vo", sa.w_v.weight.T @ sa.w_o.weight.T)
 
     def forward(self, rho: torch.Tensor) -> torch.Tensor:
         attention = torch.softmax((rho @ self.w_qk) @ rho.transpose(1, 2), -1)
-        return torch.baddbmm(rho, attention, rho @ self.w_vo)  # rho + attention (rho W^V W^O), one call
+        return torch.baddbmm(
+            rho, attention, rho @ self.w_vo
+        )  # rho + attention (rho W^V W^O), one call
 
 
 class NoAttention(nn.Module):
@@ -113,8 +129,14 @@ class RowConvTranspose1d(nn.ConvTranspose1d):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         w = self.weight.unsqueeze(2).contiguous(memory_format=torch.channels_last)
-        return F.conv_transpose2d(x, w, self.bias, (1, self.stride[0]), (0, self.padding[0]),
-                                  (0, self.output_padding[0]))
+        return F.conv_transpose2d(
+            x,
+            w,
+            self.bias,
+            (1, self.stride[0]),
+            (0, self.padding[0]),
+            (0, self.output_padding[0]),
+        )
 
 
 def step_rows(r: torch.Tensor) -> torch.Tensor:
@@ -134,7 +156,9 @@ def _in_chunks(fn: Callable[..., torch.Tensor], *rows: torch.Tensor) -> torch.Te
     """fn(*rows) for tensors of independent rows (dim 0), on a CPU ``CPU_ROWS_PER_CALL`` rows at a time."""
     if rows[0].device.type != "cpu" or len(rows[0]) <= CPU_ROWS_PER_CALL:
         return fn(*rows)
-    return torch.cat([fn(*chunk) for chunk in zip(*(x.split(CPU_ROWS_PER_CALL) for x in rows))])
+    return torch.cat(
+        [fn(*chunk) for chunk in zip(*(x.split(CPU_ROWS_PER_CALL) for x in rows))]
+    )
 
 
 class RASLAutoencoder(nn.Module):
@@ -145,7 +169,11 @@ class RASLAutoencoder(nn.Module):
         widths = (1, *cfg.channels)
         k, pad = cfg.kernel_size, cfg.kernel_size // 2
         self.encoder = nn.Sequential(
-            *(m for c_in, c_out in zip(widths, widths[1:]) for m in (RowConv1d(c_in, c_out, k, 2, pad), nn.ReLU()))
+            *(
+                m
+                for c_in, c_out in zip(widths, widths[1:])
+                for m in (RowConv1d(c_in, c_out, k, 2, pad), nn.ReLU())
+            )
         )
         # ReLU after every layer except the decoder's output: features take both signs, and
         # a final ReLU can leave the whole decoder without gradient at initialisation.
@@ -153,17 +181,32 @@ class RASLAutoencoder(nn.Module):
             *(
                 m
                 for c_in, c_out in zip(widths[::-1], widths[-2::-1])
-                for m in (RowConvTranspose1d(c_in, c_out, k, 2, pad, output_padding=1), nn.ReLU())
+                for m in (
+                    RowConvTranspose1d(c_in, c_out, k, 2, pad, output_padding=1),
+                    nn.ReLU(),
+                )
             )
         )[:-1]
         self.length = dim // 2 ** len(cfg.channels)  # L
         self.psi = RowConv1d(cfg.channels[-1], cfg.psi_channels, k, padding=pad)
         z_dim = cfg.psi_channels * self.length
-        self.w = nn.Linear(z_dim, 1, bias=False)  # the bias-free weighted sum of Eq. (4)
-        if cfg.k > 0 and cfg.k_point_contrastive:  # W^ and W' with layer norm sigma, Eq. (8)
-            self.project_top = nn.Sequential(nn.Linear(z_dim, cfg.proj_dim, bias=False), nn.LayerNorm(cfg.proj_dim))
-            self.project_bottom = self.project_top if cfg.shared_projection else nn.Sequential(
-                nn.Linear(z_dim, cfg.proj_dim, bias=False), nn.LayerNorm(cfg.proj_dim))
+        self.w = nn.Linear(
+            z_dim, 1, bias=False
+        )  # the bias-free weighted sum of Eq. (4)
+        if (
+            cfg.k > 0 and cfg.k_point_contrastive
+        ):  # W^ and W' with layer norm sigma, Eq. (8)
+            self.project_top = nn.Sequential(
+                nn.Linear(z_dim, cfg.proj_dim, bias=False), nn.LayerNorm(cfg.proj_dim)
+            )
+            self.project_bottom = (
+                self.project_top
+                if cfg.shared_projection
+                else nn.Sequential(
+                    nn.Linear(z_dim, cfg.proj_dim, bias=False),
+                    nn.LayerNorm(cfg.proj_dim),
+                )
+            )
         else:
             self.project_top = self.project_bottom = None
 
@@ -180,7 +223,12 @@ class RASLAutoencoder(nn.Module):
         ``activate``."""
         b, n = rows.shape[:2]
         with torch.autocast(rows.device.type, enabled=False):
-            x = rows.float().reshape(b * n, self.length, -1).transpose(1, 2).unsqueeze(2)  # (R, C, 1, L)
+            x = (
+                rows.float()
+                .reshape(b * n, self.length, -1)
+                .transpose(1, 2)
+                .unsqueeze(2)
+            )  # (R, C, 1, L)
             return self.psi(x).reshape(b, n, -1)
 
     def activate(self, r: torch.Tensor) -> torch.Tensor:
@@ -199,14 +247,21 @@ class RASLAutoencoder(nn.Module):
         """
         with torch.autocast(r.device.type, enabled=False):
             w = self.w.weight.view(1, self.psi.out_channels, self.length)
-            weight = F.conv_transpose1d(w, self.psi.weight, padding=self.psi.padding[0])[0]  # (C, L)
-            return step_rows(r.float()) @ weight.T.flatten() + (w[0].sum(-1) * self.psi.bias).sum()
+            weight = F.conv_transpose1d(
+                w, self.psi.weight, padding=self.psi.padding[0]
+            )[0]  # (C, L)
+            return (
+                step_rows(r.float()) @ weight.T.flatten()
+                + (w[0].sum(-1) * self.psi.bias).sum()
+            )
 
     def decode(self, s: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
         """rho~ = D^m(s . r), Eq. (5): s (B, N), r (B, N, C, L) -> (B, N, D)."""
         b, n = r.shape[:2]
         rows = r.flatten(0, 1).unsqueeze(2)  # (R, C, 1, L)
-        return _in_chunks(lambda s, x: self.decoder(s[:, None, None, None] * x), s.flatten(), rows).reshape(b, n, -1)
+        return _in_chunks(
+            lambda s, x: self.decoder(s[:, None, None, None] * x), s.flatten(), rows
+        ).reshape(b, n, -1)
 
 
 class LowRankFusion(nn.Module):
@@ -232,7 +287,9 @@ class MLPFusion(nn.Module):
 
     def __init__(self, dim: int):
         super().__init__()
-        self.mlp = nn.Sequential(nn.Linear(2 * dim, dim), nn.ReLU(), nn.Linear(dim, dim))
+        self.mlp = nn.Sequential(
+            nn.Linear(2 * dim, dim), nn.ReLU(), nn.Linear(dim, dim)
+        )
 
     def forward(self, v: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
         return self.mlp(torch.cat([v, a], -1))
@@ -258,26 +315,52 @@ class RASLModel(nn.Module):
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.cfg = cfg
-        self.attend = nn.ModuleDict({m: SelfAttention(cfg.dim) if cfg.self_attention else NoAttention()
-                                     for m in cfg.modalities})
+        self.attend = nn.ModuleDict(
+            {
+                m: SelfAttention(cfg.dim) if cfg.self_attention else NoAttention()
+                for m in cfg.modalities
+            }
+        )
         if cfg.fusion == "scl":
-            self.branches = nn.ModuleDict({m: RASLAutoencoder(cfg, cfg.dim) for m in cfg.modalities})
+            self.branches = nn.ModuleDict(
+                {m: RASLAutoencoder(cfg, cfg.dim) for m in cfg.modalities}
+            )
             self.fuse = None
         else:
             self.fuse, fused_dim = _fusion(cfg)
             self.branches = nn.ModuleDict({"fused": RASLAutoencoder(cfg, fused_dim)})
         two_branches = cfg.fusion == "scl" and len(cfg.modalities) == 2
-        self.log_temperature = nn.Parameter(torch.tensor(cfg.temperature_init)) if two_branches else None
+        self.log_temperature = (
+            nn.Parameter(torch.tensor(cfg.temperature_init)) if two_branches else None
+        )
         # CLIP's image and text embeddings W_i, W_t: Eq. (9) compares r^a_i and r^v_i in a learned joint space
-        self.embed = nn.ModuleDict({m: nn.Linear(cfg.channels[-1] * ae.length, cfg.scl_embed, bias=False)
-                                    for m, ae in self.branches.items()}) if two_branches and cfg.scl_embed else None
+        self.embed = (
+            nn.ModuleDict(
+                {
+                    m: nn.Linear(
+                        cfg.channels[-1] * ae.length, cfg.scl_embed, bias=False
+                    )
+                    for m, ae in self.branches.items()
+                }
+            )
+            if two_branches and cfg.scl_embed
+            else None
+        )
         if cfg.mask_token:  # as BERT/MAE: a learned mask token and learned positions, initialised N(0, 0.02^2)
-            self.mask_token = nn.ParameterDict({m: nn.Parameter(0.02 * torch.randn(cfg.dim)) for m in cfg.modalities})
-            self.position = nn.ParameterDict({m: nn.Parameter(0.02 * torch.randn(cfg.clip_steps, cfg.dim))
-                                              for m in cfg.modalities})
+            self.mask_token = nn.ParameterDict(
+                {m: nn.Parameter(0.02 * torch.randn(cfg.dim)) for m in cfg.modalities}
+            )
+            self.position = nn.ParameterDict(
+                {
+                    m: nn.Parameter(0.02 * torch.randn(cfg.clip_steps, cfg.dim))
+                    for m in cfg.modalities
+                }
+            )
         else:
             self.mask_token = self.position = None
-        if cfg.input_scaling != "none":  # rho -> (rho - mean) / scale, fitted by fit_input_statistics
+        if (
+            cfg.input_scaling != "none"
+        ):  # rho -> (rho - mean) / scale, fitted by fit_input_statistics
             for m in cfg.modalities:
                 self.register_buffer(f"input_mean_{m}", torch.zeros(cfg.dim))
                 self.register_buffer(f"input_scale_{m}", torch.ones(cfg.dim))
@@ -292,7 +375,10 @@ class RASLModel(nn.Module):
             if self.cfg.input_scaling == "zscore":
                 mean, scale = rows.mean(0), rows.std(0).clamp_min(1e-3)
             else:
-                mean, scale = torch.zeros_like(rows[0]), rows.pow(2).mean().sqrt().clamp_min(1e-6).expand(self.cfg.dim)
+                mean, scale = (
+                    torch.zeros_like(rows[0]),
+                    rows.pow(2).mean().sqrt().clamp_min(1e-6).expand(self.cfg.dim),
+                )
             getattr(self, f"input_mean_{m}").copy_(mean)
             getattr(self, f"input_scale_{m}").copy_(scale)
 
@@ -300,9 +386,15 @@ class RASLModel(nn.Module):
         """The FVS the network sees and reconstructs: each modality's rho after the input scaling."""
         if self.cfg.input_scaling == "none":
             return fvs
-        return {m: (x - getattr(self, f"input_mean_{m}")) / getattr(self, f"input_scale_{m}") for m, x in fvs.items()}
+        return {
+            m: (x - getattr(self, f"input_mean_{m}"))
+            / getattr(self, f"input_scale_{m}")
+            for m, x in fvs.items()
+        }
 
-    def attended(self, name: str, fvs: dict[str, torch.Tensor], keep: torch.Tensor | None = None):
+    def attended(
+        self, name: str, fvs: dict[str, torch.Tensor], keep: torch.Tensor | None = None
+    ):
         """rho_bar fed to autoencoder ``name``: F^m(rho^m), or the fusion of F^v(rho^v) and F^a(rho^a).
 
         With ``keep`` (B, N), the mask M of Eq. (10), also returns the rho_bar of the masked
@@ -310,7 +402,10 @@ class RASLModel(nn.Module):
         """
         if name != "fused":
             return self._attend(name, fvs[name], keep)
-        v, a = self._attend("visual", fvs["visual"], keep), self._attend("audio", fvs["audio"], keep)
+        v, a = (
+            self._attend("visual", fvs["visual"], keep),
+            self._attend("audio", fvs["audio"], keep),
+        )
         if keep is None:
             return self._fuse(v, a)
         return self._fuse(v[0], a[0]), self._fuse(v[1], a[1])
@@ -322,7 +417,11 @@ class RASLModel(nn.Module):
         main = self.attend[m](x + self.position[m])
         if keep is None:
             return main
-        masked = keep[..., None] * x + (1 - keep[..., None]) * self.mask_token[m] + self.position[m]
+        masked = (
+            keep[..., None] * x
+            + (1 - keep[..., None]) * self.mask_token[m]
+            + self.position[m]
+        )
         return main, self.attend[m](masked)
 
     def _fuse(self, v: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
@@ -342,8 +441,12 @@ class RASLModel(nn.Module):
             return torch.cat([fvs["visual"], fvs["audio"]], -1)
         return (fvs["visual"] + fvs["audio"]) / 2
 
-    def losses(self, fvs: dict[str, torch.Tensor], generator: torch.Generator | None = None,
-               stats: dict[str, torch.Tensor] | None = None) -> dict[str, torch.Tensor]:
+    def losses(
+        self,
+        fvs: dict[str, torch.Tensor],
+        generator: torch.Generator | None = None,
+        stats: dict[str, torch.Tensor] | None = None,
+    ) -> dict[str, torch.Tensor]:
         """Algorithm 1, lines 4-12: every active loss term for a batch of clips.
 
         fvs: modality -> (B, N, D). Returns e.g. {"L_e/visual", "L_r/visual", "L_au/visual",
@@ -355,7 +458,9 @@ class RASLModel(nn.Module):
         fvs = self.scaled(fvs)
         x0 = next(iter(fvs.values()))
         if cfg.auxiliary:  # M of Eq. (10)
-            keep = random_step_mask(*x0.shape[:2], cfg.mask_ratio, generator).to(x0.device)
+            keep = random_step_mask(*x0.shape[:2], cfg.mask_ratio, generator).to(
+                x0.device
+            )
         for name, ae in self.branches.items():
             target = self.target(name, fvs)
             if cfg.auxiliary:
@@ -366,15 +471,31 @@ class RASLModel(nn.Module):
             s = ae.activate(r)
             terms[f"L_e/{name}"] = reconstruction_loss(target, ae.decode(s, r))
             if cfg.k > 0:
-                eta, sim = k_point_eta(s, step_rows(r), cfg.k, ae.processed, ae.project_top, ae.project_bottom,
-                                       cfg.k_point_contrastive, cfg.standardise_eta)
+                eta, sim = k_point_eta(
+                    s,
+                    step_rows(r),
+                    cfg.k,
+                    ae.processed,
+                    ae.project_top,
+                    ae.project_bottom,
+                    cfg.k_point_contrastive,
+                    cfg.standardise_eta,
+                )
                 terms[f"L_r/{name}"] = k_point_contrastive_loss(eta)
             if cfg.auxiliary:
                 r_masked = ae.encode(rho_bar_masked)
                 s_aux = s.detach() if cfg.aux_detach_s else s
-                terms[f"L_au/{name}"] = reconstruction_loss(target, ae.decode(s_aux, r_masked))
-            reps[name] = self.embed[name](step_rows(r)) if self.embed is not None else step_rows(r)
-            if stats is not None:  # 0-d tensors, read once per step by the caller (one device sync)
+                terms[f"L_au/{name}"] = reconstruction_loss(
+                    target, ae.decode(s_aux, r_masked)
+                )
+            reps[name] = (
+                self.embed[name](step_rows(r))
+                if self.embed is not None
+                else step_rows(r)
+            )
+            if (
+                stats is not None
+            ):  # 0-d tensors, read once per step by the caller (one device sync)
                 stats[f"s_mean/{name}"] = s.detach().mean()
                 stats[f"s_std/{name}"] = s.detach().std(-1).mean()
                 if cfg.k > 0:
@@ -383,8 +504,13 @@ class RASLModel(nn.Module):
                         stats[f"sim/{name}"] = sim.detach().mean()
         if self.log_temperature is not None:
             same = identical_steps(fvs) if cfg.scl_skip_duplicates else None
-            terms["L_s"] = symmetric_contrastive_loss(reps["audio"], reps["visual"], self.log_temperature,
-                                                      cfg.centre_scl, same)
+            terms["L_s"] = symmetric_contrastive_loss(
+                reps["audio"],
+                reps["visual"],
+                self.log_temperature,
+                cfg.centre_scl,
+                same,
+            )
         return terms
 
     def for_inference(self) -> RASLModel:
@@ -408,7 +534,9 @@ class RASLModel(nn.Module):
         # steps are independent from here on: encode and read out a chunk of steps at a time,
         # so that r (20 MB a batch in the paper configuration) is never assembled
         steps = rho_bar.flatten(0, 1).unsqueeze(1)  # (B N, 1, D)
-        return _in_chunks(lambda x: ae.activate(ae.encode(x)), steps).view(rho_bar.shape[:2])
+        return _in_chunks(lambda x: ae.activate(ae.encode(x)), steps).view(
+            rho_bar.shape[:2]
+        )
 
     def reconstruction_error(self, fvs: dict[str, torch.Tensor]) -> torch.Tensor:
         """The scoring branch's per-step error |rho_i - rho~_i| of Eq. (5), averaged over features: (B, N)."""

@@ -50,7 +50,9 @@ def _decode_from(src, stream, t0: float, start_s: float) -> Iterator[av.frame.Fr
         back = max(2 * back, 1.0)
 
 
-def _video_frames(src, stream, t0: float, seg: Segment) -> Iterator[tuple[float, av.VideoFrame]]:
+def _video_frames(
+    src, stream, t0: float, seg: Segment
+) -> Iterator[tuple[float, av.VideoFrame]]:
     """Decoded frames with ``start_s <= t < end_s``, as (seconds after ``seg.start_s``, frame)."""
     for frame in _decode_from(src, stream, t0, seg.start_s):
         t = frame.time - t0
@@ -60,7 +62,9 @@ def _video_frames(src, stream, t0: float, seg: Segment) -> Iterator[tuple[float,
             yield max(t - seg.start_s, 0.0), frame
 
 
-def _audio_chunks(src, stream, t0: float, seg: Segment, resampler) -> Iterator[np.ndarray]:
+def _audio_chunks(
+    src, stream, t0: float, seg: Segment, resampler
+) -> Iterator[np.ndarray]:
     """The segment's audio as float32 (C, n) chunks totalling round(length * rate) samples."""
     rate = stream.rate
     first, stop = round(seg.start_s * rate), round(seg.end_s * rate)
@@ -68,7 +72,9 @@ def _audio_chunks(src, stream, t0: float, seg: Segment, resampler) -> Iterator[n
     for decoded in _decode_from(src, stream, t0, seg.start_s):
         begin = round((decoded.time - t0) * rate)
         # same rate and layout: the resampler only converts the sample format, without delay
-        samples = np.concatenate([f.to_ndarray() for f in resampler.resample(decoded)], axis=1)  # (C, n)
+        samples = np.concatenate(
+            [f.to_ndarray() for f in resampler.resample(decoded)], axis=1
+        )  # (C, n)
         if begin > at:  # a hole in the track: fill it with silence
             yield np.zeros((samples.shape[0], min(begin, stop) - at), np.float32)
             at = min(begin, stop)
@@ -83,7 +89,10 @@ def _audio_chunks(src, stream, t0: float, seg: Segment, resampler) -> Iterator[n
 
 
 def render_reel(
-    video: str | Path, segments: Sequence[Segment], out: str | Path, progress: bool = False
+    video: str | Path,
+    segments: Sequence[Segment],
+    out: str | Path,
+    progress: bool = False,
 ) -> Path:
     """Write the segments of ``video``, in the given order, to the MP4 ``out``; return ``out``.
 
@@ -101,9 +110,15 @@ def render_reel(
 def _render(src, in_v, segments: Sequence[Segment], tmp: Path, progress: bool) -> None:
     in_v.thread_type = "AUTO"
     in_a = src.streams.audio[0] if src.streams.audio else None
-    t0 = float((in_v.start_time or 0) * in_v.time_base)  # the timeline's origin, as in rasl.decode
+    t0 = float(
+        (in_v.start_time or 0) * in_v.time_base
+    )  # the timeline's origin, as in rasl.decode
     with av.open(str(tmp), "w", format="mp4") as dst:
-        out_v = dst.add_stream("libx264", rate=in_v.average_rate or in_v.guessed_rate or 25, options=X264_OPTIONS)
+        out_v = dst.add_stream(
+            "libx264",
+            rate=in_v.average_rate or in_v.guessed_rate or 25,
+            options=X264_OPTIONS,
+        )
         out_v.width, out_v.height = in_v.width // 2 * 2, in_v.height // 2 * 2
         out_v.pix_fmt = "yuv420p"
         out_v.codec_context.time_base = VIDEO_TIME_BASE
@@ -112,18 +127,30 @@ def _render(src, in_v, segments: Sequence[Segment], tmp: Path, progress: bool) -
             out_a = dst.add_stream("aac", rate=rate, layout=layout)
             resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
         offset, last_pts, sample_at = 0.0, -1, 0
-        bar = tqdm(total=sum(s.length_s for s in segments), desc="reel", disable=not progress,
-                   bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s of video [{elapsed}]")
+        bar = tqdm(
+            total=sum(s.length_s for s in segments),
+            desc="reel",
+            disable=not progress,
+            bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s of video [{elapsed}]",
+        )
         for seg in segments:
             for dt, frame in _video_frames(src, in_v, t0, seg):
                 pts = max(round((offset + dt) / VIDEO_TIME_BASE), last_pts + 1)
-                frame = frame.reformat(width=out_v.width, height=out_v.height, format="yuv420p")
+                frame = frame.reformat(
+                    width=out_v.width, height=out_v.height, format="yuv420p"
+                )
                 frame.pts, frame.time_base, last_pts = pts, VIDEO_TIME_BASE, pts
                 dst.mux(out_v.encode(frame))
             if in_a is not None:
                 for chunk in _audio_chunks(src, in_a, t0, seg, resampler):
-                    frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk), format="fltp", layout=layout)
-                    frame.sample_rate, frame.pts, frame.time_base = rate, sample_at, Fraction(1, rate)
+                    frame = av.AudioFrame.from_ndarray(
+                        np.ascontiguousarray(chunk), format="fltp", layout=layout
+                    )
+                    frame.sample_rate, frame.pts, frame.time_base = (
+                        rate,
+                        sample_at,
+                        Fraction(1, rate),
+                    )
                     sample_at += chunk.shape[1]
                     dst.mux(out_a.encode(frame))
             offset += seg.length_s

@@ -64,7 +64,10 @@ def native_bf16(device: str) -> bool:
     (oneDNN's bf16 kernels)."""
     if torch.device(device).type == "cuda":
         return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
-    return torch._C._cpu._is_avx512_bf16_supported() or torch._C._cpu._is_amx_tile_supported()
+    return (
+        torch._C._cpu._is_avx512_bf16_supported()
+        or torch._C._cpu._is_amx_tile_supported()
+    )
 
 
 def uses_bf16(device: str, bf16: bool | None) -> bool:
@@ -75,4 +78,6 @@ def uses_bf16(device: str, bf16: bool | None) -> bool:
 
 def bf16_autocast(device: str, bf16: bool | None) -> torch.autocast:
     """bfloat16 autocast on ``device`` where :func:`uses_bf16` says so, else a no-op context."""
-    return torch.autocast(torch.device(device).type, torch.bfloat16, enabled=uses_bf16(device, bf16))
+    return torch.autocast(
+        torch.device(device).type, torch.bfloat16, enabled=uses_bf16(device, bf16)
+    )

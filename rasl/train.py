@@ -50,7 +50,9 @@ def seed_everything(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
-def build(cfg: RunConfig, clips: Dataset | None = None) -> tuple[RASLModel, torch.optim.Optimizer, torch.Generator]:
+def build(
+    cfg: RunConfig, clips: Dataset | None = None
+) -> tuple[RASLModel, torch.optim.Optimizer, torch.Generator]:
     """A fresh model, its optimiser and batch RNG; the input scaling is fitted on ``clips``, the
     clips it will train on (their ``statistics_fvs()``; without them it is the identity until a
     checkpoint is loaded)."""
@@ -63,7 +65,9 @@ def build(cfg: RunConfig, clips: Dataset | None = None) -> tuple[RASLModel, torc
     return model, opt, gen
 
 
-def save_checkpoint(path: str | Path, cfg: RunConfig, model: RASLModel, opt, step: int) -> Path:
+def save_checkpoint(
+    path: str | Path, cfg: RunConfig, model: RASLModel, opt, step: int
+) -> Path:
     """Write a self-describing checkpoint atomically: tensors and plain data only (the RNG
     state is a tensor, the config a dict of plain values), so it loads with ``weights_only``."""
     state = {
@@ -90,7 +94,9 @@ def _read_checkpoint(path: str | Path, device: str) -> dict:
         raise InputError(path, "no such checkpoint") from None
     except InputError:
         raise
-    except Exception as e:  # torch raises many kinds for a file that is not a checkpoint
+    except (
+        Exception
+    ) as e:  # torch raises many kinds for a file that is not a checkpoint
         raise InputError(path, f"not a rasl checkpoint ({type(e).__name__})") from None
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise InputError(path, "not a rasl checkpoint")
@@ -111,7 +117,9 @@ def load_model(path: str | Path, device: str = "cpu") -> tuple[RASLModel, RunCon
     return model.eval(), cfg
 
 
-def random_batches(clips: ClipSet, batch_size: int, gen: torch.Generator) -> Iterator[dict[str, torch.Tensor]]:
+def random_batches(
+    clips: ClipSet, batch_size: int, gen: torch.Generator
+) -> Iterator[dict[str, torch.Tensor]]:
     """In memory, one batch per step: clips drawn with replacement by ``gen`` (adapt, benchmark runs)."""
     while True:
         yield clips.batch(torch.randint(len(clips), (batch_size,), generator=gen))
@@ -126,20 +134,29 @@ def _epochs(sampler: DistributedSampler, start: int) -> Iterator[int]:
         epoch, skip = epoch + 1, 0
 
 
-def loader(data: Dataset, cfg: RunConfig, start_step: int, rank: int = 0, world: int = 1) -> DataLoader:
+def loader(
+    data: Dataset, cfg: RunConfig, start_step: int, rank: int = 0, world: int = 1
+) -> DataLoader:
     """This process's batches from step ``start_step + 1`` on: its share (batch_size / world, which
     must divide) of each global batch, epochs of a shuffle that depends on the seed and the epoch alone."""
     per_rank = cfg.train.batch_size // world
     sampler = DistributedSampler(data, world, rank, shuffle=True, seed=cfg.train.seed)
-    return DataLoader(data, batch_size=per_rank, sampler=_epochs(sampler, start_step * per_rank),
-                      num_workers=cfg.train.num_workers, pin_memory=torch.device(cfg.train.device).type == "cuda",
-                      generator=torch.Generator().manual_seed(cfg.train.seed))  # leaves torch's global RNG alone
+    return DataLoader(
+        data,
+        batch_size=per_rank,
+        sampler=_epochs(sampler, start_step * per_rank),
+        num_workers=cfg.train.num_workers,
+        pin_memory=torch.device(cfg.train.device).type == "cuda",
+        generator=torch.Generator().manual_seed(cfg.train.seed),
+    )  # leaves torch's global RNG alone
 
 
 def step_generator(seed: int, rank: int, step: int) -> torch.Generator:
     """The generator of one step's masks on one process, a function of (seed, rank, step) alone:
     a resumed run draws, on every process, what an uninterrupted one would have drawn."""
-    return torch.Generator().manual_seed(int(np.random.SeedSequence([seed, rank, step]).generate_state(1, np.uint64)[0]))
+    return torch.Generator().manual_seed(
+        int(np.random.SeedSequence([seed, rank, step]).generate_state(1, np.uint64)[0])
+    )
 
 
 class _Objective(torch.nn.Module):
@@ -154,8 +171,16 @@ class _Objective(torch.nn.Module):
 
 
 def train_steps(
-    model: RASLModel, opt, batches, cfg: RunConfig, masks: Callable[[int], torch.Generator], start: int, stop: int,
-    progress: bool, desc: str = "pretrain", objective: torch.nn.Module | None = None,
+    model: RASLModel,
+    opt,
+    batches,
+    cfg: RunConfig,
+    masks: Callable[[int], torch.Generator],
+    start: int,
+    stop: int,
+    progress: bool,
+    desc: str = "pretrain",
+    objective: torch.nn.Module | None = None,
 ):
     """Run steps ``start+1 .. stop`` on ``batches``, the masks of step s drawn by ``masks(s)``;
     yield (step, {term: value}) after each update. Under DistributedDataParallel (``objective``)
@@ -165,8 +190,13 @@ def train_steps(
     if cfg.train.compile:
         objective = torch.compile(objective)
     device = cfg.train.device
-    for step, batch in tqdm(zip(range(start + 1, stop + 1), batches), desc, initial=start, total=stop,
-                            disable=not progress):
+    for step, batch in tqdm(
+        zip(range(start + 1, stop + 1), batches),
+        desc,
+        initial=start,
+        total=stop,
+        disable=not progress,
+    ):
         fvs = {m: x.to(device, non_blocking=True) for m, x in batch.items()}
         stats: dict[str, torch.Tensor] = {}
         with bf16_autocast(cfg.train.device, cfg.train.bf16):
@@ -188,7 +218,9 @@ def train_steps(
         yield step, record
 
 
-def pretrain(cfg: RunConfig, data: Dataset, resume: str | None = None, progress: bool = True) -> Path:
+def pretrain(
+    cfg: RunConfig, data: Dataset, resume: str | None = None, progress: bool = True
+) -> Path:
     """Algorithm 1 for ``cfg.train.steps`` steps on ``data``; returns the path of the last checkpoint.
 
     With ``resume`` the model, optimiser and step come from that checkpoint and training
@@ -197,7 +229,10 @@ def pretrain(cfg: RunConfig, data: Dataset, resume: str | None = None, progress:
     """
     rank, world = distributed(cfg.train.device)
     if cfg.train.batch_size % world:
-        raise InputError("--batch-size", f"{cfg.train.batch_size} clips do not split over {world} processes")
+        raise InputError(
+            "--batch-size",
+            f"{cfg.train.batch_size} clips do not split over {world} processes",
+        )
     out = Path(cfg.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     model, opt, _ = build(cfg, data)
@@ -214,14 +249,30 @@ def pretrain(cfg: RunConfig, data: Dataset, resume: str | None = None, progress:
     if world > 1:
         cuda = torch.device(cfg.train.device).type == "cuda"
         # static_graph: the same parameters take part in every step, some (per config) in none
-        objective = DistributedDataParallel(objective, device_ids=[torch.cuda.current_device()] if cuda else None,
-                                            static_graph=True)
+        objective = DistributedDataParallel(
+            objective,
+            device_ids=[torch.cuda.current_device()] if cuda else None,
+            static_graph=True,
+        )
     batches = loader(data, cfg, start, rank, world)
     masks = functools.partial(step_generator, cfg.train.seed, rank)
     last = out / "last.pt"
-    with open(out / "losses.jsonl", "a" if resume else "w") if rank == 0 else contextlib.nullcontext() as log:
-        for step, record in train_steps(model, opt, batches, cfg, masks, start, cfg.train.steps,
-                                        progress and rank == 0, objective=objective):
+    with (
+        open(out / "losses.jsonl", "a" if resume else "w")
+        if rank == 0
+        else contextlib.nullcontext() as log
+    ):
+        for step, record in train_steps(
+            model,
+            opt,
+            batches,
+            cfg,
+            masks,
+            start,
+            cfg.train.steps,
+            progress and rank == 0,
+            objective=objective,
+        ):
             if rank:
                 continue
             log.write(json.dumps({"step": step, **record}) + "\n")
@@ -239,13 +290,22 @@ def _cut_loss_log(path: Path, step: int) -> None:
     logged later steps (the last one perhaps cut short), which the resumed run logs again."""
     if path.exists():
         lines = path.read_text().splitlines(keepends=True)
-        kept = [line for line in lines if line.endswith("\n") and json.loads(line)["step"] <= step]
+        kept = [
+            line
+            for line in lines
+            if line.endswith("\n") and json.loads(line)["step"] <= step
+        ]
         with atomic_path(path) as tmp:
             tmp.write_text("".join(kept))
 
 
-def adapt(cfg: RunConfig, clips: ClipSet, steps: int, progress: bool = False,
-          on_step: Callable[[int, dict, RASLModel], None] | None = None) -> RASLModel:
+def adapt(
+    cfg: RunConfig,
+    clips: ClipSet,
+    steps: int,
+    progress: bool = False,
+    on_step: Callable[[int, dict, RASLModel], None] | None = None,
+) -> RASLModel:
     """Pretrain a fresh model on clips held in memory for ``steps`` steps, no checkpoint;
     ``on_step(step, losses, model)`` after each step.
 
@@ -256,7 +316,9 @@ def adapt(cfg: RunConfig, clips: ClipSet, steps: int, progress: bool = False,
     """
     model, opt, gen = build(cfg, clips)
     batches = random_batches(clips, cfg.train.batch_size, gen)
-    for step, record in train_steps(model, opt, batches, cfg, lambda step: gen, 0, steps, progress, desc="adapt"):
+    for step, record in train_steps(
+        model, opt, batches, cfg, lambda step: gen, 0, steps, progress, desc="adapt"
+    ):
         if on_step is not None:
             on_step(step, record, model)
     return model.eval()

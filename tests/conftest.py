@@ -9,9 +9,9 @@ import pytest
 import torch
 from synthetic_media import write_video
 
-from rasl.paper import demo
 from rasl.config import default_data_root
 from rasl.data import load_tvsum
+from rasl.paper import demo
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +51,11 @@ def small_video(tmp_path_factory) -> Path:
     """A silent 9.6-s 64x64 H.264 video written here, for tests that need any video but no
     data root: 240 frames at 25 fps (48 steps of 0.2 s), each step a different grey."""
     images = [np.full((64, 64, 3), (k // 5) * 5, np.uint8) for k in range(240)]
-    return write_video(tmp_path_factory.mktemp("video") / "small.mp4", [40 * k for k in range(240)], images)
+    return write_video(
+        tmp_path_factory.mktemp("video") / "small.mp4",
+        [40 * k for k in range(240)],
+        images,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -67,4 +71,6 @@ def gen() -> torch.Generator:
     return torch.Generator().manual_seed(0)
 
 
-requires_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+requires_cuda = pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="needs a CUDA device"
+)

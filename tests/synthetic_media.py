@@ -9,7 +9,9 @@ import av
 import numpy as np
 
 
-def write_video(path: Path, pts_ms: list[int], images: list[np.ndarray], rotation: int = 0) -> Path:
+def write_video(
+    path: Path, pts_ms: list[int], images: list[np.ndarray], rotation: int = 0
+) -> Path:
     """An H.264 video showing ``images[k]`` (H, W, 3) uint8 from ``pts_ms[k]`` ms.
 
     ``rotation``: display-matrix angle as phones write it (-90: turn clockwise to show).
@@ -29,7 +31,14 @@ def write_video(path: Path, pts_ms: list[int], images: list[np.ndarray], rotatio
     return path
 
 
-def write_audio(path: Path, wave: np.ndarray, rate: int, layout: str, video_s: float = 0.0, start_s: float = 0.0) -> Path:
+def write_audio(
+    path: Path,
+    wave: np.ndarray,
+    rate: int,
+    layout: str,
+    video_s: float = 0.0,
+    start_s: float = 0.0,
+) -> Path:
     """AAC audio (channels, samples) starting at ``start_s``, with ``video_s`` s of black 10-fps video if > 0."""
     with av.open(str(path), "w") as c:
         v = c.add_stream("libx264", rate=10) if video_s else None
@@ -38,12 +47,20 @@ def write_audio(path: Path, wave: np.ndarray, rate: int, layout: str, video_s: f
             v.width = v.height = 64
             v.pix_fmt = "yuv420p"
             for k in range(round(video_s * 10)):
-                frame = av.VideoFrame.from_ndarray(np.zeros((64, 64, 3), np.uint8), format="rgb24")
+                frame = av.VideoFrame.from_ndarray(
+                    np.zeros((64, 64, 3), np.uint8), format="rgb24"
+                )
                 frame.pts, frame.time_base = k, Fraction(1, 10)
                 c.mux(v.encode(frame))
             c.mux(v.encode())
-        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(wave, np.float32), format="fltp", layout=layout)
-        frame.sample_rate, frame.pts, frame.time_base = rate, round(start_s * rate), Fraction(1, rate)
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(wave, np.float32), format="fltp", layout=layout
+        )
+        frame.sample_rate, frame.pts, frame.time_base = (
+            rate,
+            round(start_s * rate),
+            Fraction(1, rate),
+        )
         c.mux(a.encode(frame))
         c.mux(a.encode())
     return path

@@ -7,6 +7,8 @@ from itertools import combinations
 import numpy as np
 import pytest
 
+from rasl.data import YOUTUBE_DOMAINS, YouTubeVideo, load_tvsum, load_youtube
+from rasl.metrics import youtube_ap
 from rasl.paper.baselines import (
     constant_baseline,
     distinctiveness_scores,
@@ -15,8 +17,6 @@ from rasl.paper.baselines import (
     random_baseline,
     similar_counts,
 )
-from rasl.data import YOUTUBE_DOMAINS, YouTubeVideo, load_tvsum, load_youtube
-from rasl.metrics import youtube_ap
 
 
 @pytest.mark.parametrize("protocol", ["umt", "sklearn"])
@@ -35,20 +35,29 @@ def test_expected_random_ap_enumerates_exactly(protocol, n, r):
 
 def _video(vid, domain, labels):
     labels = np.array(labels)
-    frames = np.stack([np.arange(len(labels)) * 50, np.arange(len(labels)) * 50 + 100], axis=1).astype(float)
+    frames = np.stack(
+        [np.arange(len(labels)) * 50, np.arange(len(labels)) * 50 + 100], axis=1
+    ).astype(float)
     return YouTubeVideo(vid, domain, "TestLooseL", frames, labels, 25.0)
 
 
 def test_constant_scores_follow_the_tie_rule():
-    videos = [_video("a", "dog", [1, -1, -1, 1]), _video("b", "dog", [-1, 0, 1, -1]),
-              _video("c", "skiing", [1, 1, -1, -1])]
+    videos = [
+        _video("a", "dog", [1, -1, -1, 1]),
+        _video("b", "dog", [-1, 0, 1, -1]),
+        _video("c", "skiing", [1, 1, -1, -1]),
+    ]
     rows = {r["topic"]: r["mAP"] for r in constant_baseline(videos)}
     # stable ties = temporal order: a hits 1,0,0,1 -> (1 + (1/3+1/2)/2) / 2; b hits 0,0,1,0 -> (0+1/3)/2
     assert rows["dog"] == pytest.approx(((1 + 5 / 12) / 2 + 1 / 6) / 2)
     assert rows["skiing"] == pytest.approx(1.0)
     assert rows["Average"] == pytest.approx((rows["dog"] + 1.0) / 2)
-    grouped = {r["topic"]: r["mAP"] for r in constant_baseline(videos, protocol="sklearn")}
-    assert grouped["dog"] == pytest.approx((2 / 4 + 1 / 4) / 2) and grouped["skiing"] == pytest.approx(0.5)
+    grouped = {
+        r["topic"]: r["mAP"] for r in constant_baseline(videos, protocol="sklearn")
+    }
+    assert grouped["dog"] == pytest.approx((2 / 4 + 1 / 4) / 2) and grouped[
+        "skiing"
+    ] == pytest.approx(0.5)
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +71,9 @@ def test_random_youtube_matches_its_expectation(youtube_test):
     for row in rows:
         assert row["runs"] == 40 and row["std"] > 0
         assert abs(row["mAP"] - row["expected"]) < 4 * row["std"] / np.sqrt(40)
-    assert random_baseline(youtube_test, n_seeds=3, seed=5) == random_baseline(youtube_test, n_seeds=3, seed=5)
+    assert random_baseline(youtube_test, n_seeds=3, seed=5) == random_baseline(
+        youtube_test, n_seeds=3, seed=5
+    )
 
 
 def test_tvsum_humans_beat_chance(data_root):
@@ -90,5 +101,7 @@ def test_distinctiveness_default_threshold_and_window():
     scores = distinctiveness_scores(features)
     assert scores.shape == (400,) and scores.argmax() == 200 and scores[200] == 1.0
     _, neighbours = similar_counts(features, 0.0)
-    assert neighbours.max() == 150 and neighbours[0] == 75  # +-15 s at 0.2 s, halved at the ends
+    assert (
+        neighbours.max() == 150 and neighbours[0] == 75
+    )  # +-15 s at 0.2 s, halved at the ends
     assert distinctiveness_scores(features[:1]).tolist() == [0.0]

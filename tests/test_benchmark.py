@@ -11,8 +11,18 @@ import numpy as np
 import pytest
 import torch
 
-from rasl.paper.tables import ablation_table, benchmark_table, headline
+from rasl.cli import main
+from rasl.clips import ClipDataset, clip_set
+from rasl.config import ModelConfig
+from rasl.data import FeatureVideo, load_feature_benchmark
+from rasl.files import InputError
+from rasl.inference import score_curve
+from rasl.model import RASLModel
+from rasl.paper.baselines import feature_norm, mean_distance, rank_correlation
 from rasl.paper.benchmark import (
+    TIMELINES,
+    BenchmarkRun,
+    Timeline,
     evaluate_row_folder,
     evaluate_rows,
     protocol_runs,
@@ -26,15 +36,7 @@ from rasl.paper.benchmark import (
     write_feature_files,
     write_row_scores,
 )
-from rasl.paper.baselines import feature_norm, mean_distance, rank_correlation
-from rasl.clips import ClipDataset, clip_set
-from rasl.paper.benchmark import TIMELINES, BenchmarkRun, Timeline
-from rasl.config import ModelConfig
-from rasl.inference import score_curve
-from rasl.model import RASLModel
-from rasl.cli import main
-from rasl.data import FeatureVideo, load_feature_benchmark
-from rasl.files import InputError
+from rasl.paper.tables import benchmark_table, headline
 
 pytestmark = pytest.mark.benchmark
 
@@ -51,31 +53,53 @@ def umt(data_root):
 def test_layout_reader_on_the_real_files(umt):
     yt, tv = umt["youtube"], umt["tvsum"]
     assert len(yt.videos) == 420 and len(tv.videos) == 50
-    splits = lambda vs: {s: sum(v.split == s for v in vs) for s in ("train", "val", "unlisted")}
+
+    def splits(vs):
+        return {s: sum(v.split == s for v in vs) for s in ("train", "val", "unlisted")}
+
     assert splits(yt.videos) == {"train": 234, "val": 157, "unlisted": 29}
     assert splits(tv.videos) == {"train": 40, "val": 10, "unlisted": 0}
     assert len(yt.missing) == 28 and "1OLM0_Jzt5M" in yt.missing and not tv.missing
-    assert sum(v.n_clips for v in yt.videos) == 23283 and sum(v.n_clips for v in tv.videos) == 6266
+    assert (
+        sum(v.n_clips for v in yt.videos) == 23283
+        and sum(v.n_clips for v in tv.videos) == 6266
+    )
     v = tv.videos[0]
     f = v.features()
-    assert f["visual"].shape == f["audio"].shape == (v.n_clips, 1024) and f["visual"].dtype == np.float32
+    assert (
+        f["visual"].shape == f["audio"].shape == (v.n_clips, 1024)
+        and f["visual"].dtype == np.float32
+    )
     assert v.segment_scores.shape == (20, v.n_clips)
     raw = v.stream("audio")
     assert raw.shape == (v.n_clips, 2048)
-    np.testing.assert_allclose(f["audio"][:, [0, -1]], raw[:, [0, -1]], rtol=1e-6)  # end points kept (III-F)
+    np.testing.assert_allclose(
+        f["audio"][:, [0, -1]], raw[:, [0, -1]], rtol=1e-6
+    )  # end points kept (III-F)
     both = v.features("rgb+flow")["visual"]
-    np.testing.assert_array_equal(both, np.concatenate([v.stream("rgb"), v.stream("flow")], axis=1))
+    np.testing.assert_array_equal(
+        both, np.concatenate([v.stream("rgb"), v.stream("flow")], axis=1)
+    )
     assert set(np.unique(np.concatenate([v.labels for v in yt.videos]))) == {-1, 0, 1}
 
 
 def test_a_listed_video_without_its_file_is_reported_and_skipped(data_root, tmp_path):
     root = tmp_path / "root"
-    shutil.copytree(data_root / "umt" / "tvsum", root / "umt" / "tvsum", ignore=shutil.ignore_patterns("*.npz"))
+    shutil.copytree(
+        data_root / "umt" / "tvsum",
+        root / "umt" / "tvsum",
+        ignore=shutil.ignore_patterns("*.npz"),
+    )
     ids = sorted(json.loads((root / "umt" / "tvsum" / "tvsum_anno.json").read_text()))
     for vid in ids[1:]:
-        (root / "umt" / "tvsum" / "features" / f"{vid}.npz").symlink_to(data_root / "umt" / "tvsum" / "features" / f"{vid}.npz")
+        (root / "umt" / "tvsum" / "features" / f"{vid}.npz").symlink_to(
+            data_root / "umt" / "tvsum" / "features" / f"{vid}.npz"
+        )
     shutil.copy(data_root / "umt" / "splits.json", root / "umt" / "splits.json")
-    with pytest.warns(UserWarning, match=f"1 videos listed in splits.json have no feature file.*{ids[0]}"):
+    with pytest.warns(
+        UserWarning,
+        match=f"1 videos listed in splits.json have no feature file.*{ids[0]}",
+    ):
         loaded = load_feature_benchmark(root, "tvsum")
     assert loaded.missing == [ids[0]] and len(loaded.videos) == 49
 
@@ -91,7 +115,9 @@ def test_row_scores_are_scored_like_the_labels_by_hand(tmp_path):
     videos = [_video("a", "dog", [1, -1, 0, 1]), _video("b", "gymnastics", [-1, 1])]
     for v, s in zip(videos, ([0.9, 0.1, 0.5, 0.8], [0.7, 0.2])):
         write_row_scores(np.array(s), tmp_path / f"{v.video_id}.csv")
-    scores = {v.video_id: read_row_scores(tmp_path / f"{v.video_id}.csv") for v in videos}
+    scores = {
+        v.video_id: read_row_scores(tmp_path / f"{v.video_id}.csv") for v in videos
+    }
     result = evaluate_rows(videos, scores)
     assert result.per_video == pytest.approx({"a": 1.0, "b": 0.25})
     assert result.average == pytest.approx(0.625)
@@ -107,12 +133,18 @@ def test_tvsum_rows_are_scored_by_hand():
 
 
 def test_row_scores_average_a_rows_repeats(tmp_path):
-    cfg = ModelConfig(dim=64, clip_steps=8, k=1, channels=(4, 8, 16), psi_channels=8, proj_dim=4)
+    cfg = ModelConfig(
+        dim=64, clip_steps=8, k=1, channels=(4, 8, 16), psi_channels=8, proj_dim=4
+    )
     model = RASLModel(cfg).eval()
     rng = np.random.default_rng(0)
     path = tmp_path / "v.npz"
-    np.savez(path, rgb=rng.random((6, 64), dtype=np.float32), flow=rng.random((6, 64), dtype=np.float32),
-             audio=rng.random((6, 128), dtype=np.float32))
+    np.savez(
+        path,
+        rgb=rng.random((6, 64), dtype=np.float32),
+        flow=rng.random((6, 64), dtype=np.float32),
+        audio=rng.random((6, 128), dtype=np.float32),
+    )
     video = FeatureVideo("v", "youtube", "dog", "val", np.ones(6, dtype=int), path)
     scores = row_scores(model, video, Timeline("test", clip_steps=8, k=1, repeat=2))
     assert scores.shape == (6,)
@@ -120,49 +152,125 @@ def test_row_scores_average_a_rows_repeats(tmp_path):
     np.testing.assert_allclose(scores, steps.reshape(6, 2).mean(axis=1), rtol=1e-6)
 
 
-
-
 def test_ablation_table_resolves_fig6_names_in_a_fresh_process(tmp_path):
     import subprocess
     import sys
 
-    rows = [{"benchmark": "youtube", "protocol": "in-domain", "variant": v, "seed": stat, "domain": "Average",
-             "score": x} for v in ("full", "no_sa", "k3_no_contrast") for stat, x in (("mean", 0.5), ("std", 0.1))]
-    code = ("import json, sys; from rasl.paper.tables import ablation_table; "
-            "print(json.dumps(ablation_table(json.loads(sys.argv[1]))))")
-    out = subprocess.run([sys.executable, "-c", code, json.dumps(rows)], capture_output=True, text=True, check=True)
+    rows = [
+        {
+            "benchmark": "youtube",
+            "protocol": "in-domain",
+            "variant": v,
+            "seed": stat,
+            "domain": "Average",
+            "score": x,
+        }
+        for v in ("full", "no_sa", "k3_no_contrast")
+        for stat, x in (("mean", 0.5), ("std", 0.1))
+    ]
+    code = (
+        "import json, sys; from rasl.paper.tables import ablation_table; "
+        "print(json.dumps(ablation_table(json.loads(sys.argv[1]))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(rows)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     table = json.loads(out.stdout)
-    assert list(table) == ["Ours", "Fig. 6: k = 3, w/o k-point contrast", "Table III: w/o SA"]
-    assert table["Ours"] == {"variant": "full", "k": 1, "k-point contrast": True, "mean": 0.5, "std": 0.1}
-    assert (table["Fig. 6: k = 3, w/o k-point contrast"]["k"], table["Table III: w/o SA"]["k"]) == (3, None)
+    assert list(table) == [
+        "Ours",
+        "Fig. 6: k = 3, w/o k-point contrast",
+        "Table III: w/o SA",
+    ]
+    assert table["Ours"] == {
+        "variant": "full",
+        "k": 1,
+        "k-point contrast": True,
+        "mean": 0.5,
+        "std": 0.1,
+    }
+    assert (
+        table["Fig. 6: k = 3, w/o k-point contrast"]["k"],
+        table["Table III: w/o SA"]["k"],
+    ) == (3, None)
 
 
 def test_benchmark_table_puts_every_column_beside_the_measured_one(data_root, umt):
-    rows = [{"benchmark": "tvsum", "protocol": "transfer", "variant": "full", "seed": stat, "domain": d, "score": x}
-            for d in ("VT", "Average") for stat, x in (("mean", 0.6), ("std", 0.01))]
+    rows = [
+        {
+            "benchmark": "tvsum",
+            "protocol": "transfer",
+            "variant": "full",
+            "seed": stat,
+            "domain": d,
+            "score": x,
+        }
+        for d in ("VT", "Average")
+        for stat, x in (("mean", 0.6), ("std", 0.01))
+    ]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         table = benchmark_table(data_root, "tvsum", rows)
-    assert list(table["transfer"]) == ["VT", "VU", "GA", "MS", "PK", "PR", "FM", "BK", "BT", "DS", "Average"]
-    assert table["transfer"]["VT"] == 0.6 and table["transfer"]["VU"] is None and table["transfer std"]["Average"] == 0.01
+    assert list(table["transfer"]) == [
+        "VT",
+        "VU",
+        "GA",
+        "MS",
+        "PK",
+        "PR",
+        "FM",
+        "BK",
+        "BT",
+        "DS",
+        "Average",
+    ]
+    assert (
+        table["transfer"]["VT"] == 0.6
+        and table["transfer"]["VU"] is None
+        and table["transfer std"]["Average"] == 0.01
+    )
     assert table["videos"]["Average"] == 50 and table["paper: Ours"]["Average"] == 0.783
     assert table["UMT (supervised)"]["VT"] == pytest.approx(0.8754)
     assert 0.5 < table["norm (rgb)"]["Average"] < 0.6 and "human agreement" in table
 
 
-def test_headline_holds_each_benchmarks_averages_and_the_seeds_behind_them(data_root, umt):
-    rows = [{"benchmark": "youtube", "protocol": "transfer", "variant": "full", "seed": seed, "domain": "Average",
-             "score": score} for seed, score in (("0", 0.5), ("1", 0.7), ("mean", 0.6), ("std", 0.1))]
+def test_headline_holds_each_benchmarks_averages_and_the_seeds_behind_them(
+    data_root, umt
+):
+    rows = [
+        {
+            "benchmark": "youtube",
+            "protocol": "transfer",
+            "variant": "full",
+            "seed": seed,
+            "domain": "Average",
+            "score": score,
+        }
+        for seed, score in (("0", 0.5), ("1", 0.7), ("mean", 0.6), ("std", 0.1))
+    ]
     table, points = headline(data_root, rows)
     youtube = {r["method"]: r for r in table if r["benchmark"] == "YouTube Highlights"}
-    assert list(youtube) == ["paper", "transfer", "random", "norm (rgb)", "norm (flow)", "UMT (supervised)"]
+    assert list(youtube) == [
+        "paper",
+        "transfer",
+        "random",
+        "norm (rgb)",
+        "norm (flow)",
+        "UMT (supervised)",
+    ]
     assert (youtube["transfer"]["mAP"], youtube["transfer"]["std"]) == (0.6, 0.1)
     assert youtube["paper"]["mAP"] == 0.651 and youtube["paper"]["std"] is None
     assert youtube["random"]["videos"] == 157
-    assert not any(r["method"] == "transfer" for r in table if r["benchmark"] == "TVSum")
+    assert not any(
+        r["method"] == "transfer" for r in table if r["benchmark"] == "TVSum"
+    )
     transfer = [p["score"] for p in points if p["method"] == "transfer"]
     assert transfer == [0.5, 0.7]  # the seeds, not their summary rows
-    assert sum(p["method"] == "norm (rgb)" for p in points) == 2  # one number per benchmark
+    assert (
+        sum(p["method"] == "norm (rgb)" for p in points) == 2
+    )  # one number per benchmark
 
 
 def test_read_row_scores_rejects_a_bad_file(tmp_path):
@@ -171,7 +279,9 @@ def test_read_row_scores_rejects_a_bad_file(tmp_path):
     with pytest.raises(InputError, match="rows must run 0, 1, 2"):
         read_row_scores(path)
     path.write_text("time_s,score\n0,0.5\n")
-    with pytest.raises(InputError, match="expected a CSV with numeric columns row,score"):
+    with pytest.raises(
+        InputError, match="expected a CSV with numeric columns row,score"
+    ):
         read_row_scores(path)
 
 
@@ -179,27 +289,47 @@ def test_baselines_by_hand():
     x = np.array([[3.0, 4.0], [0.0, 1.0], [0.0, -1.0]])
     np.testing.assert_allclose(feature_norm(x), [5.0, 1.0, 1.0])
     # mean row (1, 4/3): distances sqrt(4 + 64/9), sqrt(1 + 1/9), sqrt(1 + 49/9)
-    np.testing.assert_allclose(mean_distance(x), np.sqrt([4 + 64 / 9, 1 + 1 / 9, 1 + 49 / 9]))
+    np.testing.assert_allclose(
+        mean_distance(x), np.sqrt([4 + 64 / 9, 1 + 1 / 9, 1 + 49 / 9])
+    )
     assert rank_correlation(np.arange(5.0), np.arange(5.0) ** 3) == pytest.approx(1.0)
     assert rank_correlation(np.arange(5.0), -np.arange(5.0)) == pytest.approx(-1.0)
 
 
 def test_summary_rows_by_hand():
-    rows = [{"benchmark": "tvsum", "protocol": "transfer", "variant": "full", "seed": s, "domain": "Average",
-             "score": x} for s, x in ((0, 0.5), (1, 0.7))]
+    rows = [
+        {
+            "benchmark": "tvsum",
+            "protocol": "transfer",
+            "variant": "full",
+            "seed": s,
+            "domain": "Average",
+            "score": x,
+        }
+        for s, x in ((0, 0.5), (1, 0.7))
+    ]
     mean, std = summary_rows(rows)
     assert (mean["seed"], mean["score"]) == ("mean", pytest.approx(0.6))
-    assert (std["seed"], std["score"]) == ("std", pytest.approx(0.1 * 2 ** 0.5))  # ddof 1: sqrt(0.02 / 1)
+    assert (std["seed"], std["score"]) == (
+        "std",
+        pytest.approx(0.1 * 2**0.5),
+    )  # ddof 1: sqrt(0.02 / 1)
 
 
 def test_tvsum_folds_hold_out_one_video_per_category(umt):
     tv = umt["tvsum"].videos
     folds = tvsum_folds(tv)
     assert [len(f) for f in folds] == [10] * 5
-    assert sorted(v.video_id for f in folds for v in f) == sorted(v.video_id for v in tv)
+    assert sorted(v.video_id for f in folds for v in f) == sorted(
+        v.video_id for v in tv
+    )
     assert all(len({v.category for v in f}) == 10 for f in folds)
     runs = protocol_runs("in-domain", tv, [], scored_videos(tv))
-    assert all(len(train) == 40 and not {v.video_id for v in train} & {v.video_id for v in test} for train, test in runs)
+    assert all(
+        len(train) == 40
+        and not {v.video_id for v in train} & {v.video_id for v in test}
+        for train, test in runs
+    )
 
 
 def test_protocols_pretrain_on_what_they_say(umt):
@@ -220,7 +350,9 @@ def _with_shuffled_labels(data_root, root):
     (root / "umt" / "youtube").mkdir(parents=True)
     (root / "umt" / "tvsum").symlink_to(data_root / "umt" / "tvsum")
     (root / "umt" / "splits.json").symlink_to(data_root / "umt" / "splits.json")
-    (root / "umt" / "youtube" / "features").symlink_to(data_root / "umt" / "youtube" / "features")
+    (root / "umt" / "youtube" / "features").symlink_to(
+        data_root / "umt" / "youtube" / "features"
+    )
     anno = json.loads((data_root / "umt" / "youtube" / "youtube_anno.json").read_text())
     rng = np.random.default_rng(0)
     for entry in anno.values():
@@ -233,21 +365,51 @@ def _with_shuffled_labels(data_root, root):
 def test_scores_do_not_depend_on_the_labels(data_root, umt, tmp_path, protocol):
     run = BenchmarkRun("youtube", protocol, seeds=(0,), steps=2, limit=1)
     run_benchmark(data_root, run, tmp_path / "real", progress=False)
-    run_benchmark(_with_shuffled_labels(data_root, tmp_path / "shuffled"), run, tmp_path / "fake", progress=False)
+    run_benchmark(
+        _with_shuffled_labels(data_root, tmp_path / "shuffled"),
+        run,
+        tmp_path / "fake",
+        progress=False,
+    )
     files = sorted((tmp_path / "real" / "scores" / "0").glob("*.csv"))
     assert len(files) == 6
     for f in files:
-        assert f.read_bytes() == (tmp_path / "fake" / "scores" / "0" / f.name).read_bytes()
+        assert (
+            f.read_bytes() == (tmp_path / "fake" / "scores" / "0" / f.name).read_bytes()
+        )
 
 
-def test_cli_benchmark_end_to_end_and_evaluate_reads_its_scores(data_root, umt, tmp_path, capsys):
+def test_cli_benchmark_end_to_end_and_evaluate_reads_its_scores(
+    data_root, umt, tmp_path, capsys
+):
     out = tmp_path / "run"
-    argv = ["benchmark", "--data", str(data_root), "--benchmark", "tvsum", "--protocol", "per-video",
-            "--seeds", "2", "--videos", "1", "--out", str(out), "--quiet"]
+    argv = [
+        "benchmark",
+        "--data",
+        str(data_root),
+        "--benchmark",
+        "tvsum",
+        "--protocol",
+        "per-video",
+        "--seeds",
+        "2",
+        "--videos",
+        "1",
+        "--out",
+        str(out),
+        "--quiet",
+    ]
     assert main(argv) == 0
     with open(out / "results.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert list(rows[0]) == ["benchmark", "protocol", "variant", "seed", "domain", "score"]
+    assert list(rows[0]) == [
+        "benchmark",
+        "protocol",
+        "variant",
+        "seed",
+        "domain",
+        "score",
+    ]
     assert {r["seed"] for r in rows} == {"0", "1", "mean", "std"}
     assert len(rows) == 4 * 11  # 10 categories + Average, per seed and per statistic
     tv = {v.video_id: v for v in umt["tvsum"].videos}
@@ -256,18 +418,40 @@ def test_cli_benchmark_end_to_end_and_evaluate_reads_its_scores(data_root, umt, 
         assert len(files) == 10
         assert all(len(read_row_scores(f)) == tv[f.stem].n_clips for f in files)
     mean = {r["domain"]: float(r["score"]) for r in rows if r["seed"] == "mean"}
-    per_seed = [{r["domain"]: float(r["score"]) for r in rows if r["seed"] == s} for s in ("0", "1")]
-    assert mean["Average"] == pytest.approx((per_seed[0]["Average"] + per_seed[1]["Average"]) / 2)
+    per_seed = [
+        {r["domain"]: float(r["score"]) for r in rows if r["seed"] == s}
+        for s in ("0", "1")
+    ]
+    assert mean["Average"] == pytest.approx(
+        (per_seed[0]["Average"] + per_seed[1]["Average"]) / 2
+    )
     # rasl evaluate reads the same folder: the same per-category values
-    assert main(["evaluate", "--benchmark", "tvsum", "--data", str(data_root), "--scores", str(out / "scores" / "0"),
-                 "--out", str(tmp_path / "table")]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                "--benchmark",
+                "tvsum",
+                "--data",
+                str(data_root),
+                "--scores",
+                str(out / "scores" / "0"),
+                "--out",
+                str(tmp_path / "table"),
+            ]
+        )
+        == 0
+    )
     with open(tmp_path / "table.csv", newline="") as f:
         table = {r["topic"]: float(r["mAP"]) for r in csv.DictReader(f) if r["mAP"]}
     assert table["Average"] == pytest.approx(per_seed[0]["Average"])
     # a second run with the same seed writes the same scores (per-seed determinism on CPU)
     assert main([*argv[:-3], "--out", str(tmp_path / "again"), "--quiet"]) == 0
     for f in (out / "scores" / "1").glob("*.csv"):
-        assert f.read_bytes() == (tmp_path / "again" / "scores" / "1" / f.name).read_bytes()
+        assert (
+            f.read_bytes()
+            == (tmp_path / "again" / "scores" / "1" / f.name).read_bytes()
+        )
 
 
 def test_evaluate_row_folder_lists_unscored_videos(data_root, umt, tmp_path):
@@ -286,9 +470,16 @@ def test_published_features_stream_as_the_in_memory_clips(umt, tmp_path, timelin
     layout, cut on the fly into exactly the clips the in-memory runs train on."""
     t = TIMELINES[timeline]
     videos = umt["tvsum"].videos[:3]
-    streamed = ClipDataset(write_feature_files(videos, tmp_path, "rgb", t.repeat), ("visual", "audio"), t.clip_steps)
-    in_memory = clip_set({v.video_id: video_features(v, "rgb", t.repeat) for v in videos}, ("visual", "audio"),
-                         t.clip_steps)
+    streamed = ClipDataset(
+        write_feature_files(videos, tmp_path, "rgb", t.repeat),
+        ("visual", "audio"),
+        t.clip_steps,
+    )
+    in_memory = clip_set(
+        {v.video_id: video_features(v, "rgb", t.repeat) for v in videos},
+        ("visual", "audio"),
+        t.clip_steps,
+    )
     assert len(streamed) == len(in_memory) > 3
     for i in range(len(streamed)):
         for m in ("visual", "audio"):

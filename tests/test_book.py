@@ -18,15 +18,14 @@ import time
 from pathlib import Path
 
 import jupytext
-
 import pytest
 from bs4 import BeautifulSoup
 
+from rasl.cli import main
+from rasl.files import list_videos
 from rasl.paper import book as rasl_book
 from rasl.paper import provenance
 from rasl.paper.benchmark import read_results
-from rasl.cli import main
-from rasl.files import list_videos
 from rasl.paper.demo import data_root_or_demo
 
 pytestmark = pytest.mark.book
@@ -35,12 +34,26 @@ REPO = rasl_book.ROOT
 SANITIZE = Path(__file__).with_name("nbval_sanitize.cfg")
 CHROMIUM = Path("/usr/bin/chromium")
 # elements whose URL attribute the browser fetches on its own
-FETCHING = {"script": "src", "img": "src", "link": "href", "iframe": "src", "source": "src", "video": "src",
-            "audio": "src", "embed": "src", "object": "data", "track": "src", "input": "src"}
+FETCHING = {
+    "script": "src",
+    "img": "src",
+    "link": "href",
+    "iframe": "src",
+    "source": "src",
+    "video": "src",
+    "audio": "src",
+    "embed": "src",
+    "object": "data",
+    "track": "src",
+    "input": "src",
+}
 EXTERNAL = re.compile(r"^\s*(https?:)?//", re.I)
-CSS_EXTERNAL = re.compile(r"url\(\s*['\"]?(https?:)?//|@import\s+['\"](https?:)?//", re.I)
+CSS_EXTERNAL = re.compile(
+    r"url\(\s*['\"]?(https?:)?//|@import\s+['\"](https?:)?//", re.I
+)
 CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
-CODE_WIDTH = 88  # characters of a code line that the page column shows without scrolling
+# characters of a code line that the page column shows without scrolling
+CODE_WIDTH = 88
 
 
 def css_fetches(css: str) -> list[str]:
@@ -63,54 +76,87 @@ def built(tmp_path_factory, data_root) -> Path:
 
 
 def _code_cells(nb_path: Path) -> list[dict]:
-    return [c for c in json.loads(nb_path.read_text())["cells"] if c["cell_type"] == "code"]
+    return [
+        c for c in json.loads(nb_path.read_text())["cells"] if c["cell_type"] == "code"
+    ]
 
 
 def external_fetches(html: str) -> list[str]:
     """Every URL outside the book that the page would make the browser fetch."""
     soup = BeautifulSoup(html, "html.parser")
-    found = [f"<{t.name} {attr}={t[attr]}>" for t in soup.find_all(FETCHING) if EXTERNAL.match(t.get(attr := FETCHING[t.name], ""))]
-    found += [f"srcset {t['srcset']}" for t in soup.find_all(srcset=True) if "//" in t["srcset"]]
-    found += [f"style: {url}" for style in soup.find_all("style") for url in css_fetches(style.get_text())]
+    found = [
+        f"<{t.name} {attr}={t[attr]}>"
+        for t in soup.find_all(FETCHING)
+        if EXTERNAL.match(t.get(attr := FETCHING[t.name], ""))
+    ]
+    found += [
+        f"srcset {t['srcset']}"
+        for t in soup.find_all(srcset=True)
+        if "//" in t["srcset"]
+    ]
+    found += [
+        f"style: {url}"
+        for style in soup.find_all("style")
+        for url in css_fetches(style.get_text())
+    ]
     return found
 
 
 def test_external_fetches_finds_what_a_browser_would_load():
-    page = ('<script src="https://cdn.example/x.js"></script><link rel="stylesheet" href="//fonts.example/c.css">'
-            '<img src="_static/a.png"><a href="https://example.org">a link is not fetched</a>'
-            '<style>@import "https://fonts.example/f.css"; /* url(https://in.a/comment) */</style>')
+    page = (
+        '<script src="https://cdn.example/x.js"></script><link rel="stylesheet" href="//fonts.example/c.css">'
+        '<img src="_static/a.png"><a href="https://example.org">a link is not fetched</a>'
+        '<style>@import "https://fonts.example/f.css"; /* url(https://in.a/comment) */</style>'
+    )
     assert external_fetches(page) == [
-        "<script src=https://cdn.example/x.js>", "<link href=//fonts.example/c.css>",
+        "<script src=https://cdn.example/x.js>",
+        "<link href=//fonts.example/c.css>",
         'style: @import "https://',
     ]
 
 
 def test_every_toc_page_is_built_from_its_executed_notebook(built, data_root):
     notebooks = rasl_book.toc_notebooks()
-    assert REPO / "notebooks" / "00_data.py" in notebooks and REPO / "book" / "intro.py" in notebooks
+    assert (
+        REPO / "notebooks" / "00_data.py" in notebooks
+        and REPO / "book" / "intro.py" in notebooks
+    )
     assert (built / "data").resolve() == data_root.resolve()
     for src in notebooks:
         rel = src.relative_to(REPO)
         executed = built / "source" / rel.with_suffix(".ipynb")
         cells = _code_cells(executed)
-        injected = next(c for c in cells if "injected-parameters" in c["metadata"].get("tags", []))
+        injected = next(
+            c for c in cells if "injected-parameters" in c["metadata"].get("tags", [])
+        )
         assert 'profile = "smoke"' in "".join(injected["source"])
         # relative to the notebook's folder, through the build's link to the data root
         assert 'data_root = "../../data"' in "".join(injected["source"])
         assert "remove-input" in injected["metadata"]["tags"]
-        assert not [o for c in cells for o in c["outputs"] if o["output_type"] == "error"]
+        assert not [
+            o for c in cells for o in c["outputs"] if o["output_type"] == "error"
+        ]
         assert (built / "html" / rel.with_suffix(".html")).is_file()
     assert (built / "html" / "book" / "implementation-notes.html").is_file()
     assert (built / "html" / "book" / "reproducibility.html").is_file()
-    assert not list((built / "source").rglob("*.py")), "the staged book holds executed notebooks only"
+    assert not list((built / "source").rglob("*.py")), (
+        "the staged book holds executed notebooks only"
+    )
 
 
 def test_widget_page_carries_its_figure_scripts_and_widget_state(built):
-    soup = BeautifulSoup((built / "html" / "notebooks" / "00_data.html").read_text(), "html.parser")
+    soup = BeautifulSoup(
+        (built / "html" / "notebooks" / "00_data.html").read_text(), "html.parser"
+    )
     scripts = [s["src"].split("?")[0] for s in soup.find_all("script", src=True)]
-    assert "../_static/require.js" in scripts and "../_static/widgets/embed-amd.js" in scripts
+    assert (
+        "../_static/require.js" in scripts
+        and "../_static/widgets/embed-amd.js" in scripts
+    )
     assert any(img["src"].startswith("../_images/") for img in soup.find_all("img"))
-    state = json.loads(soup.find("script", type="application/vnd.jupyter.widget-state+json").string)
+    state = json.loads(
+        soup.find("script", type="application/vnd.jupyter.widget-state+json").string
+    )
     models = [m["model_name"] for m in state["state"].values()]
     assert {"DropdownModel", "StackModel", "OutputModel"} <= set(models)
     assert (built / "html" / "_static" / "mathjax" / "tex-mml-chtml.js").is_file()
@@ -131,40 +177,67 @@ def _leaks(text: str, forbidden: list[str]) -> list[str]:
 
 def test_leak_check_finds_local_paths():
     forbidden = ["/home/someone/rasl", "/tmp/"]
-    assert _leaks('<p>data_root = "/home/someone/rasl/data"</p>', forbidden) == ["/home/someone/rasl"]
+    assert _leaks('<p>data_root = "/home/someone/rasl/data"</p>', forbidden) == [
+        "/home/someone/rasl"
+    ]
     assert _leaks("<pre>../../data</pre>", forbidden) == []
 
 
 def test_no_page_names_a_folder_of_the_build_machine(built, data_root):
     """No built file a reader gets (pages, their sources, search index) holds the build
     folder, the checkout, the data root, the home folder or the temporary folder."""
-    forbidden = sorted({str(built.parent.resolve()), str(REPO), str(data_root.resolve()), str(Path.home()),
-                        os.path.join(tempfile.gettempdir(), "")} - {"/"})
-    files = [p for p in (built / "html").rglob("*") if p.suffix in (".html", ".ipynb", ".md", ".txt", ".js")
-             and "_static" not in p.parts]
+    forbidden = sorted(
+        {
+            str(built.parent.resolve()),
+            str(REPO),
+            str(data_root.resolve()),
+            str(Path.home()),
+            os.path.join(tempfile.gettempdir(), ""),
+        }
+        - {"/"}
+    )
+    files = [
+        p
+        for p in (built / "html").rglob("*")
+        if p.suffix in (".html", ".ipynb", ".md", ".txt", ".js")
+        and "_static" not in p.parts
+    ]
     assert len(files) > 10
     for path in files:
         assert _leaks(path.read_text(errors="replace"), forbidden) == [], path
 
 
 def test_the_copyright_is_the_build_year(built):
-    footer = BeautifulSoup((built / "html" / "book" / "intro.html").read_text(), "html.parser").select_one(
-        ".footer-item .copyright, p.copyright")
+    footer = BeautifulSoup(
+        (built / "html" / "book" / "intro.html").read_text(), "html.parser"
+    ).select_one(".footer-item .copyright, p.copyright")
     assert footer is not None and time.strftime("%Y") in footer.get_text()
 
 
 def test_the_intro_summary_table_holds_the_committed_measurements(built):
-    soup = BeautifulSoup((built / "html" / "book" / "intro.html").read_text(), "html.parser")
+    soup = BeautifulSoup(
+        (built / "html" / "book" / "intro.html").read_text(), "html.parser"
+    )
     table = soup.find(id="tbl-summary")
-    assert table is not None and table.find("table") is not None, "the summary table is missing"
+    assert table is not None and table.find("table") is not None, (
+        "the summary table is missing"
+    )
     cells = [td.get_text(" ", strip=True) for td in table.find_all("td")]
     rows = read_results(sorted((REPO / "results" / "benchmarks").glob("*_full.csv")))
-    means = {(r["benchmark"], r["protocol"]): r["score"] for r in rows
-             if r["seed"] == "mean" and r["domain"] == "Average"}
+    means = {
+        (r["benchmark"], r["protocol"]): r["score"]
+        for r in rows
+        if r["seed"] == "mean" and r["domain"] == "Average"
+    }
     assert len(means) == 6
     for (benchmark, protocol), mean in means.items():
-        std = next(r["score"] for r in rows if r["seed"] == "std" and r["domain"] == "Average"
-                   and (r["benchmark"], r["protocol"]) == (benchmark, protocol))
+        std = next(
+            r["score"]
+            for r in rows
+            if r["seed"] == "std"
+            and r["domain"] == "Average"
+            and (r["benchmark"], r["protocol"]) == (benchmark, protocol)
+        )
         assert f"{mean:.3f} ± {std:.3f}" in cells, (benchmark, protocol)
     assert "0.651" in cells and "0.783" in cells  # the paper's, beside them
     assert soup.find(id="fig-summary").find("img") is not None
@@ -175,22 +248,33 @@ def test_hidden_inputs_have_their_toggle_and_removed_ones_are_gone(built):
         rel = src.relative_to(REPO)
         cells = _code_cells(built / "source" / rel.with_suffix(".ipynb"))
         hidden = sum("hide-input" in c["metadata"].get("tags", []) for c in cells)
-        soup = BeautifulSoup((built / "html" / rel.with_suffix(".html")).read_text(), "html.parser")
+        soup = BeautifulSoup(
+            (built / "html" / rel.with_suffix(".html")).read_text(), "html.parser"
+        )
         toggles = soup.select("details.above-input")
         assert hidden and len(toggles) == hidden, rel
-        assert all("Show code cell source" in t.summary.get_text() for t in toggles), rel
+        assert all("Show code cell source" in t.summary.get_text() for t in toggles), (
+            rel
+        )
         code = " ".join(d.get_text() for d in soup.select("div.cell_input"))
         removed = [c for c in cells if "remove-input" in c["metadata"].get("tags", [])]
-        assert len(removed) >= 2, rel  # the parameters and the injected parameters at least
+        assert len(removed) >= 2, (
+            rel
+        )  # the parameters and the injected parameters at least
         for cell in removed:
-            assert "".join(cell["source"]).splitlines()[0] not in code, (rel, cell["source"])
+            assert "".join(cell["source"]).splitlines()[0] not in code, (
+                rel,
+                cell["source"],
+            )
 
 
 def test_notebook_code_fits_the_page_column():
     for src in [*rasl_book.toc_notebooks()]:
         for cell in jupytext.read(src).cells:
             if cell.cell_type == "code":
-                wide = [line for line in cell.source.splitlines() if len(line) > CODE_WIDTH]
+                wide = [
+                    line for line in cell.source.splitlines() if len(line) > CODE_WIDTH
+                ]
                 assert not wide, (src.name, wide)
 
 
@@ -200,12 +284,19 @@ def test_copyright_and_run_settings_by_hand(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14
     rasl_book.stamp_copyright(config)
     assert config.read_text() == 'title: x\ncopyright: "2023"\nauthor: y\n'
-    line = rasl_book.run_settings(profile="smoke", data_root="/home/someone/shared/data", artifacts="../../a").data
-    assert line == "<small>Run settings: profile `smoke`, data_root `data`, artifacts `a`</small>"
+    line = rasl_book.run_settings(
+        profile="smoke", data_root="/home/someone/shared/data", artifacts="../../a"
+    ).data
+    assert (
+        line
+        == "<small>Run settings: profile `smoke`, data_root `data`, artifacts `a`</small>"
+    )
 
 
 def test_the_reproducibility_page_lists_what_each_chapter_read(built, data_root):
-    soup = BeautifulSoup((built / "html" / "book" / "reproducibility.html").read_text(), "html.parser")
+    soup = BeautifulSoup(
+        (built / "html" / "book" / "reproducibility.html").read_text(), "html.parser"
+    )
     text = soup.get_text(" ")
     labels = data_root / "videos" / "labels.csv"
     assert "videos/labels.csv" in text and provenance.sha256(labels) in text
@@ -224,8 +315,19 @@ def test_nbval_reproduces_the_executed_notebooks(built):
     addresses and temporary paths are replaced by ``nbval_sanitize.cfg``.
     """
     notebooks = sorted((built / "source").rglob("*.ipynb"))
-    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval", "--nbval-current-env",
-           "--nbval-sanitize-with", str(SANITIZE), "-q", *map(str, notebooks)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "--nbval",
+        "--nbval-current-env",
+        "--nbval-sanitize-with",
+        str(SANITIZE),
+        "-q",
+        *map(str, notebooks),
+    ]
     run = subprocess.run(cmd, cwd=built, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stdout[-5000:]
     cells = sum(len(_code_cells(nb)) for nb in notebooks)
@@ -234,23 +336,42 @@ def test_nbval_reproduces_the_executed_notebooks(built):
 
 def _dom(page: Path, tmp_path: Path) -> BeautifulSoup:
     """The page's DOM after headless Chromium ran its scripts (10 s of virtual time)."""
-    cmd = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-           "--virtual-time-budget=10000", "--dump-dom", page.as_uri()]
+    cmd = [
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--virtual-time-budget=10000",
+        "--dump-dom",
+        page.as_uri(),
+    ]
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
     assert run.returncode == 0, run.stderr[-2000:]
     return BeautifulSoup(run.stdout, "html.parser")
 
 
-@pytest.mark.skipif(not CHROMIUM.is_file(), reason="needs Debian's chromium: apt-get install -y chromium")
+@pytest.mark.skipif(
+    not CHROMIUM.is_file(),
+    reason="needs Debian's chromium: apt-get install -y chromium",
+)
 def test_browser_draws_the_figure_and_the_widgets(built, data_root, tmp_path):
     dom = _dom(built / "html" / "notebooks" / "00_data.html", tmp_path)
     videos = [p.name for p in list_videos(data_root / "videos")]
     dropdown = dom.select_one(".widget-dropdown select")
     assert dropdown is not None, "the widget manager did not render the controls"
     assert [o.get_text() for o in dropdown.find_all("option")] == videos
-    panels = [img for out in dom.select(".widget-output") for img in out.find_all("img")]
-    assert panels and all(img["src"].startswith("data:image/png;base64,") and len(img["src"]) > 5000 for img in panels)
+    panels = [
+        img for out in dom.select(".widget-output") for img in out.find_all("img")
+    ]
+    assert panels and all(
+        img["src"].startswith("data:image/png;base64,") and len(img["src"]) > 5000
+        for img in panels
+    )
     figures = [img for img in dom.select("figure img") if "/_images/" in img["src"]]
     assert figures, "the static figure is missing"
     assert external_fetches(str(dom)) == []
@@ -274,10 +395,21 @@ def _first_screen(page: Path, tmp_path: Path) -> dict:
     probe = page.with_name(f"_probe_{page.name}")
     probe.write_text(page.read_text().replace("</body>", PROBE + "</body>"))
     try:
-        cmd = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,900",
-               f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=10000", "--dump-dom",
-               probe.as_uri()]
+        cmd = [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--window-size=1280,900",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            probe.as_uri(),
+        ]
         run = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
     finally:
         probe.unlink()
@@ -286,16 +418,25 @@ def _first_screen(page: Path, tmp_path: Path) -> dict:
     return json.loads(body["data-probe"])
 
 
-@pytest.mark.skipif(not CHROMIUM.is_file(), reason="needs Debian's chromium: apt-get install -y chromium")
+@pytest.mark.skipif(
+    not CHROMIUM.is_file(),
+    reason="needs Debian's chromium: apt-get install -y chromium",
+)
 def test_browser_first_screen_of_each_chapter_is_a_heading_and_no_code(built, tmp_path):
-    pages = [built / "html" / src.relative_to(REPO).with_suffix(".html") for src in rasl_book.toc_notebooks()]
+    pages = [
+        built / "html" / src.relative_to(REPO).with_suffix(".html")
+        for src in rasl_book.toc_notebooks()
+    ]
     for page in pages:
         screen = _first_screen(page, tmp_path)
         assert screen["heading"] and screen["headingTop"] < 300, (page.name, screen)
         assert screen["codeTop"] is None or screen["codeTop"] > 900, (page.name, screen)
 
 
-@pytest.mark.skipif(not CHROMIUM.is_file(), reason="needs Debian's chromium: apt-get install -y chromium")
+@pytest.mark.skipif(
+    not CHROMIUM.is_file(),
+    reason="needs Debian's chromium: apt-get install -y chromium",
+)
 def test_browser_typesets_the_mathematics_offline(built, tmp_path):
     dom = _dom(built / "html" / "book" / "implementation-notes.html", tmp_path)
     assert len(dom.select("mjx-container")) > 10
@@ -319,11 +460,21 @@ def _tiny_book(root: Path, page: str, notebook: str | None = None) -> Path:
 
 def test_a_failing_notebook_fails_the_command(tmp_path, data_root, monkeypatch, capsys):
     nb = '# %% tags=["parameters"]\nprofile = "smoke"\ndata_root = None\n\n# %%\nraise ValueError("boom")\n'
-    monkeypatch.setattr(rasl_book, "ROOT", _tiny_book(tmp_path / "src", "# Intro\n", nb))
-    assert main(["book", "--out", str(tmp_path / "out"), "--data-root", str(data_root)]) == 1
+    monkeypatch.setattr(
+        rasl_book, "ROOT", _tiny_book(tmp_path / "src", "# Intro\n", nb)
+    )
+    assert (
+        main(["book", "--out", str(tmp_path / "out"), "--data-root", str(data_root)])
+        == 1
+    )
     err = capsys.readouterr().err
-    assert re.search(r"rasl: book failed: .*notebooks/bad\.py: cell \d+ failed: ValueError: boom", err)
-    assert not (tmp_path / "out" / "_build" / "source" / "notebooks" / "bad.ipynb").exists()
+    assert re.search(
+        r"rasl: book failed: .*notebooks/bad\.py: cell \d+ failed: ValueError: boom",
+        err,
+    )
+    assert not (
+        tmp_path / "out" / "_build" / "source" / "notebooks" / "bad.ipynb"
+    ).exists()
     assert not (tmp_path / "out" / "_build" / "html").exists()
 
 

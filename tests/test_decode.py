@@ -14,7 +14,10 @@ from rasl.files import InputError
 
 # Steps and audio channels of the shared videos, from their headers: T = ceil(duration / 0.2).
 SHARED = {
-    "big_buck_bunny_0_30.webm": (150, 2),  # 30.000 s (container, the WebM stream has none)
+    "big_buck_bunny_0_30.webm": (
+        150,
+        2,
+    ),  # 30.000 s (container, the WebM stream has none)
     "bigbuckbunny_6ch.mp4": (27, 6),  # 5.28 s of video (the audio runs to 5.31 s)
     "chaplin.mp4": (49, 2),  # 9.64 s
     "cityCC0.mpg": (38, 0),  # 7.6 s, starting at 0.54 s
@@ -29,7 +32,8 @@ SHARED = {
 
 
 @pytest.mark.parametrize(
-    ("duration", "steps"), [(30.0, 150), (30.1, 151), (7.6, 38), (35.08, 176), (0.04, 1), (0.2, 1), (0.21, 2)]
+    ("duration", "steps"),
+    [(30.0, 150), (30.1, 151), (7.6, 38), (35.08, 176), (0.04, 1), (0.2, 1), (0.21, 2)],
 )
 def test_timeline_steps_is_ceil_of_duration_over_step(duration, steps):
     assert decode.timeline_steps(duration) == steps
@@ -47,7 +51,9 @@ def test_shared_video_probe_and_audio_timeline(shared_video, name):
         assert [len(c) for c in chunks[:-1]] == [40 * 3200] * (len(chunks) - 1)
         wave = np.concatenate(chunks)
         assert wave.dtype == np.float32 and wave.shape == (steps * 3200,)
-        assert 0.001 < np.sqrt(np.mean(wave**2)) < 1  # the real track, down-mixed, not silence
+        assert (
+            0.001 < np.sqrt(np.mean(wave**2)) < 1
+        )  # the real track, down-mixed, not silence
 
 
 def test_frames_follow_presentation_time_not_frame_index(tmp_path):
@@ -63,21 +69,32 @@ def test_frames_follow_presentation_time_not_frame_index(tmp_path):
     assert np.allclose(levels, expected, atol=3)
 
 
-def test_frames_match_every_fifth_frame_of_a_25fps_video_with_a_start_offset(shared_video):
+def test_frames_match_every_fifth_frame_of_a_25fps_video_with_a_start_offset(
+    shared_video,
+):
     path = shared_video("cityCC0.mpg")  # 25 fps, first frame at 0.54 s
     ours = list(decode.frames(path, 32))
     with av.open(str(path)) as c:
-        every = [f.reformat(32, 32, "rgb24", interpolation="AREA").to_ndarray() for f in c.decode(video=0)]
-    assert len(ours) == 38 and ours[0].shape == (32, 32, 3) and ours[0].dtype == np.uint8
+        every = [
+            f.reformat(32, 32, "rgb24", interpolation="AREA").to_ndarray()
+            for f in c.decode(video=0)
+        ]
+    assert (
+        len(ours) == 38 and ours[0].shape == (32, 32, 3) and ours[0].dtype == np.uint8
+    )
     assert all(np.array_equal(frame, every[5 * i]) for i, frame in enumerate(ours))
 
 
 def test_phone_rotation_is_applied(tmp_path):
     image = np.zeros((32, 64, 3), np.uint8)
     image[:, :32] = 255  # stored landscape, left half white
-    path = write_video(tmp_path / "portrait.mp4", [0, 100], [image, image], rotation=-90)
+    path = write_video(
+        tmp_path / "portrait.mp4", [0, 100], [image, image], rotation=-90
+    )
     frame = next(decode.frames(path, 8))[..., 0]
-    assert (frame[:4] > 200).all() and (frame[4:] < 50).all()  # turned clockwise: the left half is on top
+    assert (frame[:4] > 200).all() and (
+        frame[4:] < 50
+    ).all()  # turned clockwise: the left half is on top
 
 
 def test_audio_is_downmixed_resampled_and_aligned_to_the_first_frame(tmp_path):
@@ -85,11 +102,13 @@ def test_audio_is_downmixed_resampled_and_aligned_to_the_first_frame(tmp_path):
     t = np.arange(2 * 48000) / 48000
     wave = np.zeros((6, t.size), np.float32)
     wave[2] = 0.5 * np.sin(2 * np.pi * 1000 * t)
-    path = write_audio(tmp_path / "surround.mkv", wave, 48000, "5.1", video_s=3.0, start_s=0.5)
+    path = write_audio(
+        tmp_path / "surround.mkv", wave, 48000, "5.1", video_s=3.0, start_s=0.5
+    )
     info = decode.probe(path)
     mono = np.concatenate(list(decode.audio(path, info)))
     assert info.steps == 15 and mono.shape == (15 * 3200,)
-    assert np.abs(mono[: 7500]).max() < 1e-3  # silence before the audio starts
+    assert np.abs(mono[:7500]).max() < 1e-3  # silence before the audio starts
     assert np.abs(mono[8800:40000]).max() > 0.3  # the centre channel reaches mono
     spectrum = np.abs(np.fft.rfft(mono[9000:25000]))  # 1 s at 16 kHz: bin k is k Hz
     assert spectrum.argmax() == 1000

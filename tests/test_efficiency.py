@@ -2,11 +2,12 @@
 
 import json
 
+import torch
+
 from rasl.cli import main
 from rasl.config import ModelConfig
-from rasl.paper.efficiency import count, count_flops
 from rasl.model import SelfAttention
-import torch
+from rasl.paper.efficiency import count, count_flops
 
 
 def test_flop_counter_counts_two_flops_per_multiply_add():
@@ -25,11 +26,15 @@ def test_parameter_count_by_hand():
     cfg = ModelConfig(dim=1024)
     per_branch = (
         4 * 1024**2  # W^Q, W^K, W^V, W^O
-        + (1 * 8 * 3 + 8) + (8 * 16 * 3 + 16) + (16 * 32 * 3 + 32)  # encoder
+        + (1 * 8 * 3 + 8)
+        + (8 * 16 * 3 + 16)
+        + (16 * 32 * 3 + 32)  # encoder
         + (32 * 32 * 3 + 32)  # psi
         + 32 * 128  # w (bias-free)
         + 2 * (32 * 128 * 8 + 2 * 8)  # W^, W' and their layer norms
-        + (32 * 16 * 3 + 16) + (16 * 8 * 3 + 8) + (8 * 1 * 3 + 1)  # decoder
+        + (32 * 16 * 3 + 16)
+        + (16 * 8 * 3 + 8)
+        + (8 * 1 * 3 + 1)  # decoder
     )
     assert count(cfg)["params"] == 2 * per_branch + 1  # + Gamma
 

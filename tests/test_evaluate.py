@@ -7,7 +7,6 @@ import csv
 import numpy as np
 import pytest
 
-from rasl.paper import published
 from rasl.cli import main
 from rasl.config import STEP_S
 from rasl.data import YouTubeVideo, load_youtube
@@ -17,8 +16,9 @@ from rasl.evaluate import (
     evaluate_folder,
     read_score_curve,
 )
-from rasl.paper.tables import write_result
 from rasl.files import InputError
+from rasl.paper import published
+from rasl.paper.tables import write_result
 
 
 def _write_curve(path, scores):
@@ -36,15 +36,22 @@ def _oracle_curve(video) -> np.ndarray:
 
 def test_curve_to_clip_scores_edges():
     curve = np.arange(6.0)  # samples at 0, 0.2, ..., 1.0 s
-    spans = np.array([
-        [0.0, 0.4],  # samples 0.0, 0.2 -> mean 0.5
-        [0.3, 0.7],  # samples 0.4, 0.6 -> 2.5
-        [0.2, 0.4],  # start on a sample, end excluded -> 1
-        [0.45, 0.5],  # shorter than a step, no sample: nearest to 0.475 -> sample 0.4 -> 2
-        [0.9, 1.5],  # runs past the end: the sample it holds (1.0) -> 5
-        [2.0, 2.4],  # wholly past the end: nearest, clamped -> 5
-    ])
-    assert curve_to_clip_scores(curve, spans).tolist() == pytest.approx([0.5, 2.5, 1, 2, 5, 5])
+    spans = np.array(
+        [
+            [0.0, 0.4],  # samples 0.0, 0.2 -> mean 0.5
+            [0.3, 0.7],  # samples 0.4, 0.6 -> 2.5
+            [0.2, 0.4],  # start on a sample, end excluded -> 1
+            [
+                0.45,
+                0.5,
+            ],  # shorter than a step, no sample: nearest to 0.475 -> sample 0.4 -> 2
+            [0.9, 1.5],  # runs past the end: the sample it holds (1.0) -> 5
+            [2.0, 2.4],  # wholly past the end: nearest, clamped -> 5
+        ]
+    )
+    assert curve_to_clip_scores(curve, spans).tolist() == pytest.approx(
+        [0.5, 2.5, 1, 2, 5, 5]
+    )
 
 
 def test_read_score_curve(tmp_path):
@@ -52,9 +59,13 @@ def test_read_score_curve(tmp_path):
     _write_curve(good, [0.1, 0.5, 0.2])
     assert read_score_curve(good).tolist() == [0.1, 0.5, 0.2]
     bad = tmp_path / "b.csv"
-    for text, problem in [("t,score\n0,1\n", "time_s,score"), ("time_s,score\n", "no scores"),
-                          ("time_s,score\n0,1\n0.5,2\n", "time_s must run"), ("time_s,score\n0,x\n", "numeric"),
-                          ("time_s,score\n0,nan\n", "finite")]:
+    for text, problem in [
+        ("t,score\n0,1\n", "time_s,score"),
+        ("time_s,score\n", "no scores"),
+        ("time_s,score\n0,1\n0.5,2\n", "time_s must run"),
+        ("time_s,score\n0,x\n", "numeric"),
+        ("time_s,score\n0,nan\n", "finite"),
+    ]:
         bad.write_text(text)
         with pytest.raises(InputError, match=problem):
             read_score_curve(bad)
@@ -68,9 +79,15 @@ def _youtube(vid, fps, labels):
 
 
 def test_evaluate_youtube_curves():
-    videos = [_youtube("a", 10.0, [-1, 0, 1]), _youtube("b", 10.0, [1, -1, -1]), _youtube("c", None, [1, 1, 1]),
-              _youtube("d", 10.0, [1, 1, -1])]
-    rising = np.linspace(0, 1, 20)  # 4 s: clips [0,2) [1,3) [2,4) score 0.24, 0.50, 0.76
+    videos = [
+        _youtube("a", 10.0, [-1, 0, 1]),
+        _youtube("b", 10.0, [1, -1, -1]),
+        _youtube("c", None, [1, 1, 1]),
+        _youtube("d", 10.0, [1, 1, -1]),
+    ]
+    rising = np.linspace(
+        0, 1, 20
+    )  # 4 s: clips [0,2) [1,3) [2,4) score 0.24, 0.50, 0.76
     result = evaluate_curves("youtube", videos, {"a": rising, "b": rising, "c": rising})
     assert result.per_video["a"] == pytest.approx(1.0)
     # b: positive ranked last of 3 -> (P(2) = 0 + P(3) = 1/3) / 2
@@ -93,25 +110,54 @@ def test_evaluate_folder_tvsum(data_root, tvsum, tmp_path):
         _write_curve(scores / f"{video.video_id}.csv", _oracle_curve(video))
     result = evaluate_folder("tvsum", data_root, scores)
     assert len(result.per_video) == 7 and len(result.unscored) == 43
-    assert result.n_scored["VT"] == 5 and result.n_scored["VU"] == 2 and result.n_scored["GA"] == 0
+    assert (
+        result.n_scored["VT"] == 5
+        and result.n_scored["VU"] == 2
+        and result.n_scored["GA"] == 0
+    )
     assert list(result.per_category) == ["VT", "VU"]
-    assert 0.6 < result.average <= 1.0  # the annotators' own mean ranks well above chance (~0.42)
+    assert (
+        0.6 < result.average <= 1.0
+    )  # the annotators' own mean ranks well above chance (~0.42)
 
     csv_path, md_path = write_result(result, tmp_path / "out" / "tvsum")
     rows = list(csv.DictReader(open(csv_path)))
-    assert [r["topic"] for r in rows] == ["VT", "VU", "GA", "MS", "PK", "PR", "FM", "BK", "BT", "DS", "Average"]
+    assert [r["topic"] for r in rows] == [
+        "VT",
+        "VU",
+        "GA",
+        "MS",
+        "PK",
+        "PR",
+        "FM",
+        "BK",
+        "BT",
+        "DS",
+        "Average",
+    ]
     paper = {r["topic"]: r["Ours"] for r in published.load("table2_tvsum")}
     assert all(float(r["paper"]) == paper[r["topic"]] for r in rows)
     assert rows[2]["mAP"] == "" and rows[-1]["scored"] == "7"
     markdown = md_path.read_text()
-    assert "| VT | 5 | 5 |" in markdown and f"- {tvsum[-1].video_id}: no score file" in markdown
+    assert (
+        "| VT | 5 | 5 |" in markdown
+        and f"- {tvsum[-1].video_id}: no score file" in markdown
+    )
 
 
 def test_cli_evaluate(data_root, tvsum, tmp_path, capsys):
     scores = tmp_path / "scores"
     scores.mkdir()
     _write_curve(scores / f"{tvsum[0].video_id}.csv", _oracle_curve(tvsum[0]))
-    args = ["evaluate", "--benchmark", "tvsum", "--data", str(data_root), "--scores", str(scores)]
+    args = [
+        "evaluate",
+        "--benchmark",
+        "tvsum",
+        "--data",
+        str(data_root),
+        "--scores",
+        str(scores),
+    ]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "| VT | 5 | 1 |" in out and "Not scored (49)" in out
@@ -125,21 +171,63 @@ def test_cli_evaluate(data_root, tvsum, tmp_path, capsys):
     assert err.count("\n") == 0 and f"{tvsum[1].video_id}.csv" in err
     assert not (tmp_path / "u.csv").exists() and not (tmp_path / "u.md").exists()
 
-    assert main(["evaluate", "--benchmark", "youtube", "--data", str(data_root), "--scores", str(scores),
-                 "--protocol", "standard"]) == 1
-    assert main(["evaluate", "--benchmark", "youtube", "--data", str(tmp_path), "--scores", str(scores)]) == 1
+    assert (
+        main(
+            [
+                "evaluate",
+                "--benchmark",
+                "youtube",
+                "--data",
+                str(data_root),
+                "--scores",
+                str(scores),
+                "--protocol",
+                "standard",
+            ]
+        )
+        == 1
+    )
+    assert (
+        main(
+            [
+                "evaluate",
+                "--benchmark",
+                "youtube",
+                "--data",
+                str(tmp_path),
+                "--scores",
+                str(scores),
+            ]
+        )
+        == 1
+    )
     assert "no youtube_highlights/ folder" in capsys.readouterr().err
 
 
 def test_paper_tables():
-    shapes = {"table1_youtube": (7, 9), "table2_tvsum": (11, 17), "table3_ablation": (6, 3),
-              "table4_fusion": (5, 3), "table5_targets": (4, 4), "table6_efficiency": (4, 4), "methods": (19, 3)}
+    shapes = {
+        "table1_youtube": (7, 9),
+        "table2_tvsum": (11, 17),
+        "table3_ablation": (6, 3),
+        "table4_fusion": (5, 3),
+        "table5_targets": (4, 4),
+        "table6_efficiency": (4, 4),
+        "methods": (19, 3),
+    }
     for name, (n_rows, n_cols) in shapes.items():
         rows = published.load(name)
         assert (len(rows), len(rows[0])) == (n_rows, n_cols)
         assert "arXiv 2403.09401" in published.citation(name)
     table1, table2 = published.load("table1_youtube"), published.load("table2_tvsum")
-    assert [r["Ours"] for r in table1] == [0.642, 0.758, 0.709, 0.456, 0.665, 0.667, 0.651]
+    assert [r["Ours"] for r in table1] == [
+        0.642,
+        0.758,
+        0.709,
+        0.456,
+        0.665,
+        0.667,
+        0.651,
+    ]
     assert table2[-1]["CHD"] == 0.528 and table2[0]["CHD"] is None
     methods = {r["method"] for r in published.load("methods")}
     assert methods >= (set(table1[0]) | set(table2[0])) - {"topic"}
@@ -151,15 +239,26 @@ def test_paper_tables():
 
 
 def test_video_folder_supplies_frame_rates(data_root, videos_dir, tmp_path):
-    video = next(v for v in load_youtube(data_root / "youtube_highlights").videos if v.fps is None)
+    video = next(
+        v
+        for v in load_youtube(data_root / "youtube_highlights").videos
+        if v.fps is None
+    )
     (tmp_path / "videos").mkdir()
-    (tmp_path / "videos" / f"{video.video_id}.mp4").symlink_to(videos_dir / "chaplin.mp4")
+    (tmp_path / "videos" / f"{video.video_id}.mp4").symlink_to(
+        videos_dir / "chaplin.mp4"
+    )
     scores = tmp_path / "scores"
     scores.mkdir()
     _write_curve(scores / f"{video.video_id}.csv", np.linspace(0, 1, 1000))
     without = evaluate_folder("youtube", data_root, scores)
     assert "frame rate" in without.unscored[video.video_id]
     with pytest.warns(UserWarning, match="195 of 196"):
-        result = evaluate_folder("youtube", data_root, scores, video_dir=tmp_path / "videos")
-    assert list(result.per_video) == [video.video_id] and sum(result.n_videos.values()) == 196
+        result = evaluate_folder(
+            "youtube", data_root, scores, video_dir=tmp_path / "videos"
+        )
+    assert (
+        list(result.per_video) == [video.video_id]
+        and sum(result.n_videos.values()) == 196
+    )
     assert result.unscored.get(video.video_id) is None and len(result.unscored) == 195

@@ -35,11 +35,16 @@ def rasl(*args, fsize: int | None = None) -> subprocess.CompletedProcess:
 
     def limit_file_size():
         resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG, not a signal
+        signal.signal(
+            signal.SIGXFSZ, signal.SIG_IGN
+        )  # a write past the limit fails with EFBIG, not a signal
 
     return subprocess.run(
-        [sys.executable, "-m", "rasl", *map(str, args), "--quiet"], capture_output=True, text=True,
-        preexec_fn=limit_file_size if fsize else None, timeout=TIMEOUT_S,
+        [sys.executable, "-m", "rasl", *map(str, args), "--quiet"],
+        capture_output=True,
+        text=True,
+        preexec_fn=limit_file_size if fsize else None,
+        timeout=TIMEOUT_S,
     )
 
 
@@ -52,8 +57,11 @@ def error_line(run: subprocess.CompletedProcess, path: Path) -> str:
 
 def kill_when(argv: list, done, timeout_s: float = TIMEOUT_S) -> None:
     """Start ``python -m rasl ARGV`` and SIGKILL it as soon as ``done()`` holds."""
-    proc = subprocess.Popen([sys.executable, "-m", "rasl", *map(str, argv), "--quiet"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rasl", *map(str, argv), "--quiet"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + timeout_s
     while not done():
         assert proc.poll() is None, "the run ended before it could be killed"
@@ -65,7 +73,11 @@ def kill_when(argv: list, done, timeout_s: float = TIMEOUT_S) -> None:
 
 def complete_files(folder: Path, pattern: str) -> dict[str, int]:
     """Name -> modification time (ns) of the files matching ``pattern``, without hidden temporary ones."""
-    return {p.name: p.stat().st_mtime_ns for p in folder.glob(pattern) if not p.name.startswith(".")}
+    return {
+        p.name: p.stat().st_mtime_ns
+        for p in folder.glob(pattern)
+        if not p.name.startswith(".")
+    }
 
 
 def npz_arrays(path: Path) -> dict[str, np.ndarray]:
@@ -105,25 +117,38 @@ def malicious(tmp_path) -> tuple[Path, Path]:
     """A rasl-looking checkpoint whose loading would create ``marker``: (file, marker)."""
     path, marker = tmp_path / "shared.pt", tmp_path / "pwned"
     torch.save({"format": 1, "model": RunsCommand(f"touch {marker}")}, path)
-    torch.load(path, weights_only=False)  # the threat is real: an unrestricted load runs the command
+    torch.load(
+        path, weights_only=False
+    )  # the threat is real: an unrestricted load runs the command
     assert marker.exists()
     marker.unlink()
     return path, marker
 
 
-@pytest.mark.parametrize("options", [
-    ["score", "--checkpoint"],
-    ["features", "--weights"],  # efficientnet_lite0, the smoke profile's
-    ["features", "--visual", "swin", "--weights"],
-    ["features", "--audio", "hubert", "--audio-weights"],
-], ids=["checkpoint", "efficientnet-weights", "swin-weights", "hubert-weights"])
-def test_a_file_that_would_run_code_is_refused(malicious, small_video, tmp_path, options):
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["score", "--checkpoint"],
+        ["features", "--weights"],  # efficientnet_lite0, the smoke profile's
+        ["features", "--visual", "swin", "--weights"],
+        ["features", "--audio", "hubert", "--audio-weights"],
+    ],
+    ids=["checkpoint", "efficientnet-weights", "swin-weights", "hubert-weights"],
+)
+def test_a_file_that_would_run_code_is_refused(
+    malicious, small_video, tmp_path, options
+):
     path, marker = malicious
     command, *flags = options
-    out = ["--out", tmp_path / "out", "--device", "cpu"] if command == "features" else []
+    out = (
+        ["--out", tmp_path / "out", "--device", "cpu"] if command == "features" else []
+    )
     run = rasl(command, small_video, *out, *flags, path)
     line = error_line(run, path)
-    assert "refused: it holds Python objects (posix.system), and loading those could run code" in line
+    assert (
+        "refused: it holds Python objects (posix.system), and loading those could run code"
+        in line
+    )
     assert not marker.exists()
 
 
@@ -133,9 +158,13 @@ def test_a_file_that_would_run_code_is_refused(malicious, small_video, tmp_path,
 def test_damaged_cache_files_are_reported_once_and_recomputed(shared_video, tmp_path):
     videos = [shared_video(n) for n in ("chaplin.mp4", "example2.mp4", "fire2.mp4")]
     cache, good = tmp_path / "cache", tmp_path / "good"
-    assert rasl("features", *videos, "--out", cache, "--visual", "pixels").returncode == 0
+    assert (
+        rasl("features", *videos, "--out", cache, "--visual", "pixels").returncode == 0
+    )
     shutil.copytree(cache, good)
-    files = {p.name.split(".")[0]: p for p in sorted(cache.iterdir())}  # chaplin, example2, fire2
+    files = {
+        p.name.split(".")[0]: p for p in sorted(cache.iterdir())
+    }  # chaplin, example2, fire2
     data = files["chaplin"].read_bytes()
     files["chaplin"].write_bytes(data[: len(data) // 2])  # cut short
     files["example2"].write_bytes(b"")  # emptied
@@ -149,7 +178,9 @@ def test_damaged_cache_files_are_reported_once_and_recomputed(shared_video, tmp_
     ]
     for p in files.values():
         assert_same_npz(p, good / p.name)
-    assert rasl("features", *videos, "--out", cache, "--visual", "pixels").stderr == ""  # healed: nothing to report
+    assert (
+        rasl("features", *videos, "--out", cache, "--visual", "pixels").stderr == ""
+    )  # healed: nothing to report
 
 
 RACE = """
@@ -173,17 +204,33 @@ features.extract_features(video, dataclasses.replace(smoke().features, visual="p
 
 
 def test_two_processes_writing_one_cache_file_leave_it_whole(shared_video, tmp_path):
-    video, cache, barrier = shared_video("chaplin.mp4"), tmp_path / "cache", tmp_path / "barrier"
+    video, cache, barrier = (
+        shared_video("chaplin.mp4"),
+        tmp_path / "cache",
+        tmp_path / "barrier",
+    )
     barrier.mkdir()
-    procs = [subprocess.Popen([sys.executable, "-c", RACE, video, cache, barrier]) for _ in range(2)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", RACE, video, cache, barrier])
+        for _ in range(2)
+    ]
     assert [p.wait(TIMEOUT_S) for p in procs] == [0, 0]
     (written,) = cache.iterdir()  # one file, no temporary left
-    assert rasl("features", video, "--out", tmp_path / "alone", "--visual", "pixels").returncode == 0
+    assert (
+        rasl(
+            "features", video, "--out", tmp_path / "alone", "--visual", "pixels"
+        ).returncode
+        == 0
+    )
     (alone,) = (tmp_path / "alone").iterdir()
     assert_same_npz(written, alone)
     before = complete_files(cache, "*")
     run = rasl("features", video, "--out", cache, "--visual", "pixels")
-    assert run.returncode == 0 and run.stderr == "" and complete_files(cache, "*") == before  # read, not rewritten
+    assert (
+        run.returncode == 0
+        and run.stderr == ""
+        and complete_files(cache, "*") == before
+    )  # read, not rewritten
 
 
 # ------------------------------------------------------------ killed runs resume
@@ -192,7 +239,13 @@ def test_two_processes_writing_one_cache_file_leave_it_whole(shared_video, tmp_p
 def test_a_killed_features_run_resumes_where_it_stopped(videos_dir, tmp_path):
     folder = tmp_path / "videos"
     folder.mkdir()
-    names = ["chaplin.mp4", "example2.mp4", "fire2.mp4", "smpte-2997.mp4", "v_GGSY1Qvo990.mp4"]
+    names = [
+        "chaplin.mp4",
+        "example2.mp4",
+        "fire2.mp4",
+        "smpte-2997.mp4",
+        "v_GGSY1Qvo990.mp4",
+    ]
     for name in names:
         (folder / name).symlink_to(videos_dir / name)
     out, straight = tmp_path / "out", tmp_path / "straight"
@@ -203,25 +256,45 @@ def test_a_killed_features_run_resumes_where_it_stopped(videos_dir, tmp_path):
 
     assert rasl(*argv).returncode == 0
     after = complete_files(out, "*.npz")
-    assert len(after) == len(names) and {k: after[k] for k in before} == before  # the complete ones were kept
-    assert rasl("features", folder, "--out", straight, "--visual", "pixels").returncode == 0
+    assert (
+        len(after) == len(names) and {k: after[k] for k in before} == before
+    )  # the complete ones were kept
+    assert (
+        rasl("features", folder, "--out", straight, "--visual", "pixels").returncode
+        == 0
+    )
     assert after.keys() == complete_files(straight, "*.npz").keys()
     for name in after:
         assert_same_npz(out / name, straight / name)
 
 
-def test_a_killed_pretraining_resumes_to_the_same_log_and_weights(smoke_cache, tmp_path):
+def test_a_killed_pretraining_resumes_to_the_same_log_and_weights(
+    smoke_cache, tmp_path
+):
     videos, cache = smoke_cache
     out, straight = tmp_path / "out", tmp_path / "straight"
-    argv = ["pretrain", *videos, "--cache", cache, "--steps", 2, "--checkpoint-every", 1]
+    argv = [
+        "pretrain",
+        *videos,
+        "--cache",
+        cache,
+        "--steps",
+        2,
+        "--checkpoint-every",
+        1,
+    ]
     kill_when([*argv, "--out", out], (out / "last.pt").exists)  # saved after step_1.pt
     first = complete_files(out, "step_1.pt")
 
     assert rasl(*argv, "--out", out, "--resume", out / "last.pt").returncode == 0
     assert complete_files(out, "step_1.pt") == first  # step 1 was not redone
     assert rasl(*argv, "--out", straight).returncode == 0
-    assert read_loss_log(out / "losses.jsonl") == read_loss_log(straight / "losses.jsonl")
-    resumed, whole = (torch.load(d / "last.pt", weights_only=True) for d in (out, straight))
+    assert read_loss_log(out / "losses.jsonl") == read_loss_log(
+        straight / "losses.jsonl"
+    )
+    resumed, whole = (
+        torch.load(d / "last.pt", weights_only=True) for d in (out, straight)
+    )
     for key in ("model", "rng"):
         assert all(torch.equal(resumed[key][k], whole[key][k]) for k in whole[key]), key
     assert resumed["step"] == whole["step"] == 2
@@ -231,17 +304,37 @@ def test_a_killed_benchmark_run_resumes_to_the_same_results(data_root, tmp_path)
     if not (data_root / "umt").is_dir():
         pytest.skip("no umt/ feature release in this data root")
     out, straight = tmp_path / "out", tmp_path / "straight"
-    argv = ["benchmark", "--data", data_root, "--benchmark", "youtube", "--protocol", "per-video", "--seeds", 1,
-            "--videos", 1]  # 6 videos, each adapted on alone
-    kill_when([*argv, "--out", out], lambda: len(complete_files(out / "scores" / "0", "*.csv")) >= 2)
+    argv = [
+        "benchmark",
+        "--data",
+        data_root,
+        "--benchmark",
+        "youtube",
+        "--protocol",
+        "per-video",
+        "--seeds",
+        1,
+        "--videos",
+        1,
+    ]  # 6 videos, each adapted on alone
+    kill_when(
+        [*argv, "--out", out],
+        lambda: len(complete_files(out / "scores" / "0", "*.csv")) >= 2,
+    )
     first = complete_files(out / "scores" / "0", "*.csv")
     assert 2 <= len(first) < 6 and not (out / "results.csv").exists()
 
     assert rasl(*argv, "--out", out, "--quiet").returncode == 0
-    assert {k: v for k, v in complete_files(out / "scores" / "0", "*.csv").items() if k in first} == first  # kept
+    assert {
+        k: v
+        for k, v in complete_files(out / "scores" / "0", "*.csv").items()
+        if k in first
+    } == first  # kept
     assert rasl(*argv, "--out", straight, "--quiet").returncode == 0
     assert (out / "results.csv").read_text() == (straight / "results.csv").read_text()
-    other = rasl(*argv[:-2], "--videos", 2, "--out", out, "--quiet")  # other settings, same folder
+    other = rasl(
+        *argv[:-2], "--videos", 2, "--out", out, "--quiet"
+    )  # other settings, same folder
     assert other.returncode == 1 and "holds a run with other settings" in other.stderr
 
 
@@ -261,29 +354,59 @@ def test_resuming_drops_what_a_killed_run_logged_after_its_checkpoint(tmp_path, 
 
 def test_a_full_disk_while_writing_a_cache_file(shared_video, tmp_path):
     out = tmp_path / "cache"
-    run = rasl("features", shared_video("example2.mp4"), "--out", out, "--visual", "pixels", fsize=20_000)
+    run = rasl(
+        "features",
+        shared_video("example2.mp4"),
+        "--out",
+        out,
+        "--visual",
+        "pixels",
+        fsize=20_000,
+    )
     line = error_line(run, out)
-    assert re.fullmatch(rf"rasl: failed: {out}/example2\.pixels\.mel\.\w+\.npz: out of space \(File too large\)"
-                        "; nothing written", line)
+    assert re.fullmatch(
+        rf"rasl: failed: {out}/example2\.pixels\.mel\.\w+\.npz: out of space \(File too large\)"
+        "; nothing written",
+        line,
+    )
     assert list(out.iterdir()) == []
 
 
 def test_a_full_disk_while_writing_a_checkpoint(smoke_cache, tmp_path):
     videos, cache = smoke_cache
     out = tmp_path / "run"
-    run = rasl("pretrain", *videos, "--cache", cache, "--steps", 1, "--out", out, fsize=1 << 20)  # 100 MB each
+    run = rasl(
+        "pretrain", *videos, "--cache", cache, "--steps", 1, "--out", out, fsize=1 << 20
+    )  # 100 MB each
     ckpt = out / "step_1.pt"
-    assert error_line(run, ckpt) == f"rasl: error: {ckpt}: out of space (File too large); nothing written"
-    assert [p.name for p in out.iterdir()] == ["losses.jsonl"]  # the log of the step, and no checkpoint
+    assert (
+        error_line(run, ckpt)
+        == f"rasl: error: {ckpt}: out of space (File too large); nothing written"
+    )
+    assert [p.name for p in out.iterdir()] == [
+        "losses.jsonl"
+    ]  # the log of the step, and no checkpoint
 
 
-@pytest.mark.parametrize(("command", "output", "fsize"), [
-    (["score", "--adapt-steps", "0", "--out"], "curve.csv", 100),
-    (["highlights", "--adapt-steps", "0", "--total", "5", "--reel"], "reel.mp4", 10_000),
-])
-def test_a_full_disk_while_writing_a_score_file_or_reel(shared_video, tmp_path, command, output, fsize):
+@pytest.mark.parametrize(
+    ("command", "output", "fsize"),
+    [
+        (["score", "--adapt-steps", "0", "--out"], "curve.csv", 100),
+        (
+            ["highlights", "--adapt-steps", "0", "--total", "5", "--reel"],
+            "reel.mp4",
+            10_000,
+        ),
+    ],
+)
+def test_a_full_disk_while_writing_a_score_file_or_reel(
+    shared_video, tmp_path, command, output, fsize
+):
     name, *flags = command
     out = tmp_path / "out" / output
     run = rasl(name, shared_video("example2.mp4"), *flags, out, fsize=fsize)
-    assert error_line(run, out) == f"rasl: error: {out}: out of space (File too large); nothing written"
+    assert (
+        error_line(run, out)
+        == f"rasl: error: {out}: out of space (File too large); nothing written"
+    )
     assert list(out.parent.iterdir()) == []

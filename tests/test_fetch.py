@@ -30,9 +30,9 @@ import numpy as np
 import pytest
 from tqdm import tqdm
 
+from rasl.cli import main
 from rasl.files import InputError
 from rasl.paper import fetch
-from rasl.cli import main
 from rasl.paper.fetch import RELEASE, fetch_umt
 
 COMMITTED = fetch.MANIFEST
@@ -53,8 +53,10 @@ def shared(data_root: Path) -> Path:
     if not (data_root / "umt").is_dir():
         pytest.skip(f"no umt/ in {data_root}: rasl data fetch umt --root {data_root}")
     if not (data_root / "umt-release" / "sample").is_dir():
-        pytest.skip(f"no umt-release/sample in {data_root}: the release's 5-video "
-                    "sample, in the shared data (no download command)")
+        pytest.skip(
+            f"no umt-release/sample in {data_root}: the release's 5-video "
+            "sample, in the shared data (no download command)"
+        )
     return data_root
 
 
@@ -66,15 +68,20 @@ def sample(shared: Path) -> Path:
 @pytest.fixture(scope="module")
 def videos(sample: Path) -> dict[str, list[str]]:
     """The sample's video ids per benchmark."""
-    return {b: sorted(p.stem for p in (sample / b / "audio_features").glob("*.npy"))
-            for b in RELEASE}
+    return {
+        b: sorted(p.stem for p in (sample / b / "audio_features").glob("*.npy"))
+        for b in RELEASE
+    }
 
 
 @pytest.fixture(scope="module")
 def manifest(sample: Path, tmp_path_factory) -> Path:
     """The committed manifest's lines for the sample's files."""
-    lines = [line for line in COMMITTED.read_text().splitlines()
-             if (sample / line.split("  ", 1)[1]).is_file()]
+    lines = [
+        line
+        for line in COMMITTED.read_text().splitlines()
+        if (sample / line.split("  ", 1)[1]).is_file()
+    ]
     assert len(lines) == 5 * 3 + 2  # three files per video, two annotation files
     path = tmp_path_factory.mktemp("manifest") / "MANIFEST.sha256"
     path.write_text("\n".join(lines) + "\n")
@@ -107,15 +114,21 @@ def release(sample: Path, tmp_path_factory) -> Path:
 
 def files(root: Path) -> list[str]:
     """Every file under ``root/umt``, temporary ones included, relative to it."""
-    return sorted(p.relative_to(root / "umt").as_posix()
-                  for p in (root / "umt").rglob("*") if p.is_file())
+    return sorted(
+        p.relative_to(root / "umt").as_posix()
+        for p in (root / "umt").rglob("*")
+        if p.is_file()
+    )
 
 
 def assert_converted(root: Path, shared: Path, videos: dict[str, list[str]]) -> None:
     """``root/umt`` holds the sample converted exactly as the data root's ``umt/`` holds
     it, and nothing else."""
-    want = sorted(["splits.json"] + [f"{b}/{b}_anno.json" for b in RELEASE]
-                  + [f"{b}/features/{v}.npz" for b in RELEASE for v in videos[b]])
+    want = sorted(
+        ["splits.json"]
+        + [f"{b}/{b}_anno.json" for b in RELEASE]
+        + [f"{b}/features/{v}.npz" for b in RELEASE for v in videos[b]]
+    )
     assert files(root) == want
     for name in want:
         got, ref = root / "umt" / name, shared / "umt" / name
@@ -188,15 +201,25 @@ def cache(tmp_path: Path, monkeypatch) -> Path:
 
 
 def fetch_command(manifest: Path, *args) -> list[str]:
-    return [sys.executable, "-c", RUN, str(manifest), "data", "fetch", "umt",
-            *map(str, args), "--quiet"]
+    return [
+        sys.executable,
+        "-c",
+        RUN,
+        str(manifest),
+        "data",
+        "fetch",
+        "umt",
+        *map(str, args),
+        "--quiet",
+    ]
 
 
 # ------------------------------------------------------------ fetching
 
 
 def test_a_fetch_over_http_converts_as_the_published_copy(
-        shared, videos, manifest, release, serve, cache, tmp_path, capsys):
+    shared, videos, manifest, release, serve, cache, tmp_path, capsys
+):
     server = serve(release)
     root = tmp_path / "root"
     assert fetch_umt(root, server.url, manifest) == WHOLE_SAMPLE
@@ -213,7 +236,8 @@ def test_a_fetch_over_http_converts_as_the_published_copy(
 
 
 def test_a_rerun_skips_what_is_complete(
-        shared, videos, manifest, release, serve, cache, tmp_path):
+    shared, videos, manifest, release, serve, cache, tmp_path
+):
     server = serve(release)
     root = tmp_path / "root"
     fetch_umt(root, server.url, manifest, progress=False)
@@ -234,21 +258,38 @@ def test_a_rerun_skips_what_is_complete(
 
 
 def test_the_command_fetches_from_a_folder(
-        shared, videos, manifest, release, cache, tmp_path, monkeypatch, capsys):
+    shared, videos, manifest, release, cache, tmp_path, monkeypatch, capsys
+):
     monkeypatch.setattr(fetch, "MANIFEST", manifest)
     root = tmp_path / "root"
-    assert main(["data", "fetch", "umt", "--root", str(root), "--from", str(release),
-                 "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "data",
+                "fetch",
+                "umt",
+                "--root",
+                str(root),
+                "--from",
+                str(release),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr()
-    assert out.out == (f"{root}/umt/youtube: 3 videos converted\n"
-                       f"{root}/umt/tvsum: 2 videos converted\n")
+    assert out.out == (
+        f"{root}/umt/youtube: 3 videos converted\n"
+        f"{root}/umt/tvsum: 2 videos converted\n"
+    )
     assert out.err == ""
     assert_converted(root, shared, videos)
     assert not cache.exists()
 
 
 def test_the_longest_stream_is_cut_to_the_others(
-        shared, videos, manifest, sample, tmp_path):
+    shared, videos, manifest, sample, tmp_path
+):
     """TVSum's kLxoNp-UchI has one audio row more than video rows in the release."""
     longer = "tvsum/audio_features/EE-bNr36nyA.npy"
     audio = np.load(sample / longer)
@@ -256,12 +297,19 @@ def test_the_longest_stream_is_cut_to_the_others(
     buf = io.BytesIO()
     np.save(buf, np.concatenate([audio, audio[-1:]]))
     longest = buf.getvalue()
-    folder = zip_release(tmp_path / "zips", sample,
-                         edit=lambda rel, data: longest if rel == longer else data)
+    folder = zip_release(
+        tmp_path / "zips",
+        sample,
+        edit=lambda rel, data: longest if rel == longer else data,
+    )
     edited = tmp_path / "MANIFEST.sha256"
     line = f"{hashlib.sha256(longest).hexdigest()}  {longer}"
-    edited.write_text("".join(f"{line if x.endswith(longer) else x}\n"
-                              for x in manifest.read_text().splitlines()))
+    edited.write_text(
+        "".join(
+            f"{line if x.endswith(longer) else x}\n"
+            for x in manifest.read_text().splitlines()
+        )
+    )
     root = tmp_path / "root"
     assert fetch_umt(root, str(folder), edited, progress=False) == WHOLE_SAMPLE
     assert_converted(root, shared, videos)
@@ -273,16 +321,24 @@ def test_the_longest_stream_is_cut_to_the_others(
 
 
 def test_a_changed_byte_is_refused_by_its_hash_and_the_download_deleted(
-        shared, videos, manifest, release, sample, serve, cache, tmp_path):
+    shared, videos, manifest, release, sample, serve, cache, tmp_path
+):
     changed = "youtube/video_features/qz1UnnxlWhI_opt.npy"
-    folder = zip_release(tmp_path / "zips", sample, edit=lambda rel, data: (
-        data[:-1] + bytes([data[-1] ^ 1]) if rel == changed else data))
+    folder = zip_release(
+        tmp_path / "zips",
+        sample,
+        edit=lambda rel, data: (
+            data[:-1] + bytes([data[-1] ^ 1]) if rel == changed else data
+        ),
+    )
     root = tmp_path / "root"
     with pytest.raises(InputError) as e:
         fetch_umt(root, serve(folder).url, manifest, progress=False)
     assert e.value.path == f"{cache}/youtube-8a12ff08.zip/data/{changed}"
-    assert e.value.problem == ("SHA-256 differs from the release's manifest; the "
-                               "download is deleted, a rerun fetches it")
+    assert e.value.problem == (
+        "SHA-256 differs from the release's manifest; the "
+        "download is deleted, a rerun fetches it"
+    )
     assert files(root) == []
     assert list(cache.iterdir()) == []
     assert fetch_umt(root, serve(release).url, manifest, progress=False) == WHOLE_SAMPLE
@@ -291,7 +347,8 @@ def test_a_changed_byte_is_refused_by_its_hash_and_the_download_deleted(
 
 @pytest.mark.parametrize("damage", ["cut", "flipped"])
 def test_a_damaged_zip_is_one_line(
-        manifest, sample, tmp_path, monkeypatch, capsys, damage):
+    manifest, sample, tmp_path, monkeypatch, capsys, damage
+):
     folder = zip_release(tmp_path / "zips", sample, compression=zipfile.ZIP_STORED)
     path = folder / RELEASE["youtube"]
     data = bytearray(path.read_bytes())
@@ -303,13 +360,28 @@ def test_a_damaged_zip_is_one_line(
         with zipfile.ZipFile(path) as z:
             info = z.getinfo(member)
         data[info.header_offset + 30 + len(member) + len(info.extra) + 200] ^= 1
-        line = (f"{path}/{member}: cannot be read from the zip (Bad CRC-32 for file "
-                f"'{member}')")
+        line = (
+            f"{path}/{member}: cannot be read from the zip (Bad CRC-32 for file "
+            f"'{member}')"
+        )
     path.write_bytes(bytes(data))
     monkeypatch.setattr(fetch, "MANIFEST", manifest)
     root = tmp_path / "root"
-    assert main(["data", "fetch", "umt", "--root", str(root), "--from", str(folder),
-                 "--quiet"]) == 1
+    assert (
+        main(
+            [
+                "data",
+                "fetch",
+                "umt",
+                "--root",
+                str(root),
+                "--from",
+                str(folder),
+                "--quiet",
+            ]
+        )
+        == 1
+    )
     assert capsys.readouterr().err == f"rasl: error: {line}\n"
     assert files(root) == []
     assert path.read_bytes() == data  # a zip of the user's own is left as it is
@@ -317,8 +389,11 @@ def test_a_damaged_zip_is_one_line(
 
 def test_a_file_left_out_of_the_zip_is_refused(manifest, sample, tmp_path):
     left_out = "youtube/audio_features/iWO6io44-Fs.npy"
-    folder = zip_release(tmp_path / "zips", sample,
-                         edit=lambda rel, data: None if rel == left_out else data)
+    folder = zip_release(
+        tmp_path / "zips",
+        sample,
+        edit=lambda rel, data: None if rel == left_out else data,
+    )
     root = tmp_path / "root"
     with pytest.raises(InputError) as e:
         fetch_umt(root, str(folder), manifest, progress=False)
@@ -330,17 +405,21 @@ def test_a_file_left_out_of_the_zip_is_refused(manifest, sample, tmp_path):
 def test_the_committed_manifest_requires_the_whole_release(release, sample, tmp_path):
     listed = [line.split("  ", 1)[1] for line in COMMITTED.read_text().splitlines()]
     absent = sorted(
-        n for n in listed if n.startswith("youtube/") and not (sample / n).exists())
+        n for n in listed if n.startswith("youtube/") and not (sample / n).exists()
+    )
     assert len(absent) == 420 * 3 + 1 - (3 * 3 + 1)
     with pytest.raises(InputError) as e:
         fetch_umt(tmp_path / "root", str(release), progress=False)
     assert e.value.path == f"{release}/youtube-8a12ff08.zip/data/{absent[0]}"
-    assert e.value.problem == ("not in the zip, though the release's manifest lists "
-                               f"it (and {len(absent) - 1} more)")
+    assert e.value.problem == (
+        "not in the zip, though the release's manifest lists "
+        f"it (and {len(absent) - 1} more)"
+    )
 
 
 def test_a_file_beyond_the_manifest_is_left_out_with_a_warning(
-        shared, videos, manifest, sample, tmp_path):
+    shared, videos, manifest, sample, tmp_path
+):
     folder = zip_release(tmp_path / "zips", sample)
     with zipfile.ZipFile(folder / RELEASE["youtube"], "a") as z:
         z.writestr("data/youtube/audio_features/VVK1KkIKCYQ.npy", b"not listed")
@@ -350,7 +429,8 @@ def test_a_file_beyond_the_manifest_is_left_out_with_a_warning(
         assert fetch_umt(root, str(folder), manifest, progress=False) == WHOLE_SAMPLE
     extra = "data/youtube/audio_features/VVK1KkIKCYQ.npy"
     assert [str(w.message) for w in caught] == [
-        f"{zip_path}: not in the release's manifest, so left out: {extra}"]
+        f"{zip_path}: not in the release's manifest, so left out: {extra}"
+    ]
     assert_converted(root, shared, videos)
 
 
@@ -360,8 +440,10 @@ def test_a_failed_download_is_one_line(tmp_path, serve, cache):
     with pytest.raises(InputError) as e:
         fetch_umt(tmp_path / "root", url, progress=False)
     assert e.value.path == f"{url}/youtube-8a12ff08.zip"
-    assert e.value.problem == ("download failed (404 Client Error: File not found for "
-                               f"url: {url}/youtube-8a12ff08.zip)")
+    assert e.value.problem == (
+        "download failed (404 Client Error: File not found for "
+        f"url: {url}/youtube-8a12ff08.zip)"
+    )
     assert list(cache.iterdir()) == []
 
 
@@ -372,15 +454,24 @@ def test_a_folder_without_the_zips_is_one_line(tmp_path, capsys):
     assert main(argv) == 1
     assert capsys.readouterr().err == (
         f"rasl: error: {folder}/youtube-8a12ff08.zip: no such file: the folder must "
-        "hold youtube-8a12ff08.zip and tvsum-ec05ad4e.zip\n")
+        "hold youtube-8a12ff08.zip and tvsum-ec05ad4e.zip\n"
+    )
 
 
-@pytest.mark.parametrize(("edit", "problem"), [
-    (lambda lines: lines[:1] + ["not a line"] + lines[1:],
-     "line 2: not '<SHA-256>  <path>'"),
-    (lambda lines: [x for x in lines if "tvsum_anno" not in x],
-     "no line for tvsum/tvsum_anno.json"),
-], ids=["bad line", "no annotation line"])
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (
+            lambda lines: lines[:1] + ["not a line"] + lines[1:],
+            "line 2: not '<SHA-256>  <path>'",
+        ),
+        (
+            lambda lines: [x for x in lines if "tvsum_anno" not in x],
+            "no line for tvsum/tvsum_anno.json",
+        ),
+    ],
+    ids=["bad line", "no annotation line"],
+)
 def test_a_bad_manifest_is_one_line(tmp_path, edit, problem):
     manifest = tmp_path / "MANIFEST.sha256"
     manifest.write_text("\n".join(edit(COMMITTED.read_text().splitlines())))
@@ -394,15 +485,18 @@ def test_an_unwritable_root_is_one_line(tmp_path, capsys):
     (tmp_path / "file").write_text("")
     root = tmp_path / "file" / "root"
     assert main(["data", "fetch", "umt", "--root", str(root)]) == 1
-    assert capsys.readouterr().err == (f"rasl: error: {root}/umt/youtube/features: "
-                                       "cannot write here (Not a directory)\n")
+    assert capsys.readouterr().err == (
+        f"rasl: error: {root}/umt/youtube/features: "
+        "cannot write here (Not a directory)\n"
+    )
 
 
 def test_check_without_a_data_root_is_one_line(monkeypatch, capsys):
     monkeypatch.setattr(fetch, "default_data_root", lambda: None)
     assert main(["data", "check"]) == 1
-    assert capsys.readouterr().err == ("rasl: error: --root: no data root given, no "
-                                       "RASL_DATA and no ../shared/data\n")
+    assert capsys.readouterr().err == (
+        "rasl: error: --root: no data root given, no RASL_DATA and no ../shared/data\n"
+    )
 
 
 # ------------------------------------------------------------ SIGKILL, a full disk
@@ -423,7 +517,8 @@ def test_a_killed_fetch_resumes(shared, videos, manifest, release, serve, tmp_pa
     proc.kill()
     assert proc.wait() == -signal.SIGKILL
     assert files(root) == [f"youtube/features/{v}.npz" for v in videos["youtube"]] + [
-        "youtube/youtube_anno.json"]
+        "youtube/youtube_anno.json"
+    ]
     server.delay = 0.0
     server.requests.clear()
     rest = fetch_umt(root, server.url, manifest, progress=False)
@@ -434,7 +529,8 @@ def test_a_killed_fetch_resumes(shared, videos, manifest, release, serve, tmp_pa
 
 @pytest.mark.parametrize("full_at", ["download", "annotation file", "video"])
 def test_a_full_disk_leaves_whole_files_and_a_rerun_completes(
-        shared, videos, manifest, release, serve, cache, tmp_path, full_at):
+    shared, videos, manifest, release, serve, cache, tmp_path, full_at
+):
     root = tmp_path / "root"
     source = str(release)
     if full_at == "download":  # the 255-kB YouTube Highlights zip does not fit
@@ -454,12 +550,18 @@ def test_a_full_disk_leaves_whole_files_and_a_rerun_completes(
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past it: EFBIG
 
-    run = subprocess.run(fetch_command(manifest, "--root", root, "--from", source),
-                         capture_output=True, text=True, preexec_fn=limit_file_size,
-                         timeout=TIMEOUT_S, check=False)
+    run = subprocess.run(
+        fetch_command(manifest, "--root", root, "--from", source),
+        capture_output=True,
+        text=True,
+        preexec_fn=limit_file_size,
+        timeout=TIMEOUT_S,
+        check=False,
+    )
     assert run.returncode == 1
-    assert run.stderr == (f"rasl: error: {failed}: out of space (File too large); "
-                          "nothing written\n")
+    assert run.stderr == (
+        f"rasl: error: {failed}: out of space (File too large); nothing written\n"
+    )
     assert files(root) == kept
     assert not cache.exists() or list(cache.iterdir()) == []  # no partial download
     fetch_umt(root, source, manifest, progress=False)
@@ -501,7 +603,8 @@ def report(text: str) -> dict[str, tuple[str, str, str | None]]:
 
 
 def test_check_says_what_is_there_and_how_to_get_the_rest(
-        shared, manifest, release, tmp_path, capsys):
+    shared, manifest, release, tmp_path, capsys
+):
     root = tmp_path / "my data"
     fetch_umt(root, str(release), manifest, progress=False)
     (root / "videos").mkdir()
@@ -524,8 +627,11 @@ def test_check_says_what_is_there_and_how_to_get_the_rest(
         "activitynet/": ("missing", "pretraining videos: 0"),
     }
     assert parts["umt/"][2] == f"rasl data fetch umt --root '{root}'"
-    assert all(part[2].startswith("no download command: ")
-               for path, part in parts.items() if path != "umt/")
+    assert all(
+        part[2].startswith("no download command: ")
+        for path, part in parts.items()
+        if path != "umt/"
+    )
 
 
 def test_check_on_the_shared_data_root(shared, monkeypatch, capsys):

@@ -20,7 +20,9 @@ from rasl.losses import (
 def test_reconstruction_loss_is_mean_absolute_error():  # Eq. (5), (10)
     target = torch.tensor([[[1.0, 2.0], [3.0, 4.0]]])
     recon = torch.tensor([[[1.0, 0.0], [0.0, 4.0]]])
-    assert reconstruction_loss(target, recon).item() == pytest.approx((0 + 2 + 3 + 0) / 4)
+    assert reconstruction_loss(target, recon).item() == pytest.approx(
+        (0 + 2 + 3 + 0) / 4
+    )
 
 
 def test_top_and_bottom_k_sets_are_sorted_ascending():  # Eq. (6), (7)
@@ -33,8 +35,13 @@ def test_top_and_bottom_k_sets_are_sorted_ascending():  # Eq. (6), (7)
 def test_top_and_bottom_k_are_sorted_in_a_full_clip():  # Eq. (6), (7) at N = 150, k = 10
     s = torch.randn(3, 150, generator=torch.Generator().manual_seed(0))
     top, bottom = top_bottom_k(s, 10)
-    for idx, expected in ((top, s.topk(10).values.flip(-1)), (bottom, -(-s).topk(10).values)):
-        assert torch.equal(s.gather(1, idx), expected)  # the k extreme values, ascending
+    for idx, expected in (
+        (top, s.topk(10).values.flip(-1)),
+        (bottom, -(-s).topk(10).values),
+    ):
+        assert torch.equal(
+            s.gather(1, idx), expected
+        )  # the k extreme values, ascending
 
 
 S = torch.tensor([[2.0, 0.0, -1.0, 1.0]])
@@ -42,7 +49,9 @@ Z = torch.tensor([[[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]])
 
 
 def l_r(s, z, k, top, bottom, contrastive=True):
-    return k_point_contrastive_loss(k_point_eta(s, z, k, nn.Identity(), top, bottom, contrastive)[0])
+    return k_point_contrastive_loss(
+        k_point_eta(s, z, k, nn.Identity(), top, bottom, contrastive)[0]
+    )
 
 
 def test_k_point_contrastive_loss_k1():  # Eq. (8)
@@ -65,12 +74,20 @@ def test_k_point_loss_without_contrastive_uses_mean_top_k():  # Fig. 6 ablation
 
 
 def test_eta_is_one_value_per_clip_and_contrastive_by_default():  # Eq. (8) over a batch
-    s = torch.cat([S, -S])  # two clips: the second's top step is the first's bottom step
-    eta, sim = k_point_eta(s, Z.expand(2, -1, -1), 1, nn.Identity(), nn.Identity(), nn.Identity())
+    s = torch.cat(
+        [S, -S]
+    )  # two clips: the second's top step is the first's bottom step
+    eta, sim = k_point_eta(
+        s, Z.expand(2, -1, -1), 1, nn.Identity(), nn.Identity(), nn.Identity()
+    )
     assert eta.shape == (2,) and sim is not None
-    assert eta.tolist() == pytest.approx([2.0 * (1 - 0.0), 1.0 * (1 - 0.0)])  # clip 2: top step 2 (s=1), bottom 0
+    assert eta.tolist() == pytest.approx(
+        [2.0 * (1 - 0.0), 1.0 * (1 - 0.0)]
+    )  # clip 2: top step 2 (s=1), bottom 0
     loss = k_point_contrastive_loss(eta)
-    assert loss.item() == pytest.approx((math.log(1 + math.exp(-2.0)) + math.log(1 + math.exp(-1.0))) / 2)
+    assert loss.item() == pytest.approx(
+        (math.log(1 + math.exp(-2.0)) + math.log(1 + math.exp(-1.0))) / 2
+    )
 
 
 def test_k_point_loss_applies_the_projections():
@@ -81,15 +98,23 @@ def test_k_point_loss_applies_the_projections():
     assert loss.item() == pytest.approx(math.log(2), rel=1e-6)
 
 
-@pytest.mark.parametrize(("scale", "capped"), [(2.0, 2.0), (100.0, 100.0), (1e4, 100.0)])
+@pytest.mark.parametrize(
+    ("scale", "capped"), [(2.0, 2.0), (100.0, 100.0), (1e4, 100.0)]
+)
 def test_symmetric_contrastive_loss_by_hand(scale, capped):  # Eq. (9)
     a = torch.tensor([[[1.0, 0.0], [0.0, 1.0]]])
     v = torch.tensor([[[1.0, 0.0], [1.0, 0.0]]])
-    gamma = torch.tensor(math.log(scale))  # logits exp(Gamma) * [[1, 1], [0, 0]], exp(Gamma) capped at 100 (CLIP)
+    gamma = torch.tensor(
+        math.log(scale)
+    )  # logits exp(Gamma) * [[1, 1], [0, 0]], exp(Gamma) capped at 100 (CLIP)
     audio_to_visual = (math.log(2) + math.log(2)) / 2
-    visual_to_audio = (math.log1p(math.exp(-capped)) + capped + math.log1p(math.exp(-capped))) / 2
+    visual_to_audio = (
+        math.log1p(math.exp(-capped)) + capped + math.log1p(math.exp(-capped))
+    ) / 2
     expected = (audio_to_visual + visual_to_audio) / 2
-    assert symmetric_contrastive_loss(a, v, gamma).item() == pytest.approx(expected, rel=1e-6)
+    assert symmetric_contrastive_loss(a, v, gamma).item() == pytest.approx(
+        expected, rel=1e-6
+    )
 
 
 def test_symmetric_contrastive_loss_rewards_pairing():
@@ -107,7 +132,9 @@ def test_mask_covers_half_of_the_steps(gen):  # M of Eq. (10)
     assert (mask == 0).sum(1).tolist() == [75] * 8
     assert not torch.equal(mask[0], mask[1])  # drawn per clip
     again = random_step_mask(8, 150, 0.5, torch.Generator().manual_seed(0))
-    assert torch.equal(again, random_step_mask(8, 150, 0.5, torch.Generator().manual_seed(0)))  # the generator decides
+    assert torch.equal(
+        again, random_step_mask(8, 150, 0.5, torch.Generator().manual_seed(0))
+    )  # the generator decides
 
 
 def test_total_loss_is_the_sum():  # Eq. (11)

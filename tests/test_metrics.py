@@ -37,7 +37,9 @@ def test_youtube_ap_by_hand():
     scores, labels = np.array([0.9, 0.8, 0.7, 0.6]), np.array([1, -1, 1, 0])
     # hits 1,0,1,0; P = 1, 1/2, 2/3, 1/2; trapezoid: ((1+1)/2 + (1/2+2/3)/2) / 2
     assert youtube_ap(scores, labels) == pytest.approx((1 + 7 / 12) / 2)
-    assert youtube_ap(scores, labels, protocol="sklearn") == pytest.approx((1 + 2 / 3) / 2)
+    assert youtube_ap(scores, labels, protocol="sklearn") == pytest.approx(
+        (1 + 2 / 3) / 2
+    )
 
 
 def test_borderline_is_negative():
@@ -53,7 +55,9 @@ def test_ties_keep_clip_order():
     # positives early: hits 1,0,1,0 -> (1 + 7/12) / 2
     assert youtube_ap(flat, np.array([1, -1, 1, -1])) == pytest.approx((1 + 7 / 12) / 2)
     # scikit-learn groups the tie into one threshold: AP = share of positives
-    assert youtube_ap(flat, np.array([-1, 1, -1, 1]), protocol="sklearn") == pytest.approx(0.5)
+    assert youtube_ap(
+        flat, np.array([-1, 1, -1, 1]), protocol="sklearn"
+    ) == pytest.approx(0.5)
 
 
 def test_long_curves_with_ties_keep_clip_order():
@@ -61,16 +65,25 @@ def test_long_curves_with_ties_keep_clip_order():
     scores = np.random.default_rng(3).choice([0.2, 0.9, 0.5], 300)
     expected = sorted(range(300), key=lambda i: (-scores[i], i))
     assert ranking(scores).tolist() == expected
-    assert ranking(np.array([0, 3, 1, 255], np.uint8)).tolist() == [3, 1, 2, 0]  # no unsigned wrap-around
+    assert ranking(np.array([0, 3, 1, 255], np.uint8)).tolist() == [
+        3,
+        1,
+        2,
+        0,
+    ]  # no unsigned wrap-around
 
 
 @pytest.mark.parametrize("protocol", ["umt", "sklearn"])
 def test_all_negative_and_all_positive(protocol):
     scores = np.array([0.3, 0.1, 0.2])
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # no positive is a defined case, not scikit-learn's warning
+        warnings.simplefilter(
+            "error"
+        )  # no positive is a defined case, not scikit-learn's warning
         assert youtube_ap(scores, np.array([-1, -1, 0]), protocol=protocol) == 0.0
-    assert youtube_ap(scores, np.array([1, 1, 1]), protocol=protocol) == pytest.approx(1.0)
+    assert youtube_ap(scores, np.array([1, 1, 1]), protocol=protocol) == pytest.approx(
+        1.0
+    )
 
 
 def test_step_ap_agrees_with_sklearn_on_distinct_scores():
@@ -101,7 +114,9 @@ def test_tvsum_labels_match_torch_lower_median():
 
 
 ANNOTATORS = np.array([[5, 4, 3, 2, 1, 1], [1, 1, 1, 5, 5, 5]], dtype=float)
-SCORES = np.array([6, 5, 4, 3, 2, 1], dtype=float)  # ranks clips 0..5; top 5 = clips 0..4
+SCORES = np.array(
+    [6, 5, 4, 3, 2, 1], dtype=float
+)  # ranks clips 0..5; top 5 = clips 0..4
 
 
 def test_tvsum_top5_by_hand():
@@ -109,7 +124,9 @@ def test_tvsum_top5_by_hand():
     # annotator 2: positives 3,4,5 (> 3)   -> hits 0,0,0,1,1 -> ((0+1/4)/2 + (1/4+2/5)/2) / 2 = 0.225
     assert tvsum_top5_ap(SCORES, ANNOTATORS) == pytest.approx((1 + 0.225) / 2)
     # standard AP@5, normalised by min(5, 3): 1 and (1/4 + 2/5) / 3
-    assert tvsum_top5_ap(SCORES, ANNOTATORS, protocol="standard") == pytest.approx((1 + 0.65 / 3) / 2)
+    assert tvsum_top5_ap(SCORES, ANNOTATORS, protocol="standard") == pytest.approx(
+        (1 + 0.65 / 3) / 2
+    )
     # consensus: mean [3, 2.5, 2, 3.5, 3, 3], median 3 -> only clip 3 -> hits 0,0,0,1,0 -> (0 + 1/4) / 2
     assert tvsum_top5_ap(SCORES, ANNOTATORS, labels="consensus") == pytest.approx(0.125)
 
@@ -122,22 +139,52 @@ def test_tvsum_fewer_than_five_clips():
 
 
 def test_tvsum_without_positives_in_top5_scores_zero():
-    annotators = np.array([[1, 1, 1, 1, 1, 5, 5, 5, 5, 5], [2] * 10], dtype=float)  # second: none > median
-    scores = np.arange(10, 0, -1, dtype=float)  # top 5 = clips 0..4, all negative for both
+    annotators = np.array(
+        [[1, 1, 1, 1, 1, 5, 5, 5, 5, 5], [2] * 10], dtype=float
+    )  # second: none > median
+    scores = np.arange(
+        10, 0, -1, dtype=float
+    )  # top 5 = clips 0..4, all negative for both
     assert tvsum_top5_ap(scores, annotators) == 0.0
-    assert tvsum_top5_ap(-scores, annotators) == pytest.approx(0.5)  # first annotator 1, second 0
+    assert tvsum_top5_ap(-scores, annotators) == pytest.approx(
+        0.5
+    )  # first annotator 1, second 0
 
 
-@pytest.mark.parametrize(("call", "message"), [
-    (lambda: youtube_ap(np.array([0.1, np.nan]), np.array([1, -1])), r"finite 1-D array, got shape \(2,\)"),
-    (lambda: ranking(np.zeros((2, 2))), r"finite 1-D array, got shape \(2, 2\)"),
-    (lambda: youtube_ap(np.array([0.1, 0.2]), np.array([1, -1, 1])), r"2 scores for \(3,\) labels"),
-    (lambda: tvsum_top5_ap(np.array([0.1, 0.2]), ANNOTATORS), r"2 scores for annotator scores shaped \(2, 6\)"),
-    (lambda: youtube_ap(np.array([0.1]), np.array([1]), protocol="other"), "'umt' or 'sklearn', got 'other'"),
-    (lambda: tvsum_top5_ap(SCORES, ANNOTATORS, protocol="other"), "'umt' or 'standard', got 'other'"),
-    (lambda: tvsum_labels(ANNOTATORS, labels="mean"), "'per_annotator' or 'consensus', got 'mean'"),
-    (lambda: ranked_ap(np.ones((1, 3)), 3, "linear"), "'trapezoid' or 'step', got 'linear'"),
-])
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: youtube_ap(np.array([0.1, np.nan]), np.array([1, -1])),
+            r"finite 1-D array, got shape \(2,\)",
+        ),
+        (lambda: ranking(np.zeros((2, 2))), r"finite 1-D array, got shape \(2, 2\)"),
+        (
+            lambda: youtube_ap(np.array([0.1, 0.2]), np.array([1, -1, 1])),
+            r"2 scores for \(3,\) labels",
+        ),
+        (
+            lambda: tvsum_top5_ap(np.array([0.1, 0.2]), ANNOTATORS),
+            r"2 scores for annotator scores shaped \(2, 6\)",
+        ),
+        (
+            lambda: youtube_ap(np.array([0.1]), np.array([1]), protocol="other"),
+            "'umt' or 'sklearn', got 'other'",
+        ),
+        (
+            lambda: tvsum_top5_ap(SCORES, ANNOTATORS, protocol="other"),
+            "'umt' or 'standard', got 'other'",
+        ),
+        (
+            lambda: tvsum_labels(ANNOTATORS, labels="mean"),
+            "'per_annotator' or 'consensus', got 'mean'",
+        ),
+        (
+            lambda: ranked_ap(np.ones((1, 3)), 3, "linear"),
+            "'trapezoid' or 'step', got 'linear'",
+        ),
+    ],
+)
 def test_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
@@ -145,9 +192,15 @@ def test_bad_input(call, message):
 
 def test_means():
     values = {"a": 0.2, "b": 0.4, "c": 0.9}
-    per_category = category_means(values, {"a": "x", "b": "x", "c": "y"}, order=("y", "x", "z"))
+    per_category = category_means(
+        values, {"a": "x", "b": "x", "c": "y"}, order=("y", "x", "z")
+    )
     assert list(per_category) == ["y", "x"]
     assert per_category == pytest.approx({"y": 0.9, "x": 0.3})
-    assert benchmark_mean(per_category) == pytest.approx(0.6)  # categories weigh equally
-    by_name = category_means(values, {"a": "x", "b": "z", "c": "y"})  # without an order: sorted by name
+    assert benchmark_mean(per_category) == pytest.approx(
+        0.6
+    )  # categories weigh equally
+    by_name = category_means(
+        values, {"a": "x", "b": "z", "c": "y"}
+    )  # without an order: sorted by name
     assert list(by_name.items()) == [("x", 0.2), ("y", 0.9), ("z", 0.4)]

@@ -7,15 +7,26 @@ import torch
 
 from rasl.config import ModelConfig
 from rasl.losses import total_loss
-from rasl.model import (FoldedSelfAttention, LowRankFusion, MLPFusion, RASLModel, RowConv1d, RowConvTranspose1d,
-                        SelfAttention, step_rows)
+from rasl.model import (
+    FoldedSelfAttention,
+    LowRankFusion,
+    MLPFusion,
+    RASLModel,
+    RowConv1d,
+    RowConvTranspose1d,
+    SelfAttention,
+    step_rows,
+)
 
 TINY = dict(dim=64, clip_steps=20, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4)
 
 
 def fvs(b=2, cfg=ModelConfig(**TINY), seed=0):
     g = torch.Generator().manual_seed(seed)
-    return {m: torch.rand(b, cfg.clip_steps, cfg.dim, generator=g) for m in ("visual", "audio")}
+    return {
+        m: torch.rand(b, cfg.clip_steps, cfg.dim, generator=g)
+        for m in ("visual", "audio")
+    }
 
 
 def test_self_attention_matches_equations_1_and_2():
@@ -25,7 +36,9 @@ def test_self_attention_matches_equations_1_and_2():
     q, k, v = rho @ sa.w_q.weight.T, rho @ sa.w_k.weight.T, rho @ sa.w_v.weight.T
     o = torch.softmax(q @ k.transpose(1, 2) / math.sqrt(8), -1) @ v
     assert torch.allclose(sa(rho), rho + o @ sa.w_o.weight.T, atol=1e-6)
-    assert sum(p.numel() for p in sa.parameters()) == 4 * 8 * 8  # four bias-free d x d projections
+    assert (
+        sum(p.numel() for p in sa.parameters()) == 4 * 8 * 8
+    )  # four bias-free d x d projections
 
 
 def test_autoencoder_shapes():
@@ -37,7 +50,9 @@ def test_autoencoder_shapes():
     z, s = ae.processed(step_rows(r)), ae.activate(r)
     assert z.shape == (2, 20, 8 * 8) and s.shape == (2, 20)
     assert ae.decode(s, r).shape == x.shape
-    convs = [m for m in ae.encoder if isinstance(m, torch.nn.Conv1d)]  # RowConv1d is one
+    convs = [
+        m for m in ae.encoder if isinstance(m, torch.nn.Conv1d)
+    ]  # RowConv1d is one
     assert [c.stride[0] for c in convs] == [2, 2, 2] and ae.w.bias is None
 
 
@@ -74,7 +89,9 @@ def test_decoder_reads_s_times_r():  # Eq. (5): a zero activation removes a step
 def test_every_parameter_learns_including_the_temperature():
     model = RASLModel(ModelConfig(**TINY))
     terms = model.losses(fvs(), torch.Generator().manual_seed(0))
-    assert set(terms) == {f"L_{t}/{m}" for t in ("e", "r", "au") for m in ("visual", "audio")} | {"L_s"}
+    assert set(terms) == {
+        f"L_{t}/{m}" for t in ("e", "r", "au") for m in ("visual", "audio")
+    } | {"L_s"}
     total_loss(terms).backward()
     assert without_gradient(model) == []
     assert model.log_temperature.item() == pytest.approx(3.1)
@@ -82,7 +99,11 @@ def test_every_parameter_learns_including_the_temperature():
 
 def without_gradient(model):
     """Names of the parameters that the last backward pass left without any gradient."""
-    return [n for n, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
+    return [
+        n
+        for n, p in model.named_parameters()
+        if p.grad is None or not p.grad.abs().sum() > 0
+    ]
 
 
 def names(model):
@@ -96,8 +117,16 @@ def names(model):
         (dict(self_attention=False), set(), "attend."),  # w/o SA
         (dict(auxiliary=False), {"L_au/visual", "L_au/audio"}, None),  # w/o auxiliary
         (dict(k_point_contrastive=False), set(), "project_"),  # Fig. 6
-        (dict(modalities=("visual",)), {"L_e/audio", "L_r/audio", "L_au/audio", "L_s"}, "audio"),
-        (dict(modalities=("audio",)), {"L_e/visual", "L_r/visual", "L_au/visual", "L_s"}, "visual"),
+        (
+            dict(modalities=("visual",)),
+            {"L_e/audio", "L_r/audio", "L_au/audio", "L_s"},
+            "audio",
+        ),
+        (
+            dict(modalities=("audio",)),
+            {"L_e/visual", "L_r/visual", "L_au/visual", "L_s"},
+            "visual",
+        ),
     ],
 )
 def test_ablation_removes_its_part(change, absent_terms, absent_params):
@@ -114,17 +143,28 @@ def test_ablation_removes_its_part(change, absent_terms, absent_params):
 
 @pytest.mark.parametrize("standardise", [False, True])
 def test_ablation_without_contrastive_uses_mean_top_k(standardise):
-    model = RASLModel(ModelConfig(**TINY, k_point_contrastive=False, auxiliary=False, modalities=("visual",),
-                                  standardise_eta=standardise))
+    model = RASLModel(
+        ModelConfig(
+            **TINY,
+            k_point_contrastive=False,
+            auxiliary=False,
+            modalities=("visual",),
+            standardise_eta=standardise,
+        )
+    )
     x = fvs()
     s = model.score(x)
     if standardise:  # the default: eta from the clip's standardised activations
         s = (s - s.mean(-1, keepdim=True)) / s.std(-1, keepdim=True)
     expected = torch.nn.functional.softplus(-s.topk(3, -1).values.mean(-1)).mean()
-    assert model.losses(x)["L_r/visual"].item() == pytest.approx(expected.item(), rel=1e-5)
+    assert model.losses(x)["L_r/visual"].item() == pytest.approx(
+        expected.item(), rel=1e-5
+    )
 
 
-@pytest.mark.parametrize("fusion, fused_len", [("sum", 64), ("concat", 128), ("mlp", 64), ("lowrank", 64)])
+@pytest.mark.parametrize(
+    "fusion, fused_len", [("sum", 64), ("concat", 128), ("mlp", 64), ("lowrank", 64)]
+)
 def test_fusion_feeds_one_branch(fusion, fused_len):  # Table IV
     model = RASLModel(ModelConfig(**TINY, fusion=fusion))
     assert list(model.branches) == ["fused"] and model.log_temperature is None
@@ -148,21 +188,31 @@ def test_fused_branch_input_and_target_by_hand(fusion):  # Table IV
     else:  # the mean of the two FVS: a fixed target on the scale of either
         assert torch.equal(target, torch.full((1, 20, 64), 3.0))
     if fusion == "sum":
-        assert torch.equal(model.attended("fused", {"visual": v, "audio": a}), torch.full((1, 20, 64), 6.0))
+        assert torch.equal(
+            model.attended("fused", {"visual": v, "audio": a}),
+            torch.full((1, 20, 64), 6.0),
+        )
 
 
 def test_lowrank_and_mlp_fusions_by_hand():  # Table IV's two learned fusions
     g = torch.Generator().manual_seed(0)
     v, a = torch.randn(2, 3, 8, generator=g), torch.randn(2, 3, 8, generator=g)
     lowrank = LowRankFusion(8, rank=2)
-    assert sum(p.numel() for p in lowrank.parameters()) == 2 * 9 * 2 * 8  # the appended 1 is the only bias
+    assert (
+        sum(p.numel() for p in lowrank.parameters()) == 2 * 9 * 2 * 8
+    )  # the appended 1 is the only bias
     one = torch.ones(2, 3, 1)
     hv = (torch.cat([v, one], -1) @ lowrank.visual.weight.T).unflatten(-1, (2, 8))
     ha = (torch.cat([a, one], -1) @ lowrank.audio.weight.T).unflatten(-1, (2, 8))
-    torch.testing.assert_close(lowrank(v, a), hv[..., 0, :] * ha[..., 0, :] + hv[..., 1, :] * ha[..., 1, :])
+    torch.testing.assert_close(
+        lowrank(v, a), hv[..., 0, :] * ha[..., 0, :] + hv[..., 1, :] * ha[..., 1, :]
+    )
     mlp = MLPFusion(8)
     first, last = mlp.mlp[0], mlp.mlp[-1]
-    expected = torch.relu(torch.cat([v, a], -1) @ first.weight.T + first.bias) @ last.weight.T + last.bias
+    expected = (
+        torch.relu(torch.cat([v, a], -1) @ first.weight.T + first.bias) @ last.weight.T
+        + last.bias
+    )
     torch.testing.assert_close(mlp(v, a), expected)
 
 
@@ -185,7 +235,9 @@ def test_scoring_needs_only_the_visual_stream():
 def test_masked_auxiliary_input_differs_from_main_input():  # Eq. (10) reconstructs from M . rho
     model = RASLModel(ModelConfig(**{**TINY, "k": 0}, modalities=("visual",)))
     terms = model.losses(fvs(), torch.Generator().manual_seed(0))
-    assert terms["L_au/visual"].item() != pytest.approx(terms["L_e/visual"].item(), rel=1e-7)
+    assert terms["L_au/visual"].item() != pytest.approx(
+        terms["L_e/visual"].item(), rel=1e-7
+    )
 
 
 def test_config_rejects_inconsistent_ablations():
@@ -197,11 +249,23 @@ def test_config_rejects_inconsistent_ablations():
         ModelConfig(fusion="product")
 
 
-@pytest.mark.parametrize("cls, functional", [
-    (RowConv1d, lambda m, x: torch.nn.functional.conv1d(x, m.weight, m.bias, m.stride, m.padding)),
-    (RowConvTranspose1d, lambda m, x: torch.nn.functional.conv_transpose1d(
-        x, m.weight, m.bias, m.stride, m.padding, m.output_padding)),
-])
+@pytest.mark.parametrize(
+    "cls, functional",
+    [
+        (
+            RowConv1d,
+            lambda m, x: torch.nn.functional.conv1d(
+                x, m.weight, m.bias, m.stride, m.padding
+            ),
+        ),
+        (
+            RowConvTranspose1d,
+            lambda m, x: torch.nn.functional.conv_transpose1d(
+                x, m.weight, m.bias, m.stride, m.padding, m.output_padding
+            ),
+        ),
+    ],
+)
 def test_row_convolutions_are_conv1d_on_unit_height_rows(cls, functional):
     torch.manual_seed(0)
     kw = dict(output_padding=1) if cls is RowConvTranspose1d else {}
@@ -215,13 +279,30 @@ def test_row_convolutions_are_conv1d_on_unit_height_rows(cls, functional):
     w_grad = torch.autograd.grad(expected, (x, conv.weight, conv.bias), g)
     row_grad = torch.autograd.grad(got, (x_row, conv.weight, conv.bias), g.unsqueeze(2))
     assert torch.allclose(row_grad[0].squeeze(2), w_grad[0], atol=1e-5)
-    assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(row_grad[1:], w_grad[1:]))
-    assert set(conv.state_dict()) == {"weight", "bias"}  # checkpoints of Conv1d models still load
+    assert all(
+        torch.allclose(a, b, atol=1e-5) for a, b in zip(row_grad[1:], w_grad[1:])
+    )
+    assert set(conv.state_dict()) == {
+        "weight",
+        "bias",
+    }  # checkpoints of Conv1d models still load
 
 
-@pytest.mark.parametrize("change", [{}, {"self_attention": False}, {"fusion": "sum"}, {"fusion": "concat"},
-                                    {"fusion": "mlp"}, {"fusion": "lowrank"}, {"mask_token": True}])
-def test_masked_pass_equals_attending_the_masked_fvs(change):  # Eq. (10), with Q, K, V shared between passes
+@pytest.mark.parametrize(
+    "change",
+    [
+        {},
+        {"self_attention": False},
+        {"fusion": "sum"},
+        {"fusion": "concat"},
+        {"fusion": "mlp"},
+        {"fusion": "lowrank"},
+        {"mask_token": True},
+    ],
+)
+def test_masked_pass_equals_attending_the_masked_fvs(
+    change,
+):  # Eq. (10), with Q, K, V shared between passes
     torch.manual_seed(0)
     cfg = ModelConfig(**TINY, **change)
     model = RASLModel(cfg)
@@ -229,7 +310,10 @@ def test_masked_pass_equals_attending_the_masked_fvs(change):  # Eq. (10), with 
     keep = torch.tensor([[1.0, 0.0] * 10, [0.0, 1.0] * 10])
     masked = {m: keep[..., None] * v for m, v in x.items()}
     if cfg.mask_token:
-        masked = {m: v + (1 - keep[..., None]) * model.mask_token[m] for m, v in masked.items()}
+        masked = {
+            m: v + (1 - keep[..., None]) * model.mask_token[m]
+            for m, v in masked.items()
+        }
     for name in model.branches:
         main, with_mask = model.attended(name, x, keep)
         assert torch.allclose(main, model.attended(name, x), atol=1e-6)
@@ -250,7 +334,10 @@ def test_the_masked_pass_over_kept_steps_is_attention_over_the_zeroed_fvs():
     dense = sa(keep[..., None] * rho)
     torch.testing.assert_close(fast, dense, rtol=1e-5, atol=1e-6)
     probe = torch.randn_like(dense)
-    grads = [torch.autograd.grad((y * probe).sum(), list(sa.parameters())) for y in (fast, dense)]
+    grads = [
+        torch.autograd.grad((y * probe).sum(), list(sa.parameters()))
+        for y in (fast, dense)
+    ]
     for a, b in zip(*grads):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
 
@@ -265,12 +352,24 @@ def test_losses_and_gradients_match_the_implementation_before_the_speed_up():
     x = {m: torch.rand(2, 150, 1024, generator=g) for m in ("visual", "audio")}
     terms = model.losses(x, generator=torch.Generator().manual_seed(2))
     total_loss(terms).backward()
-    before = {"L_e/visual": 0.9916274, "L_r/visual": 0.354425, "L_au/visual": 0.9916209, "L_e/audio": 0.7913582,
-              "L_r/audio": 0.2314793, "L_au/audio": 0.7913591, "L_s": 5.0115891}
+    before = {
+        "L_e/visual": 0.9916274,
+        "L_r/visual": 0.354425,
+        "L_au/visual": 0.9916209,
+        "L_e/audio": 0.7913582,
+        "L_r/audio": 0.2314793,
+        "L_au/audio": 0.7913591,
+        "L_s": 5.0115891,
+    }
     assert {k: v.item() for k, v in terms.items()} == pytest.approx(before, rel=1e-4)
-    grad_norms = [torch.cat([p.grad.flatten() for p in part[m].parameters()]).norm().item()
-                  for part in (model.attend, model.branches) for m in ("visual", "audio")]
-    assert grad_norms == pytest.approx([1.404554, 1.337315, 34.410324, 22.467257], rel=1e-4)
+    grad_norms = [
+        torch.cat([p.grad.flatten() for p in part[m].parameters()]).norm().item()
+        for part in (model.attend, model.branches)
+        for m in ("visual", "audio")
+    ]
+    assert grad_norms == pytest.approx(
+        [1.404554, 1.337315, 34.410324, 22.467257], rel=1e-4
+    )
 
 
 def test_folded_self_attention_is_equations_1_and_2():
@@ -279,7 +378,10 @@ def test_folded_self_attention_is_equations_1_and_2():
     rho = torch.randn(2, 7, 16)
     folded = FoldedSelfAttention(sa)
     assert torch.allclose(folded(rho), sa(rho), atol=1e-5)
-    assert [b.shape for b in folded.buffers()] == [(16, 16), (16, 16)]  # two d x d products, not four
+    assert [b.shape for b in folded.buffers()] == [
+        (16, 16),
+        (16, 16),
+    ]  # two d x d products, not four
 
 
 def test_the_activation_is_equation_4_with_its_gradients():
@@ -294,12 +396,20 @@ def test_the_activation_is_equation_4_with_its_gradients():
     assert folded.shape == (3, 5)
     torch.testing.assert_close(folded, literal, rtol=1e-5, atol=1e-5)
     weights = torch.arange(5.0)  # any linear read-out of s
-    for a, b in zip(torch.autograd.grad((folded * weights).sum(), wrt), torch.autograd.grad((literal * weights).sum(), wrt)):
+    for a, b in zip(
+        torch.autograd.grad((folded * weights).sum(), wrt),
+        torch.autograd.grad((literal * weights).sum(), wrt),
+    ):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
-    assert ae.activate(torch.zeros_like(r)).abs().min() > 1e-3  # beta: psi's bias through w
+    assert (
+        ae.activate(torch.zeros_like(r)).abs().min() > 1e-3
+    )  # beta: psi's bias through w
 
 
-@pytest.mark.parametrize("change", [{}, {"fusion": "mlp"}, {"mask_token": True}, {"self_attention": False}, {"k": 0}])
+@pytest.mark.parametrize(
+    "change",
+    [{}, {"fusion": "mlp"}, {"mask_token": True}, {"self_attention": False}, {"k": 0}],
+)
 def test_the_model_for_inference_scores_as_the_model_and_leaves_it_as_it_was(change):
     torch.manual_seed(0)
     model = RASLModel(ModelConfig(**{**TINY, **change}))
@@ -307,8 +417,16 @@ def test_the_model_for_inference_scores_as_the_model_and_leaves_it_as_it_was(cha
     scorer = model.for_inference()
     with torch.no_grad():
         assert torch.allclose(scorer.score(x), model.score(x), rtol=1e-5, atol=1e-6)
-        assert torch.allclose(scorer.reconstruction_error(x), model.reconstruction_error(x), rtol=1e-5)
+        assert torch.allclose(
+            scorer.reconstruction_error(x), model.reconstruction_error(x), rtol=1e-5
+        )
     assert not scorer.training and not any(p.requires_grad for p in scorer.parameters())
     assert model.training and all(p.requires_grad for p in model.parameters())
-    assert all(isinstance(a, SelfAttention) == model.cfg.self_attention for a in model.attend.values())
-    assert all(isinstance(a, FoldedSelfAttention) == model.cfg.self_attention for a in scorer.attend.values())
+    assert all(
+        isinstance(a, SelfAttention) == model.cfg.self_attention
+        for a in model.attend.values()
+    )
+    assert all(
+        isinstance(a, FoldedSelfAttention) == model.cfg.self_attention
+        for a in scorer.attend.values()
+    )

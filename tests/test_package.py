@@ -19,7 +19,11 @@ def imports() -> dict[str, set[str]]:
         name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
         found = set()
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("rasl"):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.startswith("rasl")
+            ):
                 found |= {f"{node.module}.{a.name}" for a in node.names} | {node.module}
             elif isinstance(node, ast.Import):
                 found |= {a.name for a in node.names if a.name.startswith("rasl")}
@@ -30,8 +34,13 @@ def imports() -> dict[str, set[str]]:
 def test_the_method_and_tool_never_import_the_reproduction():
     graph = imports()
     assert "rasl.paper.benchmark" in graph and "rasl.model" in graph
-    arrows = [(m, d) for m, deps in graph.items() if not m.startswith("rasl.paper") for d in deps
-              if d.startswith("rasl.paper")]
+    arrows = [
+        (m, d)
+        for m, deps in graph.items()
+        if not m.startswith("rasl.paper")
+        for d in deps
+        if d.startswith("rasl.paper")
+    ]
     assert arrows == []
 
 
@@ -39,10 +48,12 @@ def test_the_import_graph_has_no_cycle():
     graph, done, path = imports(), set(), []
 
     def visit(m):
-        assert m not in path, " -> ".join([*path[path.index(m):], m])
+        assert m not in path, " -> ".join([*path[path.index(m) :], m])
         if m not in done:
             path.append(m)
-            for d in graph[m] - {p for p in graph if m.startswith(p + ".")}:  # a package's __init__ is not a cycle
+            for d in graph[m] - {
+                p for p in graph if m.startswith(p + ".")
+            }:  # a package's __init__ is not a cycle
                 visit(d)
             path.pop()
             done.add(m)
@@ -57,5 +68,7 @@ def test_the_public_api_resolves_and_import_rasl_stays_light():
         "names = [n for n in rasl.__all__ if n != '__version__']; "
         "print(light, all(getattr(rasl, n).__name__ == n for n in names))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert out.stdout.split() == ["True", "True"]

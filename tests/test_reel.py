@@ -24,7 +24,9 @@ def frame_at(path: Path, t: float, size: tuple[int, int] | None = None) -> np.nd
         for f in c.decode(video=0):
             if f.time - t0 >= t - 1e-3:
                 w, h = size or (f.width, f.height)
-                return f.to_ndarray(format="rgb24", width=w, height=h).astype(np.float32)
+                return f.to_ndarray(format="rgb24", width=w, height=h).astype(
+                    np.float32
+                )
     raise AssertionError(f"{path} has no frame at {t} s")
 
 
@@ -46,8 +48,12 @@ def streams(path: Path) -> dict:
     with av.open(str(path)) as c:
         return {
             "duration": c.duration / av.time_base,
-            "audio": [(s.codec_context.name, s.rate, s.channels) for s in c.streams.audio],
-            "video": [(s.codec_context.name, s.width, s.height) for s in c.streams.video],
+            "audio": [
+                (s.codec_context.name, s.rate, s.channels) for s in c.streams.audio
+            ],
+            "video": [
+                (s.codec_context.name, s.width, s.height) for s in c.streams.video
+            ],
         }
 
 
@@ -56,27 +62,43 @@ def test_reel_frames_and_sound_come_from_the_segment_starts(videos_dir, tmp_path
     out = render_reel(src, segments(*spans), tmp_path / "reel.mp4")
     info = streams(out)
     assert info["duration"] == pytest.approx(4.0, abs=2 / 25)
-    assert info["video"] == [("h264", 640, 360)] and info["audio"] == [("aac", 44100, 2)]
+    assert info["video"] == [("h264", 640, 360)] and info["audio"] == [
+        ("aac", 44100, 2)
+    ]
     offset = 0.0
     for start, end in spans:
         reel_frame = frame_at(out, offset)
-        assert np.abs(reel_frame - frame_at(src, start)).mean() < 4  # re-encoding noise only
-        assert np.abs(reel_frame - frame_at(src, start + 1.5)).mean() > 10  # the check can tell times apart
+        assert (
+            np.abs(reel_frame - frame_at(src, start)).mean() < 4
+        )  # re-encoding noise only
+        assert (
+            np.abs(reel_frame - frame_at(src, start + 1.5)).mean() > 10
+        )  # the check can tell times apart
         sound = mono_audio(out, offset + 0.1, 0.5)
         assert np.corrcoef(sound, mono_audio(src, start + 0.1, 0.5))[0, 1] > 0.99
-        assert np.corrcoef(sound, mono_audio(src, start + 0.11, 0.5))[0, 1] < 0.5  # 10 ms off is not a match
+        assert (
+            np.corrcoef(sound, mono_audio(src, start + 0.11, 0.5))[0, 1] < 0.5
+        )  # 10 ms off is not a match
         offset += end - start
 
 
 def test_six_channel_reel_keeps_its_layout(videos_dir, tmp_path):
-    out = render_reel(videos_dir / "bigbuckbunny_6ch.mp4", segments((0.4, 1.6), (3.0, 4.2)), tmp_path / "r.mp4")
+    out = render_reel(
+        videos_dir / "bigbuckbunny_6ch.mp4",
+        segments((0.4, 1.6), (3.0, 4.2)),
+        tmp_path / "r.mp4",
+    )
     info = streams(out)
     assert info["duration"] == pytest.approx(2.4, abs=2 / 25)
     assert info["audio"] == [("aac", 48000, 6)]
 
 
 def test_video_without_audio_gives_a_video_only_reel(videos_dir, tmp_path):
-    out = render_reel(videos_dir / "example.mp4", segments((2.0, 4.0), (10.0, 12.2)), tmp_path / "r.mp4")
+    out = render_reel(
+        videos_dir / "example.mp4",
+        segments((2.0, 4.0), (10.0, 12.2)),
+        tmp_path / "r.mp4",
+    )
     info = streams(out)
     assert info["duration"] == pytest.approx(4.2, abs=2 / 25)
     assert info["audio"] == []
@@ -90,7 +112,9 @@ def test_mpeg_ps_with_odd_height_and_late_start(videos_dir, tmp_path):
     assert info["duration"] == pytest.approx(2.4, abs=2 / 25)
     assert info["video"] == [("h264", 720, 404)]
     for offset, start in ((0.0, 1.0), (1.0, 5.0)):
-        assert np.abs(frame_at(out, offset) - frame_at(src, start, (720, 404))).mean() < 8
+        assert (
+            np.abs(frame_at(out, offset) - frame_at(src, start, (720, 404))).mean() < 8
+        )
 
 
 def test_unwritable_output_raises_one_line_and_leaves_nothing(small_video, tmp_path):

@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from rasl.paper import runs
 from rasl.config import ModelConfig, RunConfig, TrainConfig, smoke
-from rasl.paper.variants import VARIANTS, sweep_variant
+from rasl.data import BENCHMARKS
+from rasl.features import Features
+from rasl.files import InputError
+from rasl.paper import runs
 from rasl.paper.runs import (
     checkpoint,
     labelled_ap,
@@ -17,9 +19,7 @@ from rasl.paper.runs import (
     span_clips,
     variant_config,
 )
-from rasl.features import Features
-from rasl.data import BENCHMARKS
-from rasl.files import InputError
+from rasl.paper.variants import VARIANTS, sweep_variant
 
 
 def test_real_labels_file(data_root):
@@ -30,7 +30,9 @@ def test_real_labels_file(data_root):
 
 def test_bad_labels_file_is_one_clear_error(tmp_path):
     (tmp_path / "videos").mkdir()
-    (tmp_path / "videos" / "labels.csv").write_text("video,start_s,end_s\na.mp4,one,2\n")
+    (tmp_path / "videos" / "labels.csv").write_text(
+        "video,start_s,end_s\na.mp4,one,2\n"
+    )
     with pytest.raises(InputError, match="labels.csv: expected columns"):
         read_labels(tmp_path)
 
@@ -39,7 +41,9 @@ def test_span_clips_mark_overlapping_two_second_clips():
     clips, labels = span_clips(7.0, [(1.0, 3.5)])
     assert clips.tolist() == [[0, 2], [2, 4], [4, 6], [6, 7]]
     assert labels.tolist() == [1, 1, -1, -1]
-    _, touching = span_clips(6.0, [(2.0, 4.0)])  # a span ending where a clip starts does not overlap it
+    _, touching = span_clips(
+        6.0, [(2.0, 4.0)]
+    )  # a span ending where a clip starts does not overlap it
     assert touching.tolist() == [-1, 1, -1]
 
 
@@ -59,14 +63,23 @@ def test_every_variant_is_a_valid_config(tmp_path):
         assert cfg.out_dir == str(tmp_path / "runs" / name)
     assert variant_config(base, "no_rasl", tmp_path).model.k == 0
     assert variant_config(base, "pixels_mel", tmp_path).features.visual == "pixels"
-    assert variant_config(base, sweep_variant(30, False, base.model.k), tmp_path).model.k_point_contrastive is False
-    assert sweep_variant(10, True, base.model.k) == "full"  # the profile's own setting is the full model
+    assert (
+        variant_config(
+            base, sweep_variant(30, False, base.model.k), tmp_path
+        ).model.k_point_contrastive
+        is False
+    )
+    assert (
+        sweep_variant(10, True, base.model.k) == "full"
+    )  # the profile's own setting is the full model
 
 
 def test_pretrain_variant_reuses_only_an_identical_run(tmp_path):
     base = RunConfig(
         name="test",
-        model=ModelConfig(dim=64, clip_steps=20, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4),
+        model=ModelConfig(
+            dim=64, clip_steps=20, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4
+        ),
         train=TrainConfig(steps=2, batch_size=2, checkpoint_every=2),
     )
     v = np.random.default_rng(0).random((45, 64), dtype=np.float32)
@@ -77,19 +90,37 @@ def test_pretrain_variant_reuses_only_an_identical_run(tmp_path):
     pretrain_variant(base, "full", feats, tmp_path)
     assert ckpt.stat().st_mtime_ns == stamp  # reused
     pretrain_variant(base.replace(train={"steps": 3}), "full", feats, tmp_path)
-    assert torch.load(ckpt, weights_only=False)["step"] == 3  # retrained: the config changed
+    assert (
+        torch.load(ckpt, weights_only=False)["step"] == 3
+    )  # retrained: the config changed
 
 
-def test_benchmark_results_evaluates_with_the_frame_rates_of_the_video_files(monkeypatch, tmp_path):
+def test_benchmark_results_evaluates_with_the_frame_rates_of_the_video_files(
+    monkeypatch, tmp_path
+):
     """YouTube videos missing from youtube_anno.json get their frame rate from their file:
     the evaluation must be given the same video folder as the scoring."""
     evaluated = {}
-    monkeypatch.setattr(runs, "load_benchmark", lambda benchmark, root, video_dir: SimpleNamespace(videos=[]))
-    monkeypatch.setattr(runs, "write_benchmark_curves", lambda ckpt, videos, out, cache, device: out)
-    monkeypatch.setattr(runs, "evaluate_folder",
-                        lambda benchmark, root, scores, video_dir: evaluated.setdefault(benchmark, video_dir))
+    monkeypatch.setattr(
+        runs,
+        "load_benchmark",
+        lambda benchmark, root, video_dir: SimpleNamespace(videos=[]),
+    )
+    monkeypatch.setattr(
+        runs, "write_benchmark_curves", lambda ckpt, videos, out, cache, device: out
+    )
+    monkeypatch.setattr(
+        runs,
+        "evaluate_folder",
+        lambda benchmark, root, scores, video_dir: evaluated.setdefault(
+            benchmark, video_dir
+        ),
+    )
     runs.benchmark_results("ckpt.pt", tmp_path, tmp_path / "scores", tmp_path / "cache")
-    assert evaluated == {b: tmp_path / folder for b, folder in {b.name: b.videos for b in BENCHMARKS.values()}.items()}
+    assert evaluated == {
+        b: tmp_path / folder
+        for b, folder in {b.name: b.videos for b in BENCHMARKS.values()}.items()
+    }
 
 
 def test_labelled_baselines_beside_the_models_ap():
@@ -99,22 +130,32 @@ def test_labelled_baselines_beside_the_models_ap():
     item = runs.Labelled(video=runs.Path("a.mp4"), spans=[(2.0, 4.0)])
     (row,) = runs.labelled_baselines({"a.mp4": 0.9}, {"a.mp4": f}, [item], n_random=50)
     assert row["video"] == "a.mp4" and row["ours"] == 0.9
-    assert row["constant"] == pytest.approx(0.25) and row["distinctiveness (Fig. 1)"] == pytest.approx(0.25)
+    assert row["constant"] == pytest.approx(0.25) and row[
+        "distinctiveness (Fig. 1)"
+    ] == pytest.approx(0.25)
     # one positive of three clips ranks first, second or third: AP 1, 1/4 or 1/6, a third each on average
-    assert row["random (50 seeds)"] == pytest.approx((1 + 1 / 4 + 1 / 6) / 3, abs=0.12) and row["random std"] > 0
+    assert (
+        row["random (50 seeds)"] == pytest.approx((1 + 1 / 4 + 1 / 6) / 3, abs=0.12)
+        and row["random std"] > 0
+    )
 
 
 def test_load_checkpoints_keeps_what_the_profile_can_score(tmp_path):
     base = RunConfig(
         name="test",
-        model=ModelConfig(dim=64, clip_steps=20, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4),
+        model=ModelConfig(
+            dim=64, clip_steps=20, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4
+        ),
         train=TrainConfig(steps=1, batch_size=2, checkpoint_every=1),
     )
     v = np.random.default_rng(0).random((45, 64), dtype=np.float32)
     pretrain_variant(base, "full", {"a.mp4": Features(v, v.copy(), 9.0, {})}, tmp_path)
     models, left_out = runs.load_checkpoints(tmp_path, ["full", "visual_only"], base)
     assert list(models) == ["full"] and left_out == [
-        "visual_only: no checkpoint at runs/visual_only/last.pt (its chapter has not run): left out"]
+        "visual_only: no checkpoint at runs/visual_only/last.pt (its chapter has not run): left out"
+    ]
     other = base.replace(features={"visual": "pixels"})
     models, (line,) = runs.load_checkpoints(tmp_path, ["full"], other)
-    assert models == {} and line.startswith("full: trained on swin/hubert features, this profile extracts pixels/hubert")
+    assert models == {} and line.startswith(
+        "full: trained on swin/hubert features, this profile extracts pixels/hubert"
+    )

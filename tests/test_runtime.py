@@ -10,8 +10,15 @@ from rasl.config import TrainConfig
 from rasl.runtime import bf16_autocast
 
 
-@pytest.mark.parametrize("bf16, native, expected", [(None, True, True), (None, False, False), (True, False, True),
-                                                    (False, True, False)])
+@pytest.mark.parametrize(
+    "bf16, native, expected",
+    [
+        (None, True, True),
+        (None, False, False),
+        (True, False, True),
+        (False, True, False),
+    ],
+)
 def test_bf16_unset_follows_the_hardware(monkeypatch, bf16, native, expected):
     monkeypatch.setattr("rasl.runtime.native_bf16", lambda device: native)
     ctx = bf16_autocast(TrainConfig(bf16=bf16).device, bf16)
@@ -31,7 +38,12 @@ print((tiny * 1.0).count_nonzero().item())
 
 @pytest.mark.parametrize("mode", ["flush", "keep"])
 def test_configure_cpu_flushes_subnormals_in_the_worker_threads(mode):
-    out = subprocess.run([sys.executable, "-c", FLUSH_CHECK, mode], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", FLUSH_CHECK, mode],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert int(out.stdout) == (0 if mode == "flush" else 1 << 22)
 
 
@@ -61,9 +73,21 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc only")
 def test_configure_cpu_keeps_freed_memory_for_the_next_step():
-    faults = {mode: int(subprocess.run([sys.executable, "-c", MALLOC_CHECK, mode], capture_output=True, text=True,
-                                       check=True).stdout) for mode in ("configured", "default")}
-    assert faults["default"] > 20_000  # by default each step faults in thousands of fresh pages (43k-122k in 6 runs)
-    assert faults["configured"] < faults["default"] / 3  # configured, it mostly reuses what the last step freed
+    faults = {
+        mode: int(
+            subprocess.run(
+                [sys.executable, "-c", MALLOC_CHECK, mode],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        for mode in ("configured", "default")
+    }
+    assert (
+        faults["default"] > 20_000
+    )  # by default each step faults in thousands of fresh pages (43k-122k in 6 runs)
+    assert (
+        faults["configured"] < faults["default"] / 3
+    )  # configured, it mostly reuses what the last step freed
     # (0 to 8k in the same 6 runs: where glibc places the heap still varies)
-

@@ -3,7 +3,13 @@
 import pytest
 
 from rasl.config import smoke
-from rasl.paper.variants import FIG6_K, VARIANTS, sweep_variant, variant, variant_changes
+from rasl.paper.variants import (
+    FIG6_K,
+    VARIANTS,
+    sweep_variant,
+    variant,
+    variant_changes,
+)
 
 
 def test_the_mapping_is_read_only():
@@ -13,8 +19,13 @@ def test_the_mapping_is_read_only():
 
 def test_every_fig6_point_is_a_variant_from_the_start():
     for k in FIG6_K:
-        assert variant_changes(f"k{k}") == {"model": {"k": k, "k_point_contrastive": True}}
-        assert variant(f"k{k}_no_contrast").label == f"Fig. 6: k = {k}, w/o k-point contrast"
+        assert variant_changes(f"k{k}") == {
+            "model": {"k": k, "k_point_contrastive": True}
+        }
+        assert (
+            variant(f"k{k}_no_contrast").label
+            == f"Fig. 6: k = {k}, w/o k-point contrast"
+        )
 
 
 def test_a_sweep_point_at_the_runs_own_k_is_the_full_model():

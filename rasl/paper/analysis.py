@@ -16,9 +16,22 @@ from rasl.paper.benchmark import Timeline, row_scores
 
 
 @torch.inference_mode()
-def activation_norm_correlation(model: RASLModel, videos: list[FeatureVideo], timeline: Timeline,
-                                visual: str = "rgb") -> float:
+def activation_norm_correlation(
+    model: RASLModel,
+    videos: list[FeatureVideo],
+    timeline: Timeline,
+    visual: str = "rgb",
+) -> float:
     """Mean over videos of the rank correlation between row scores and the visual feature norm:
     near 1 means the activation has become a norm of its input."""
-    return float(np.mean([rank_correlation(row_scores(model, v, timeline, visual), feature_norm(v.features(visual)["visual"]))
-                          for v in videos]))
+    return float(
+        np.mean(
+            [
+                rank_correlation(
+                    row_scores(model, v, timeline, visual),
+                    feature_norm(v.features(visual)["visual"]),
+                )
+                for v in videos
+            ]
+        )
+    )

@@ -51,7 +51,9 @@ def expected_random_ap(n_clips: int, n_positive: int, protocol: str = "umt") -> 
 
 def _benchmark(videos: list) -> str:
     first = videos[0]
-    return getattr(first, "benchmark", "tvsum" if isinstance(first, TVSumVideo) else "youtube")
+    return getattr(
+        first, "benchmark", "tvsum" if isinstance(first, TVSumVideo) else "youtube"
+    )
 
 
 def _rows(videos: list, runs: list[dict[str, float]]) -> list[dict]:
@@ -62,17 +64,31 @@ def _rows(videos: list, runs: list[dict[str, float]]) -> list[dict]:
     rows = []
     for topic in [*tables[0], "Average"]:
         values = [benchmark_mean(t) if topic == "Average" else t[topic] for t in tables]
-        rows.append({"topic": topic, "mAP": float(np.mean(values)), "std": float(np.std(values)), "runs": len(runs)})
+        rows.append(
+            {
+                "topic": topic,
+                "mAP": float(np.mean(values)),
+                "std": float(np.std(values)),
+                "runs": len(runs),
+            }
+        )
     return rows
 
 
-def _seeded(videos: list, n_seeds: int, seed: int, run: Callable[[np.random.Generator], dict]) -> list[dict]:
+def _seeded(
+    videos: list, n_seeds: int, seed: int, run: Callable[[np.random.Generator], dict]
+) -> list[dict]:
     rng = np.random.default_rng(seed)
     return _rows(videos, [run(rng) for _ in range(n_seeds)])
 
 
-def random_baseline(videos: list, n_seeds: int = 100, seed: int = 0, protocol: str = "umt",
-                    labels: str = "per_annotator") -> list[dict]:
+def random_baseline(
+    videos: list,
+    n_seeds: int = 100,
+    seed: int = 0,
+    protocol: str = "umt",
+    labels: str = "per_annotator",
+) -> list[dict]:
     """mAP of uniform random clip scores per category and on average, mean and std over seeds.
 
     YouTube rows also carry ``expected``: the exact expectation (mean of ``expected_random_ap``).
@@ -85,20 +101,35 @@ def random_baseline(videos: list, n_seeds: int = 100, seed: int = 0, protocol: s
 
     rows = _seeded(videos, n_seeds, seed, run)
     if benchmark == "youtube":
-        exact = {v.video_id: expected_random_ap(v.n_clips, int((v.labels > 0).sum()), protocol) for v in videos}
+        exact = {
+            v.video_id: expected_random_ap(
+                v.n_clips, int((v.labels > 0).sum()), protocol
+            )
+            for v in videos
+        }
         for row, expected in zip(rows, _rows(videos, [exact])):
             row["expected"] = expected["mAP"]
     return rows
 
 
-def constant_baseline(videos: list, protocol: str = "umt", labels: str = "per_annotator") -> list[dict]:
+def constant_baseline(
+    videos: list, protocol: str = "umt", labels: str = "per_annotator"
+) -> list[dict]:
     """mAP when every clip gets the same score (the tie rule decides; see the module docstring)."""
     scores = {v.video_id: np.zeros(v.n_clips) for v in videos}
-    return _rows(videos, [score_videos(_benchmark(videos), videos, scores, protocol, labels).per_video])
+    return _rows(
+        videos,
+        [score_videos(_benchmark(videos), videos, scores, protocol, labels).per_video],
+    )
 
 
-def human_agreement(videos: list[TVSumVideo], n_seeds: int = 10, seed: int = 0, protocol: str = "umt",
-                    labels: str = "per_annotator") -> list[dict]:
+def human_agreement(
+    videos: list[TVSumVideo],
+    n_seeds: int = 10,
+    seed: int = 0,
+    protocol: str = "umt",
+    labels: str = "per_annotator",
+) -> list[dict]:
     """TVSum top-5 mAP of each annotator against the other 19, averaged over annotators.
 
     Ties among an annotator's 1-5 ratings are broken uniformly at random (a fresh draw
@@ -111,28 +142,45 @@ def human_agreement(videos: list[TVSumVideo], n_seeds: int = 10, seed: int = 0, 
             s = v.segment_scores  # (A, n)
             aps = []
             for i in range(len(s)):
-                order = np.lexsort((rng.random(s.shape[1]), -s[i]))  # by score, ties at random
+                order = np.lexsort(
+                    (rng.random(s.shape[1]), -s[i])
+                )  # by score, ties at random
                 ranked = np.empty(s.shape[1])
                 ranked[order] = -np.arange(s.shape[1], dtype=float)
-                aps.append(tvsum_top5_ap(ranked, np.delete(s, i, axis=0), protocol=protocol, labels=labels))
+                aps.append(
+                    tvsum_top5_ap(
+                        ranked,
+                        np.delete(s, i, axis=0),
+                        protocol=protocol,
+                        labels=labels,
+                    )
+                )
             per_video[v.video_id] = float(np.mean(aps))
         return per_video
 
     return _seeded(videos, n_seeds, seed, run)
 
 
-def pairwise_mse(features: np.ndarray, window_s: float = CLIP_S, step_s: float = STEP_S) -> list[np.ndarray]:
+def pairwise_mse(
+    features: np.ndarray, window_s: float = CLIP_S, step_s: float = STEP_S
+) -> list[np.ndarray]:
     """(T, D) features -> for each offset d = 1..W, the (T - d,) MSE between vectors t and t + d.
 
     W = round(window_s / 2 / step_s): the window is centred, +-15 s for 30 s.
     """
     features = np.asarray(features, dtype=np.float64)
     half = min(int(round(window_s / 2 / step_s)), len(features) - 1)
-    return [np.mean((features[:-d] - features[d:]) ** 2, axis=1) for d in range(1, half + 1)]
+    return [
+        np.mean((features[:-d] - features[d:]) ** 2, axis=1) for d in range(1, half + 1)
+    ]
 
 
-def similar_counts(features: np.ndarray, threshold: float, window_s: float = CLIP_S,
-                   step_s: float = STEP_S) -> tuple[np.ndarray, np.ndarray]:
+def similar_counts(
+    features: np.ndarray,
+    threshold: float,
+    window_s: float = CLIP_S,
+    step_s: float = STEP_S,
+) -> tuple[np.ndarray, np.ndarray]:
     """(T, D) features -> (T,) count of other vectors within the window with MSE < threshold,
     and (T,) number of other vectors within the window (fewer near the video's ends)."""
     counts, neighbours = np.zeros(len(features)), np.zeros(len(features))
@@ -145,8 +193,12 @@ def similar_counts(features: np.ndarray, threshold: float, window_s: float = CLI
     return counts, neighbours
 
 
-def distinctiveness_scores(features: np.ndarray, threshold: float | None = None, window_s: float = CLIP_S,
-                           step_s: float = STEP_S) -> np.ndarray:
+def distinctiveness_scores(
+    features: np.ndarray,
+    threshold: float | None = None,
+    window_s: float = CLIP_S,
+    step_s: float = STEP_S,
+) -> np.ndarray:
     """Fig. 1's heuristic as a (T,) score curve: 1 - share of window neighbours that are similar.
 
     ``features`` (T, D) sampled every ``step_s`` (5 fps). The paper gives no threshold; the
@@ -156,12 +208,15 @@ def distinctiveness_scores(features: np.ndarray, threshold: float | None = None,
     if len(features) < 2:
         return np.zeros(len(features))
     if threshold is None:
-        threshold = float(np.median(np.concatenate(pairwise_mse(features, window_s, step_s))))
+        threshold = float(
+            np.median(np.concatenate(pairwise_mse(features, window_s, step_s)))
+        )
     counts, neighbours = similar_counts(features, threshold, window_s, step_s)
     return 1.0 - counts / neighbours
 
 
 # --- On the published features' rows (rasl.paper.benchmark) --------------------------------
+
 
 def feature_norm(x: np.ndarray) -> np.ndarray:
     """(n, D) -> (n,) L2 norm of each row."""
@@ -173,7 +228,9 @@ def mean_distance(x: np.ndarray) -> np.ndarray:
     return np.linalg.norm(x - x.mean(axis=0), axis=1)
 
 
-def distinctiveness(x: np.ndarray, timeline: Timeline = TIMELINES["native15"]) -> np.ndarray:
+def distinctiveness(
+    x: np.ndarray, timeline: Timeline = TIMELINES["native15"]
+) -> np.ndarray:
     """Fig. 1's count on the rows: fewer similar rows within the clip-long window scores higher."""
     return distinctiveness_scores(x, window_s=timeline.rows, step_s=1.0)
 
@@ -194,7 +251,10 @@ def baseline_result(name: str, videos: list[FeatureVideo]) -> Result:
 def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
     """Pearson correlation of the ranks of two (n,) arrays, ties ranked by position (so not
     quite Spearman's); 0 when one is constant."""
-    ra, rb = (np.argsort(np.argsort(x, kind="stable"), kind="stable").astype(float) for x in (a, b))
+    ra, rb = (
+        np.argsort(np.argsort(x, kind="stable"), kind="stable").astype(float)
+        for x in (a, b)
+    )
     ra, rb = ra - ra.mean(), rb - rb.mean()
-    den = np.sqrt((ra ** 2).sum() * (rb ** 2).sum())
+    den = np.sqrt((ra**2).sum() * (rb**2).sum())
     return float((ra * rb).sum() / den) if den > 0 else 0.0

@@ -55,7 +55,8 @@ class Timeline:
     name: str
     clip_steps: int  # N: steps per clip on the model's time axis
     k: int  # top-k / bottom-k of Eq. (6)-(8): the paper's 10 of 150 steps, scaled to N
-    repeat: int = 1  # each feature row repeated this many times on the model's time axis
+    # each feature row repeated this many times on the model's time axis
+    repeat: int = 1
 
     @property
     def rows(self) -> int:
@@ -69,14 +70,24 @@ TIMELINES = {
     for t in (
         Timeline("native15", clip_steps=15, k=1),  # ~30 s per clip
         Timeline("native30", clip_steps=30, k=2),  # ~60 s per clip
-        Timeline("repeat150", clip_steps=150, k=10, repeat=10),  # the paper's N and k on a 0.2-s axis
-        Timeline("native150", clip_steps=150, k=10),  # the paper's N and k, ~5 min per clip
+        Timeline(
+            "repeat150", clip_steps=150, k=10, repeat=10
+        ),  # the paper's N and k on a 0.2-s axis
+        Timeline(
+            "native150", clip_steps=150, k=10
+        ),  # the paper's N and k, ~5 min per clip
     )
 }
 
 
-def benchmark_config(timeline: Timeline, dim: int = 1024, steps: int = 1000, seed: int = 0,
-                     bf16: bool = False, **model) -> RunConfig:
+def benchmark_config(
+    timeline: Timeline,
+    dim: int = 1024,
+    steps: int = 1000,
+    seed: int = 0,
+    bf16: bool = False,
+    **model,
+) -> RunConfig:
     """The paper's model and optimiser on a timeline, CPU, batch 8 (float32 unless ``bf16``);
     ``model`` changes ModelConfig fields, the timeline's k among them."""
     geometry = {"clip_steps": timeline.clip_steps, "k": timeline.k}
@@ -95,51 +106,77 @@ class BenchmarkRun:
     protocol: str
     variant: str = "full"  # a name of rasl.paper.variants.VARIANTS
     seeds: tuple[int, ...] = (0, 1, 2)
-    steps: int = 500  # pretraining steps (per-video adaptation runs ADAPT_STEPS instead)
+    # pretraining steps (per-video adaptation runs ADAPT_STEPS instead)
+    steps: int = 500
     timeline: Timeline = TIMELINES["native15"]
     visual: str = "rgb"  # rasl.data.VISUAL_STREAMS
     limit: int | None = None  # score only the first ``limit`` videos of each category
 
     def __post_init__(self) -> None:
         if self.protocol not in PROTOCOLS:
-            raise ValueError(f"protocol must be one of {PROTOCOLS}, got {self.protocol!r}")
+            raise ValueError(
+                f"protocol must be one of {PROTOCOLS}, got {self.protocol!r}"
+            )
         if self.visual not in VISUAL_STREAMS:
-            raise ValueError(f"visual must be one of {sorted(VISUAL_STREAMS)}, got {self.visual!r}")
-        variant_changes(self.variant)  # an unknown variant fails here, not after the first runs
+            raise ValueError(
+                f"visual must be one of {sorted(VISUAL_STREAMS)}, got {self.visual!r}"
+            )
+        variant_changes(
+            self.variant
+        )  # an unknown variant fails here, not after the first runs
 
     def config(self, seed: int, dim: int) -> RunConfig:
         """The run configuration of one seed on ``dim``-long visual rows: ``benchmark_config``
         with the variant's changes."""
         changes = variant_changes(self.variant)
         if "features" in changes:
-            raise ValueError(f"variant {self.variant!r} changes the encoders: it cannot run on published features")
+            raise ValueError(
+                f"variant {self.variant!r} changes the encoders: it cannot run on published features"
+            )
         steps = ADAPT_STEPS if self.protocol == "per-video" else self.steps
         return benchmark_config(self.timeline, dim, steps, seed).replace(**changes)
 
     def settings(self) -> dict:
         """What a score folder's ``run.json`` records (all but the seeds, which may grow)."""
-        return {**{k: v for k, v in asdict(self).items() if k != "seeds"}, "timeline": self.timeline.name}
+        return {
+            **{k: v for k, v in asdict(self).items() if k != "seeds"},
+            "timeline": self.timeline.name,
+        }
 
     def command(self) -> str:
         """The ``rasl benchmark`` command line of this run (the data root and ``--out`` left out)."""
         if self.seeds != tuple(range(len(self.seeds))):
-            raise ValueError(f"seeds {self.seeds} are not 0..N-1: no --seeds N gives them")
-        words = [f"rasl benchmark --benchmark {self.benchmark} --protocol {self.protocol} --variant {self.variant}",
-                 f"--seeds {len(self.seeds)} --steps {self.steps} --timeline {self.timeline.name}"]
+            raise ValueError(
+                f"seeds {self.seeds} are not 0..N-1: no --seeds N gives them"
+            )
+        words = [
+            f"rasl benchmark --benchmark {self.benchmark} --protocol {self.protocol} --variant {self.variant}",
+            f"--seeds {len(self.seeds)} --steps {self.steps} --timeline {self.timeline.name}",
+        ]
         words += [f"--visual {self.visual}"] if self.visual != "rgb" else []
         words += [f"--videos {self.limit}"] if self.limit is not None else []
         return " ".join(words)
 
 
-def video_features(video: FeatureVideo, visual: str = "rgb", repeat: int = 1) -> Features:
+def video_features(
+    video: FeatureVideo, visual: str = "rgb", repeat: int = 1
+) -> Features:
     """A video's rows as model inputs, each row repeated ``repeat`` times."""
     fvs = {m: np.repeat(x, repeat, axis=0) for m, x in video.features(visual).items()}
-    return Features(fvs["visual"], fvs["audio"], duration_s=float("nan"),  # rows carry no times; unread here
-                    meta={"video": video.video_id, "visual": visual, "repeat": repeat})
+    return Features(
+        fvs["visual"],
+        fvs["audio"],
+        duration_s=float("nan"),  # rows carry no times; unread here
+        meta={"video": video.video_id, "visual": visual, "repeat": repeat},
+    )
 
 
-def write_feature_files(videos: Iterable[FeatureVideo], out_dir: str | Path, visual: str = "rgb",
-                        repeat: int = 1) -> list[Path]:
+def write_feature_files(
+    videos: Iterable[FeatureVideo],
+    out_dir: str | Path,
+    visual: str = "rgb",
+    repeat: int = 1,
+) -> list[Path]:
     """Each video's model inputs (``video_features``) as ``out_dir/<video_id>.npz`` in the feature
     cache's layout, for :class:`rasl.clips.ClipDataset` to stream, as pretraining on videos does."""
     paths = []
@@ -149,17 +186,34 @@ def write_feature_files(videos: Iterable[FeatureVideo], out_dir: str | Path, vis
     return paths
 
 
-def pretrain_model(cfg: RunConfig, videos: Iterable[FeatureVideo], timeline: Timeline, visual: str = "rgb",
-                   on_step: Callable[[int, dict, RASLModel], None] | None = None) -> RASLModel:
+def pretrain_model(
+    cfg: RunConfig,
+    videos: Iterable[FeatureVideo],
+    timeline: Timeline,
+    visual: str = "rgb",
+    on_step: Callable[[int, dict, RASLModel], None] | None = None,
+) -> RASLModel:
     """Algorithm 1 in memory on the videos' clips; ``on_step(step, losses, model)`` after each step."""
     feats = {v.video_id: video_features(v, visual, timeline.repeat) for v in videos}
-    return adapt(cfg, clip_set(feats, cfg.model.modalities, cfg.model.clip_steps), cfg.train.steps, on_step=on_step)
+    return adapt(
+        cfg,
+        clip_set(feats, cfg.model.modalities, cfg.model.clip_steps),
+        cfg.train.steps,
+        on_step=on_step,
+    )
 
 
-def row_scores(model: RASLModel, video: FeatureVideo, timeline: Timeline, visual: str = "rgb",
-               standardise: bool = True) -> np.ndarray:
+def row_scores(
+    model: RASLModel,
+    video: FeatureVideo,
+    timeline: Timeline,
+    visual: str = "rgb",
+    standardise: bool = True,
+) -> np.ndarray:
     """(n,) scores, one per feature row: the step scores of a row's repeats averaged."""
-    curve = score_curve(model, video_features(video, visual, timeline.repeat), standardise=standardise)
+    curve = score_curve(
+        model, video_features(video, visual, timeline.repeat), standardise=standardise
+    )
     return curve.reshape(-1, timeline.repeat).mean(axis=1)
 
 
@@ -170,15 +224,22 @@ def evaluate_rows(videos: list[FeatureVideo], scores: dict[str, np.ndarray]) -> 
 
 # --- Protocols ----------------------------------------------------------------------------
 
-def tvsum_folds(videos: list[FeatureVideo], n_folds: int = TVSUM_FOLDS) -> list[list[FeatureVideo]]:
+
+def tvsum_folds(
+    videos: list[FeatureVideo], n_folds: int = TVSUM_FOLDS
+) -> list[list[FeatureVideo]]:
     """Held-out videos of each fold: the f-th video (by id) of every category."""
     by_category: dict[str, list[FeatureVideo]] = {}
     for v in sorted(videos, key=lambda v: v.video_id):
         by_category.setdefault(v.category, []).append(v)
-    return [[vs[f] for vs in by_category.values() if f < len(vs)] for f in range(n_folds)]
+    return [
+        [vs[f] for vs in by_category.values() if f < len(vs)] for f in range(n_folds)
+    ]
 
 
-def scored_videos(videos: list[FeatureVideo], limit: int | None = None) -> list[FeatureVideo]:
+def scored_videos(
+    videos: list[FeatureVideo], limit: int | None = None
+) -> list[FeatureVideo]:
     """The videos a benchmark is scored on: YouTube Highlights' UMT val split, all 50 TVSum
     videos; with ``limit`` the first ``limit`` of each category."""
     chosen = [v for v in videos if v.benchmark == "tvsum" or v.split == "val"]
@@ -193,8 +254,12 @@ def scored_videos(videos: list[FeatureVideo], limit: int | None = None) -> list[
     return kept
 
 
-def protocol_runs(protocol: str, target: list[FeatureVideo], source: list[FeatureVideo],
-                  scored: list[FeatureVideo]) -> list[tuple[list[FeatureVideo], list[FeatureVideo]]]:
+def protocol_runs(
+    protocol: str,
+    target: list[FeatureVideo],
+    source: list[FeatureVideo],
+    scored: list[FeatureVideo],
+) -> list[tuple[list[FeatureVideo], list[FeatureVideo]]]:
     """(pretraining videos, videos scored with that model) pairs of a protocol.
 
     ``target``: every video of the evaluated benchmark; ``source``: the other benchmark's.
@@ -212,27 +277,43 @@ def protocol_runs(protocol: str, target: list[FeatureVideo], source: list[Featur
     runs = []
     for held_out in tvsum_folds(target):
         out = {v.video_id for v in held_out}
-        runs.append(([v for v in target if v.video_id not in out], [v for v in held_out if v.video_id in ids]))
+        runs.append(
+            (
+                [v for v in target if v.video_id not in out],
+                [v for v in held_out if v.video_id in ids],
+            )
+        )
     return [(train, test) for train, test in runs if test]
 
 
-def benchmark_runs(data_root: str | Path, benchmark: str, protocol: str, limit: int | None = None
-                   ) -> tuple[list[FeatureVideo], list[tuple[list[FeatureVideo], list[FeatureVideo]]]]:
+def benchmark_runs(
+    data_root: str | Path, benchmark: str, protocol: str, limit: int | None = None
+) -> tuple[list[FeatureVideo], list[tuple[list[FeatureVideo], list[FeatureVideo]]]]:
     """The videos ``benchmark`` is scored on (:func:`scored_videos`) and the (pretraining videos,
     scored videos) pairs of ``protocol`` (:func:`protocol_runs`), loaded from the data root."""
     target = load_feature_benchmark(data_root, benchmark).videos
     other = "tvsum" if benchmark == "youtube" else "youtube"
-    source = load_feature_benchmark(data_root, other).videos if protocol == "transfer" else []
+    source = (
+        load_feature_benchmark(data_root, other).videos
+        if protocol == "transfer"
+        else []
+    )
     scored = scored_videos(target, limit)
     return scored, protocol_runs(protocol, target, source, scored)
 
 
 def write_row_scores(scores: np.ndarray, path: Path) -> None:
     """One video's scores as ``row,score`` CSV, written atomically."""
-    write_rows([{"row": i, "score": float(x)} for i, x in enumerate(scores)], path, ["row", "score"])
+    write_rows(
+        [{"row": i, "score": float(x)} for i, x in enumerate(scores)],
+        path,
+        ["row", "score"],
+    )
 
 
-def run_benchmark(data_root: str | Path, run: BenchmarkRun, out_dir: str | Path, progress: bool = True) -> list[dict]:
+def run_benchmark(
+    data_root: str | Path, run: BenchmarkRun, out_dir: str | Path, progress: bool = True
+) -> list[dict]:
     """Pretrain and score under ``run.protocol`` for every seed, then evaluate; returns result rows.
 
     Writes ``out_dir/scores/<seed>/<video_id>.csv`` (``row,score``, one row per feature row)
@@ -248,22 +329,42 @@ def run_benchmark(data_root: str | Path, run: BenchmarkRun, out_dir: str | Path,
     dim = video_features(scored[0], run.visual).visual.shape[1]
     out_dir = Path(out_dir)
     claim_folder(out_dir, run.settings())
-    bar = tqdm(total=len(run.seeds) * len(runs), desc=f"{run.benchmark} {run.protocol} {run.variant}",
-               disable=not progress)
+    bar = tqdm(
+        total=len(run.seeds) * len(runs),
+        desc=f"{run.benchmark} {run.protocol} {run.variant}",
+        disable=not progress,
+    )
     for seed in run.seeds:
         cfg = run.config(seed, dim)
         for train, test in runs:
-            paths = {v: out_dir / "scores" / str(seed) / f"{v.video_id}.csv" for v in test}
-            if not all(path.is_file() for path in paths.values()):  # a killed run's complete runs are kept
+            paths = {
+                v: out_dir / "scores" / str(seed) / f"{v.video_id}.csv" for v in test
+            }
+            if not all(
+                path.is_file() for path in paths.values()
+            ):  # a killed run's complete runs are kept
                 model = pretrain_model(cfg, train, run.timeline, run.visual)
                 for v, path in paths.items():
-                    write_row_scores(row_scores(model, v, run.timeline, run.visual), path)
+                    write_row_scores(
+                        row_scores(model, v, run.timeline, run.visual), path
+                    )
             bar.update()
     bar.close()
     rows = []
     for seed in run.seeds:
-        scores = {v.video_id: read_row_scores(out_dir / "scores" / str(seed) / f"{v.video_id}.csv") for v in scored}
-        rows += seed_rows(evaluate_rows(scored, scores), run.benchmark, run.protocol, run.variant, seed)
+        scores = {
+            v.video_id: read_row_scores(
+                out_dir / "scores" / str(seed) / f"{v.video_id}.csv"
+            )
+            for v in scored
+        }
+        rows += seed_rows(
+            evaluate_rows(scored, scores),
+            run.benchmark,
+            run.protocol,
+            run.variant,
+            seed,
+        )
     return rows + summary_rows(rows)
 
 
@@ -273,7 +374,10 @@ def claim_folder(out_dir: Path, settings: dict) -> None:
     record = out_dir / "run.json"
     if record.is_file():
         if json.loads(record.read_text()) != settings:
-            raise InputError(record, "this folder holds a run with other settings; choose another --out")
+            raise InputError(
+                record,
+                "this folder holds a run with other settings; choose another --out",
+            )
         return
     with atomic_path(record) as tmp:
         tmp.write_text(json.dumps(settings, indent=1) + "\n")
@@ -287,26 +391,51 @@ def read_row_scores(path: str | Path) -> np.ndarray:
     return scores
 
 
-def evaluate_row_folder(data_root: str | Path, benchmark: str, scores_dir: str | Path,
-                        limit: int | None = None) -> Result:
+def evaluate_row_folder(
+    data_root: str | Path,
+    benchmark: str,
+    scores_dir: str | Path,
+    limit: int | None = None,
+) -> Result:
     """Evaluate a folder of ``<video_id>.csv`` row scores on the videos ``run_benchmark`` scores;
     videos without a file are listed in ``unscored``."""
     videos = scored_videos(load_feature_benchmark(data_root, benchmark).videos, limit)
     files = {v.video_id: Path(scores_dir) / f"{v.video_id}.csv" for v in videos}
-    scores = {vid: read_row_scores(path) for vid, path in files.items() if path.is_file()}
+    scores = {
+        vid: read_row_scores(path) for vid, path in files.items() if path.is_file()
+    }
     for v in videos:
         if v.video_id in scores and len(scores[v.video_id]) != v.n_clips:
-            raise InputError(files[v.video_id], f"{len(scores[v.video_id])} rows for {v.n_clips} feature rows")
-    return score_videos(benchmark, videos, scores, unscored={vid: "no score file" for vid in files if vid not in scores})
+            raise InputError(
+                files[v.video_id],
+                f"{len(scores[v.video_id])} rows for {v.n_clips} feature rows",
+            )
+    return score_videos(
+        benchmark,
+        videos,
+        scores,
+        unscored={vid: "no score file" for vid in files if vid not in scores},
+    )
 
 
 RESULT_COLUMNS = ["benchmark", "protocol", "variant", "seed", "domain", "score"]
 
 
-def seed_rows(result: Result, benchmark: str, protocol: str, variant: str, seed) -> list[dict]:
+def seed_rows(
+    result: Result, benchmark: str, protocol: str, variant: str, seed
+) -> list[dict]:
     """One row per category and one ``Average`` row (the mean of the category means)."""
-    rows = [{"benchmark": benchmark, "protocol": protocol, "variant": variant, "seed": seed, "domain": c, "score": x}
-            for c, x in result.per_category.items()]
+    rows = [
+        {
+            "benchmark": benchmark,
+            "protocol": protocol,
+            "variant": variant,
+            "seed": seed,
+            "domain": c,
+            "score": x,
+        }
+        for c, x in result.per_category.items()
+    ]
     return rows + [{**rows[0], "domain": "Average", "score": result.average}]
 
 
@@ -315,9 +444,14 @@ def summary_rows(rows: list[dict]) -> list[dict]:
     std is the sample standard deviation (ddof 1), 0 for a single seed."""
     groups: dict[tuple, list[float]] = {}
     for r in rows:
-        groups.setdefault((r["benchmark"], r["protocol"], r["variant"], r["domain"]), []).append(r["score"])
-    return [dict(zip(RESULT_COLUMNS, (*key[:3], stat, key[3], float(fn(values)))))
-            for stat, fn in (("mean", np.mean), ("std", sample_std)) for key, values in groups.items()]
+        groups.setdefault(
+            (r["benchmark"], r["protocol"], r["variant"], r["domain"]), []
+        ).append(r["score"])
+    return [
+        dict(zip(RESULT_COLUMNS, (*key[:3], stat, key[3], float(fn(values)))))
+        for stat, fn in (("mean", np.mean), ("std", sample_std))
+        for key, values in groups.items()
+    ]
 
 
 def sample_std(values) -> float:

@@ -36,13 +36,17 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from rasl.files import InputError, atomic_path
 from rasl.paper import provenance
 from rasl.paper.demo import data_root_or_demo, is_synthetic
-from rasl.files import InputError, atomic_path
 
-ROOT = Path(__file__).resolve().parents[1]  # the checkout that holds the book's sources
+ROOT = Path(__file__).resolve().parents[2]  # the checkout that holds the book's sources
 KERNEL = "rasl-book"
-STAGED = ("_config.yml", "_toc.yml", "book")  # copied as they are; notebooks are executed
+STAGED = (
+    "_config.yml",
+    "_toc.yml",
+    "book",
+)  # copied as they are; notebooks are executed
 
 
 class BuildError(Exception):
@@ -59,8 +63,15 @@ def toc_notebooks(root: Path = ROOT) -> list[Path]:
 
     toc = root / "_toc.yml"
     if not toc.is_file():
-        raise InputError(toc, "no table of contents: the book's sources are in a checkout of the repository")
-    return [root / f"{doc}.py" for doc in parse_toc_yaml(toc).keys() if (root / f"{doc}.py").is_file()]
+        raise InputError(
+            toc,
+            "no table of contents: the book's sources are in a checkout of the repository",
+        )
+    return [
+        root / f"{doc}.py"
+        for doc in parse_toc_yaml(toc).keys()
+        if (root / f"{doc}.py").is_file()
+    ]
 
 
 def execute_notebook(src: Path, dest: Path, parameters: dict) -> None:
@@ -77,14 +88,25 @@ def execute_notebook(src: Path, dest: Path, parameters: dict) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     try:
         nb = papermill.execute_notebook(
-            nb, None, parameters=parameters, kernel_name=KERNEL, language="python", cwd=str(dest.parent),
+            nb,
+            None,
+            parameters=parameters,
+            kernel_name=KERNEL,
+            language="python",
+            cwd=str(dest.parent),
             progress_bar=False,
         )
     except papermill.PapermillExecutionError as e:
-        raise BuildError(f"{src}: cell {e.exec_count} failed: {e.ename}: {e.evalue}") from None
-    nb.metadata.papermill.input_path = src.name  # papermill stored the whole input notebook here
+        raise BuildError(
+            f"{src}: cell {e.exec_count} failed: {e.ename}: {e.evalue}"
+        ) from None
+    nb.metadata.papermill.input_path = (
+        src.name
+    )  # papermill stored the whole input notebook here
     nb.metadata.papermill.output_path = dest.name
-    for cell in nb.cells:  # the run settings are shown by the notebook itself, paths relative
+    for (
+        cell
+    ) in nb.cells:  # the run settings are shown by the notebook itself, paths relative
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.metadata.tags.append("remove-input")
     with atomic_path(dest) as tmp:
@@ -98,11 +120,21 @@ def this_python_as_kernel(folder: Path) -> Iterator[None]:
     from ipykernel.kernelspec import install
 
     before = os.environ.get("JUPYTER_PATH")
-    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(folder / "share" / "jupyter"), before]))
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        filter(None, [str(folder / "share" / "jupyter"), before])
+    )
     try:
-        spec = Path(install(kernel_name=KERNEL, display_name="Python (rasl book)", prefix=str(folder)))
+        spec = Path(
+            install(
+                kernel_name=KERNEL,
+                display_name="Python (rasl book)",
+                prefix=str(folder),
+            )
+        )
         kernel = json.loads((spec / "kernel.json").read_text())
-        kernel["argv"].append("--IPKernelApp.exec_lines=import rasl.paper.provenance as _p; _p.record_reads()")
+        kernel["argv"].append(
+            "--IPKernelApp.exec_lines=import rasl.paper.provenance as _p; _p.record_reads()"
+        )
         (spec / "kernel.json").write_text(json.dumps(kernel, indent=1))
         yield
     finally:
@@ -116,8 +148,18 @@ def run_jupyter_book(source: Path, out: Path) -> None:
     """``jupyter-book build SOURCE --path-output OUT -W --keep-going``; BuildError if it fails."""
     exe = Path(sysconfig.get_path("scripts")) / "jupyter-book"
     if not exe.is_file():
-        raise BuildError(f"{exe}: not found; install the book's dependencies (jupyter-book 1.x)")
-    cmd = [str(exe), "build", str(source), "--path-output", str(out), "-W", "--keep-going"]
+        raise BuildError(
+            f"{exe}: not found; install the book's dependencies (jupyter-book 1.x)"
+        )
+    cmd = [
+        str(exe),
+        "build",
+        str(source),
+        "--path-output",
+        str(out),
+        "-W",
+        "--keep-going",
+    ]
     if subprocess.run(cmd, stdout=sys.stderr).returncode:
         raise BuildError("jupyter-book build failed: see its warnings and errors above")
 
@@ -127,26 +169,41 @@ def run_settings(**values):
     IPython Markdown object to ``display``: each value as given, except that a path outside
     the checkout (absolute, or relative and starting with ``..``, as ``rasl book`` passes
     them) is shown by its last part: a page names no folder of the machine that built it."""
-    from IPython.display import Markdown  # the book's kernels have IPython; rasl's commands need it not
+    from IPython.display import (
+        Markdown,  # the book's kernels have IPython; rasl's commands need it not
+    )
 
     def shown(value):
-        outside = isinstance(value, str) and (Path(value).is_absolute() or value.startswith(".."))
+        outside = isinstance(value, str) and (
+            Path(value).is_absolute() or value.startswith("..")
+        )
         return Path(value).name if outside else value
 
-    return Markdown("<small>Run settings: " + ", ".join(f"{k} `{shown(v)}`" for k, v in values.items()) + "</small>")
+    return Markdown(
+        "<small>Run settings: "
+        + ", ".join(f"{k} `{shown(v)}`" for k, v in values.items())
+        + "</small>"
+    )
 
 
 def stamp_copyright(config: Path, year: str | None = None) -> None:
     """Set ``copyright`` in a staged ``_config.yml`` to ``year`` (default: the build's year,
     from ``SOURCE_DATE_EPOCH`` when set, as reproducible builds do)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    year = year or time.strftime("%Y", time.gmtime(int(epoch)) if epoch else time.gmtime())
-    text, n = re.subn(r"^copyright:.*$", f'copyright: "{year}"', config.read_text(), flags=re.M)
+    year = year or time.strftime(
+        "%Y", time.gmtime(int(epoch)) if epoch else time.gmtime()
+    )
+    text, n = re.subn(
+        r"^copyright:.*$", f'copyright: "{year}"', config.read_text(), flags=re.M
+    )
     config.write_text(text if n else f'{text}copyright: "{year}"\n')
 
 
 def build_book(
-    profile: str = "smoke", out: str | os.PathLike = ".", data_root: str | None = None, root: Path | None = None
+    profile: str = "smoke",
+    out: str | os.PathLike = ".",
+    data_root: str | None = None,
+    root: Path | None = None,
 ) -> Path:
     """Execute the book's notebooks for ``profile`` and build the HTML; return its index.html.
 
@@ -165,9 +222,13 @@ def build_book(
     _log(f"data: {data}" + (" (SYNTHETIC demo set)" if is_synthetic(data) else ""))
     source = build / "source"
     source.mkdir(parents=True)
-    for name in STAGED:  # notebooks among the pages (book/*.py) are staged executed, below
+    for (
+        name
+    ) in STAGED:  # notebooks among the pages (book/*.py) are staged executed, below
         if (root / name).is_dir():
-            shutil.copytree(root / name, source / name, ignore=shutil.ignore_patterns("*.py"))
+            shutil.copytree(
+                root / name, source / name, ignore=shutil.ignore_patterns("*.py")
+            )
         else:
             shutil.copy2(root / name, source / name)
     stamp_copyright(source / "_config.yml")
@@ -175,6 +236,7 @@ def build_book(
     # Build Matplotlib's font cache here: a notebook that built it would keep the notice in its
     # outputs, and nbval's rerun, which does not print it, would then fail.
     import matplotlib.font_manager  # noqa: F401
+
     chapters = []
     os.environ[provenance.DATA] = os.pathsep.join([str(build / "data"), str(data)])
     (build / "reads").mkdir()
@@ -187,17 +249,27 @@ def build_book(
                 reads.touch()
                 os.environ[provenance.READS] = str(reads)
                 dest = source / rel.with_suffix(".ipynb")
-                params = {"profile": profile, "data_root": os.path.relpath(build / "data", dest.parent),
-                          "artifacts": os.path.relpath(build / "artifacts", dest.parent)}
+                params = {
+                    "profile": profile,
+                    "data_root": os.path.relpath(build / "data", dest.parent),
+                    "artifacts": os.path.relpath(build / "artifacts", dest.parent),
+                }
                 execute_notebook(src, dest, params)
                 seconds = time.perf_counter() - t
-                chapters.append(provenance.Chapter(str(rel), seconds, reads.read_text().splitlines()))
+                chapters.append(
+                    provenance.Chapter(
+                        str(rel), seconds, reads.read_text().splitlines()
+                    )
+                )
                 _log(f"executed {rel} ({profile}) in {seconds:.1f} s")
     finally:
         for name in (provenance.READS, provenance.DATA):
             os.environ.pop(name, None)
     (source / "book" / "reproducibility.md").write_text(
-        provenance.page(chapters, data, is_synthetic(data), profile, provenance.git_commit(root)))
+        provenance.page(
+            chapters, data, is_synthetic(data), profile, provenance.git_commit(root)
+        )
+    )
     t = time.perf_counter()
     run_jupyter_book(source, build.parent)
     _log(f"jupyter-book build in {time.perf_counter() - t:.1f} s")

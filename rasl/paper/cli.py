@@ -15,7 +15,9 @@ from rasl.files import InputError
 
 
 def _efficiency(sub) -> None:
-    p = sub.add_parser("efficiency", help="parameters and FLOPs of the paper configuration (Table VI)")
+    p = sub.add_parser(
+        "efficiency", help="parameters and FLOPs of the paper configuration (Table VI)"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
     def run(a) -> int:
@@ -29,34 +31,65 @@ def _efficiency(sub) -> None:
 
 
 def _evaluate(sub) -> None:
-    p = sub.add_parser("evaluate", help="benchmark mAP from saved score curves (Table I / II layout)")
+    p = sub.add_parser(
+        "evaluate", help="benchmark mAP from saved score curves (Table I / II layout)"
+    )
     p.add_argument("--benchmark", required=True, choices=["youtube", "tvsum"])
-    p.add_argument("--data", help="data root holding tvsum/ and youtube_highlights/ (default: RASL_DATA)")
-    p.add_argument("--scores", required=True, help="folder of <video_id>.csv score curves (time_s,score), or of "
-                   "rasl benchmark's per-row scores (row,score; scored against umt/ labels)")
-    p.add_argument("--out", help="write the table to OUT.csv and OUT.md (default: print Markdown)")
-    p.add_argument("--videos", help="benchmark video folder: frame rates for videos youtube_anno.json lacks")
-    p.add_argument("--protocol", default="umt", choices=["umt", "sklearn", "standard"],
-                   help="AP variant: umt (default, both); sklearn (YouTube); standard (TVSum AP@5)")
-    p.add_argument("--labels", default="per_annotator", choices=["per_annotator", "consensus"],
-                   help="TVSum positives: each annotator's (default) or the annotators' mean")
+    p.add_argument(
+        "--data",
+        help="data root holding tvsum/ and youtube_highlights/ (default: RASL_DATA)",
+    )
+    p.add_argument(
+        "--scores",
+        required=True,
+        help="folder of <video_id>.csv score curves (time_s,score), or of "
+        "rasl benchmark's per-row scores (row,score; scored against umt/ labels)",
+    )
+    p.add_argument(
+        "--out", help="write the table to OUT.csv and OUT.md (default: print Markdown)"
+    )
+    p.add_argument(
+        "--videos",
+        help="benchmark video folder: frame rates for videos youtube_anno.json lacks",
+    )
+    p.add_argument(
+        "--protocol",
+        default="umt",
+        choices=["umt", "sklearn", "standard"],
+        help="AP variant: umt (default, both); sklearn (YouTube); standard (TVSum AP@5)",
+    )
+    p.add_argument(
+        "--labels",
+        default="per_annotator",
+        choices=["per_annotator", "consensus"],
+        help="TVSum positives: each annotator's (default) or the annotators' mean",
+    )
 
     def run(a) -> int:
         from rasl.config import default_data_root
         from rasl.evaluate import evaluate_folder, is_row_folder
         from rasl.paper.tables import to_markdown, write_result
 
-        if a.protocol not in ("umt", {"youtube": "sklearn", "tvsum": "standard"}[a.benchmark]):
-            raise InputError("--protocol", f"{a.protocol} is not a {a.benchmark} protocol")
+        if a.protocol not in (
+            "umt",
+            {"youtube": "sklearn", "tvsum": "standard"}[a.benchmark],
+        ):
+            raise InputError(
+                "--protocol", f"{a.protocol} is not a {a.benchmark} protocol"
+            )
         data = a.data or default_data_root()
         if data is None:
             raise InputError("--data", "no data root given and RASL_DATA is not set")
-        if is_row_folder(a.scores):  # rasl benchmark's scores: one per feature row of umt/
+        if is_row_folder(
+            a.scores
+        ):  # rasl benchmark's scores: one per feature row of umt/
             from rasl.paper.benchmark import evaluate_row_folder
 
             result = evaluate_row_folder(data, a.benchmark, a.scores)
         else:
-            result = evaluate_folder(a.benchmark, data, a.scores, a.videos, a.protocol, a.labels)
+            result = evaluate_folder(
+                a.benchmark, data, a.scores, a.videos, a.protocol, a.labels
+            )
         if not a.out:
             print(to_markdown(result), end="")  # lists the videos not scored
             return 0
@@ -73,20 +106,63 @@ def _benchmark(sub) -> None:
     from rasl.data import VISUAL_STREAMS
     from rasl.paper.benchmark import PROTOCOLS, TIMELINES
 
-    p = sub.add_parser("benchmark", help="pretrain and score on the benchmarks' published features (umt/)")
-    p.add_argument("--data", help="data root holding umt/ (default: RASL_DATA or ../shared/data)")
-    p.add_argument("--benchmark", required=True, choices=["youtube", "tvsum"], help="the benchmark scored")
-    p.add_argument("--protocol", required=True, choices=PROTOCOLS,
-                   help="transfer: pretrain on the other benchmark; in-domain: on this one's unlabelled train "
-                   "videos (TVSum: 5 folds); per-video: adapt on the scored video alone")
-    p.add_argument("--variant", default="full", help="a Table III / IV / Fig. 6 variant of rasl.paper.variants "
-                   "(default: full)")
-    p.add_argument("--seeds", type=int, default=3, metavar="N", help="seeds 0..N-1 (default: 3)")
-    p.add_argument("--steps", type=int, default=500, help="pretraining steps per run (default: 500)")
-    p.add_argument("--timeline", default="native15", choices=list(TIMELINES), help="rows per clip and repeats")
-    p.add_argument("--visual", default="rgb", choices=list(VISUAL_STREAMS), help="visual stream (default: rgb)")
-    p.add_argument("--videos", type=int, metavar="N", help="score only the first N videos per domain")
-    p.add_argument("--out", required=True, help="folder for scores/<seed>/<video_id>.csv and results.csv")
+    p = sub.add_parser(
+        "benchmark",
+        help="pretrain and score on the benchmarks' published features (umt/)",
+    )
+    p.add_argument(
+        "--data", help="data root holding umt/ (default: RASL_DATA or ../shared/data)"
+    )
+    p.add_argument(
+        "--benchmark",
+        required=True,
+        choices=["youtube", "tvsum"],
+        help="the benchmark scored",
+    )
+    p.add_argument(
+        "--protocol",
+        required=True,
+        choices=PROTOCOLS,
+        help="transfer: pretrain on the other benchmark; in-domain: on this one's unlabelled train "
+        "videos (TVSum: 5 folds); per-video: adapt on the scored video alone",
+    )
+    p.add_argument(
+        "--variant",
+        default="full",
+        help="a Table III / IV / Fig. 6 variant of rasl.paper.variants (default: full)",
+    )
+    p.add_argument(
+        "--seeds", type=int, default=3, metavar="N", help="seeds 0..N-1 (default: 3)"
+    )
+    p.add_argument(
+        "--steps",
+        type=int,
+        default=500,
+        help="pretraining steps per run (default: 500)",
+    )
+    p.add_argument(
+        "--timeline",
+        default="native15",
+        choices=list(TIMELINES),
+        help="rows per clip and repeats",
+    )
+    p.add_argument(
+        "--visual",
+        default="rgb",
+        choices=list(VISUAL_STREAMS),
+        help="visual stream (default: rgb)",
+    )
+    p.add_argument(
+        "--videos",
+        type=int,
+        metavar="N",
+        help="score only the first N videos per domain",
+    )
+    p.add_argument(
+        "--out",
+        required=True,
+        help="folder for scores/<seed>/<video_id>.csv and results.csv",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     def run(a) -> int:
@@ -97,9 +173,19 @@ def _benchmark(sub) -> None:
         if data is None:
             raise InputError("--data", "no data root given and RASL_DATA is not set")
         try:
-            spec = BenchmarkRun(a.benchmark, a.protocol, a.variant, tuple(range(a.seeds)), a.steps,
-                                TIMELINES[a.timeline], a.visual, a.videos)
-        except ValueError as e:  # an unknown --variant (the other choices are argparse's)
+            spec = BenchmarkRun(
+                a.benchmark,
+                a.protocol,
+                a.variant,
+                tuple(range(a.seeds)),
+                a.steps,
+                TIMELINES[a.timeline],
+                a.visual,
+                a.videos,
+            )
+        except (
+            ValueError
+        ) as e:  # an unknown --variant (the other choices are argparse's)
             raise InputError("--variant", str(e)) from None
         rows = run_benchmark(data, spec, a.out, progress=not a.quiet)
         print(write_results(rows, f"{a.out}/results.csv"))
@@ -109,10 +195,20 @@ def _benchmark(sub) -> None:
 
 
 def _book(sub) -> None:
-    p = sub.add_parser("book", help="execute every notebook with papermill and build the offline HTML book")
+    p = sub.add_parser(
+        "book",
+        help="execute every notebook with papermill and build the offline HTML book",
+    )
     p.add_argument("--profile", default="smoke", choices=["smoke", "paper"])
-    p.add_argument("--out", default=".", help="folder that receives _build/ (HTML in _build/html); default: here")
-    p.add_argument("--data-root", help="default: RASL_DATA, ../shared/data, else the generated synthetic demo set")
+    p.add_argument(
+        "--out",
+        default=".",
+        help="folder that receives _build/ (HTML in _build/html); default: here",
+    )
+    p.add_argument(
+        "--data-root",
+        help="default: RASL_DATA, ../shared/data, else the generated synthetic demo set",
+    )
 
     def run(a) -> int:
         from rasl.paper.book import BuildError, build_book

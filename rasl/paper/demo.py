@@ -25,15 +25,22 @@ import numpy as np
 from rasl.config import default_data_root
 from rasl.files import InputError, atomic_path
 
-VERSION = 2  # bump when the generated content changes: the cache folder is named after it
+# bump when the generated content changes: the cache folder is named after it
+
+VERSION = 2
 WIDTH, HEIGHT = 320, 240
 SAMPLE_RATE = 16000  # Hz, mono
 AUDIO_FRAME = 1024  # samples per AAC frame
 SCENE_S = 4.0  # the background colour changes this often
 MARKER = "SYNTHETIC.txt"  # present only in a generated demo root
 LABEL_SOURCE = "synthetic highlight (rasl.paper.demo)"
-PALETTE = np.array([[70, 90, 120], [95, 110, 70], [120, 85, 80], [80, 80, 95], [60, 105, 105]], np.float32)
-_Y, _X = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)  # pixel coordinates, (HEIGHT, WIDTH) each
+PALETTE = np.array(
+    [[70, 90, 120], [95, 110, 70], [120, 85, 80], [80, 80, 95], [60, 105, 105]],
+    np.float32,
+)
+_Y, _X = np.mgrid[0:HEIGHT, 0:WIDTH].astype(
+    np.float32
+)  # pixel coordinates, (HEIGHT, WIDTH) each
 
 
 @dataclass(frozen=True)
@@ -48,7 +55,9 @@ class DemoClip:
 CLIPS = (
     DemoClip("synthetic_01.mp4", 12.0, 15, ((4.0, 7.0),), seed=1),
     DemoClip("synthetic_02.mp4", 20.0, 12, ((3.0, 6.0), (13.0, 16.0)), seed=2),
-    DemoClip("synthetic_03.mp4", 34.0, 10, ((10.0, 15.0), (26.0, 30.0)), seed=3),  # longer than a 30-s clip
+    DemoClip(
+        "synthetic_03.mp4", 34.0, 10, ((10.0, 15.0), (26.0, 30.0)), seed=3
+    ),  # longer than a 30-s clip
     DemoClip("synthetic_04.mp4", 16.0, 25, ((9.0, 12.0),), seed=4),
 )
 
@@ -64,8 +73,12 @@ def _highlight_progress(clip: DemoClip, t: float) -> float | None:
 def render_frame(clip: DemoClip, t: float, rng: np.random.Generator) -> np.ndarray:
     """The picture at time ``t``: (HEIGHT, WIDTH, 3) RGB uint8."""
     colour = PALETTE[(int(t // SCENE_S) + clip.seed) % len(PALETTE)]
-    shade = 0.75 + 0.25 * np.sin(2 * np.pi * (_X / WIDTH + 0.5 * _Y / HEIGHT + 0.03 * t))
-    img = colour * shade[..., None] + 3.0 * rng.standard_normal((HEIGHT, WIDTH, 1), dtype=np.float32)
+    shade = 0.75 + 0.25 * np.sin(
+        2 * np.pi * (_X / WIDTH + 0.5 * _Y / HEIGHT + 0.03 * t)
+    )
+    img = colour * shade[..., None] + 3.0 * rng.standard_normal(
+        (HEIGHT, WIDTH, 1), dtype=np.float32
+    )
     p = _highlight_progress(clip, t)
     if p is not None:
         cx, cy = WIDTH * (0.1 + 0.8 * p), HEIGHT * (0.5 + 0.3 * np.sin(4 * np.pi * p))
@@ -93,18 +106,25 @@ def write_clip(clip: DemoClip, dest: Path) -> None:
     """Encode one clip (H.264 video, AAC audio, MP4) to ``dest``, atomically."""
     rng = np.random.default_rng(clip.seed)
     sound = render_audio(clip, rng)
-    with atomic_path(dest) as tmp, av.open(str(tmp), "w", format="mp4", options={"fflags": "+bitexact"}) as out:
+    with (
+        atomic_path(dest) as tmp,
+        av.open(str(tmp), "w", format="mp4", options={"fflags": "+bitexact"}) as out,
+    ):
         v = out.add_stream("libx264", rate=clip.fps)
         v.width, v.height, v.pix_fmt = WIDTH, HEIGHT, "yuv420p"
         v.options = {"crf": "23", "preset": "veryfast", "threads": "1"}
         a = out.add_stream("aac", rate=SAMPLE_RATE, layout="mono")
         sent = 0  # audio samples muxed so far: keep the audio just ahead of the video
         for i in range(round(clip.duration_s * clip.fps)):
-            frame = av.VideoFrame.from_ndarray(render_frame(clip, i / clip.fps, rng), format="rgb24")
+            frame = av.VideoFrame.from_ndarray(
+                render_frame(clip, i / clip.fps, rng), format="rgb24"
+            )
             frame.pts = i
             out.mux(v.encode(frame))
             while sent < min(len(sound), (i + 1) * SAMPLE_RATE / clip.fps):
-                chunk = av.AudioFrame.from_ndarray(sound[None, sent : sent + AUDIO_FRAME], format="fltp", layout="mono")
+                chunk = av.AudioFrame.from_ndarray(
+                    sound[None, sent : sent + AUDIO_FRAME], format="fltp", layout="mono"
+                )
                 chunk.sample_rate, chunk.pts = SAMPLE_RATE, sent
                 out.mux(a.encode(chunk))
                 sent += AUDIO_FRAME
@@ -155,7 +175,10 @@ def default_cache_dir() -> Path:
     return Path(cache) / "rasl" / f"demo-v{VERSION}"
 
 
-def data_root_or_demo(data_root: str | os.PathLike | None = None, cache_dir: str | os.PathLike | None = None) -> Path:
+def data_root_or_demo(
+    data_root: str | os.PathLike | None = None,
+    cache_dir: str | os.PathLike | None = None,
+) -> Path:
     """The data root to run on: ``data_root`` if given, else :func:`rasl.config.default_data_root`,
     else the demo set (generated into ``cache_dir``, default :func:`default_cache_dir`)."""
     root = data_root or default_data_root()

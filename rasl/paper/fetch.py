@@ -204,8 +204,9 @@ def _verified(
         raise InputError(f"{zf.filename}/{member}", problem)
     if extra := sorted(tree[n] for n in set(tree) - set(listed)):
         listing = ", ".join(extra)
-        warnings.warn(f"{zf.filename}: not in the release's manifest, so left out: "
-                      f"{listing}")
+        warnings.warn(
+            f"{zf.filename}: not in the release's manifest, so left out: {listing}"
+        )
     desc = f"verify {Path(zf.filename).name}"
     for name in tqdm(listed, desc=desc, unit="file", disable=not progress):
         if _sha256(_read(zf, tree[name])) != entries[name]:
@@ -327,7 +328,8 @@ def _tvsum_annotations(root: Path) -> Holding:
     found = [n for n in names if folder.is_dir() and next(folder.rglob(n), None)]
     ok = names[0] in found or tuple(found) == names[1:]
     return Holding(
-        "tvsum/", _state(ok, bool(found)),
+        "tvsum/",
+        _state(ok, bool(found)),
         f"TVSum annotations: {', '.join(found) or 'none'}",
         "no download command: ydata-tvsum50.mat from github.com/yalesong/tvsum "
         "(matlab/)",
@@ -343,7 +345,8 @@ def _youtube_labels(root: Path) -> Holding:
     fps = "" if (folder / "youtube_anno.json").is_file() else "no "
     state = _state(len(domains) == len(YOUTUBE_DOMAINS), bool(domains))
     return Holding(
-        "youtube_highlights/", state,
+        "youtube_highlights/",
+        state,
         f"YouTube Highlights labels: {len(domains)} of {len(YOUTUBE_DOMAINS)} domains, "
         f"{labelled} videos, {fps}youtube_anno.json",
         "no download command: github.com/aliensunmin/DomainSpecificHighlight, and "
@@ -362,7 +365,8 @@ def _umt_features(root: Path) -> Holding:
     complete = all(_complete(umt / b, b, entries) for b in RELEASE)
     splits = (umt / "splits.json").is_file()
     return Holding(
-        "umt/", _state(complete and splits, umt.is_dir()),
+        "umt/",
+        _state(complete and splits, umt.is_dir()),
         f"UMT's features: {', '.join(counts)}, {'' if splits else 'no '}splits.json",
         f"rasl data fetch umt --root {shlex.quote(str(root))}",
     )
@@ -372,7 +376,8 @@ def _labelled_videos(root: Path) -> Holding:
     n = _count_videos(root / "videos")
     labels = (root / "videos" / "labels.csv").is_file()
     return Holding(
-        "videos/", _state(n > 0 and labels, n > 0),
+        "videos/",
+        _state(n > 0 and labels, n > 0),
         f"real videos: {n}, {'' if labels else 'no '}labels.csv",
         "no download command: short videos of your own (the smoke profile pretrains on "
         "them), and labels.csv (video,start_s,end_s,source) marking their highlights",
@@ -384,18 +389,30 @@ def check_data_root(root: str | os.PathLike) -> list[Holding]:
     root = Path(root)
     return [
         _tvsum_annotations(root),
-        _videos(root, "tvsum/video", "TVSum videos",
-                "no download command: the TVSum50 videos (Yahoo Webscope, see "
-                "github.com/yalesong/tvsum) as <youtube_id>.<ext>"),
+        _videos(
+            root,
+            "tvsum/video",
+            "TVSum videos",
+            "no download command: the TVSum50 videos (Yahoo Webscope, see "
+            "github.com/yalesong/tvsum) as <youtube_id>.<ext>",
+        ),
         _youtube_labels(root),
-        _videos(root, "youtube_highlights/videos", "YouTube Highlights videos",
-                "no download command: the YouTube videos the label folders name, as "
-                "<youtube_id>.<ext>"),
+        _videos(
+            root,
+            "youtube_highlights/videos",
+            "YouTube Highlights videos",
+            "no download command: the YouTube videos the label folders name, as "
+            "<youtube_id>.<ext>",
+        ),
         _umt_features(root),
         _labelled_videos(root),
-        _videos(root, "activitynet", "pretraining videos",
-                "no download command: ActivityNet's videos (the paper profile "
-                "pretrains on them), from activity-net.org"),
+        _videos(
+            root,
+            "activitynet",
+            "pretraining videos",
+            "no download command: ActivityNet's videos (the paper profile "
+            "pretrains on them), from activity-net.org",
+        ),
     ]
 
 
@@ -420,15 +437,20 @@ def add_parser(sub) -> None:
     commands = data.add_subparsers(dest="data_command", required=True)
 
     p = commands.add_parser(
-        "fetch", help="download, verify and convert the UMT feature release into "
-        "ROOT/umt (a rerun skips what is complete)")
+        "fetch",
+        help="download, verify and convert the UMT feature release into "
+        "ROOT/umt (a rerun skips what is complete)",
+    )
     p.add_argument("what", choices=["umt"])
     p.add_argument("--root", required=True, help="the data root that receives umt/")
     p.add_argument(
-        "--from", dest="source", metavar="URL_OR_FOLDER",
+        "--from",
+        dest="source",
+        metavar="URL_OR_FOLDER",
         help=f"a mirror URL or a folder holding {' and '.join(RELEASE.values())} "
         "(default: the official URL; downloads are kept in pooch's cache folder for "
-        "rasl, e.g. ~/.cache/rasl/umt-release)")
+        "rasl, e.g. ~/.cache/rasl/umt-release)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
     def fetch(a) -> int:

@@ -51,7 +51,9 @@ def colour(name: str) -> str:
     return PALETTE[name]
 
 
-def _figure(width: float, height: float, ncols: int = 1, **kw) -> tuple[Figure, np.ndarray]:
+def _figure(
+    width: float, height: float, ncols: int = 1, **kw
+) -> tuple[Figure, np.ndarray]:
     fig, axes = plt.subplots(1, ncols, figsize=(width, height), squeeze=False, **kw)
     return fig, axes[0]
 
@@ -68,8 +70,20 @@ def summary_bars(rows: pd.DataFrame) -> Figure:
     for ax, benchmark in zip(axes, benchmarks):
         part = rows[rows["benchmark"] == benchmark]
         methods = list(dict.fromkeys(part["method"]))
-        sns.barplot(part, x="score", y="method", hue="method", order=methods, palette=PALETTE,
-                    errorbar="sd", capsize=0.3, saturation=1, err_kws={"linewidth": 1}, ax=ax, legend=False)
+        sns.barplot(
+            part,
+            x="score",
+            y="method",
+            hue="method",
+            order=methods,
+            palette=PALETTE,
+            errorbar="sd",
+            capsize=0.3,
+            saturation=1,
+            err_kws={"linewidth": 1},
+            ax=ax,
+            legend=False,
+        )
         paper = part.loc[part["method"] == "paper", "score"]
         if len(paper):
             ax.axvline(paper.iloc[0], color=PALETTE["paper"], ls="--", lw=1)
@@ -81,8 +95,11 @@ def summary_bars(rows: pd.DataFrame) -> Figure:
     return fig
 
 
-def per_domain(rows: pd.DataFrame, baselines: Mapping[str, Mapping[str, float]] | None = None,
-               title: str = "") -> Figure:
+def per_domain(
+    rows: pd.DataFrame,
+    baselines: Mapping[str, Mapping[str, float]] | None = None,
+    title: str = "",
+) -> Figure:
     """Per-category mAP of each protocol with seed error bars (seaborn), baselines as marks.
 
     ``rows``: per-seed result rows (columns ``domain``, ``protocol``, ``score``);
@@ -90,11 +107,30 @@ def per_domain(rows: pd.DataFrame, baselines: Mapping[str, Mapping[str, float]] 
     """
     domains = list(dict.fromkeys(rows["domain"]))
     fig, (ax,) = _figure(max(6.0, 1.1 * len(domains)), 3.4)
-    sns.barplot(rows, x="domain", y="score", hue="protocol", order=domains, palette=PALETTE,
-                errorbar="sd", capsize=0.15, saturation=1, err_kws={"linewidth": 1}, ax=ax)
+    sns.barplot(
+        rows,
+        x="domain",
+        y="score",
+        hue="protocol",
+        order=domains,
+        palette=PALETTE,
+        errorbar="sd",
+        capsize=0.15,
+        saturation=1,
+        err_kws={"linewidth": 1},
+        ax=ax,
+    )
     for name, values in (baselines or {}).items():
-        ax.scatter(domains, [values.get(d, np.nan) for d in domains], marker="_", s=400, lw=2.5,
-                   color=PALETTE[name], label=name, zorder=3)
+        ax.scatter(
+            domains,
+            [values.get(d, np.nan) for d in domains],
+            marker="_",
+            s=400,
+            lw=2.5,
+            color=PALETTE[name],
+            label=name,
+            zorder=3,
+        )
     ax.set_ylim(0, 1)
     ax.set_xlabel("")
     ax.set_ylabel("mAP")
@@ -104,7 +140,9 @@ def per_domain(rows: pd.DataFrame, baselines: Mapping[str, Mapping[str, float]] 
     return fig
 
 
-def k_sweep(rows: pd.DataFrame, y: str = "score", baseline: float | None = None, ax=None) -> Figure:
+def k_sweep(
+    rows: pd.DataFrame, y: str = "score", baseline: float | None = None, ax=None
+) -> Figure:
     """Fig. 6: the metric against k, with and without k-point contrast (seaborn lines; a band
     of one standard deviation where a point has several seeds).
 
@@ -114,11 +152,25 @@ def k_sweep(rows: pd.DataFrame, y: str = "score", baseline: float | None = None,
     if ax is None:
         fig, (ax,) = _figure(5, 3.2)
     fig = ax.figure
-    data = rows.assign(contrast=rows["k-point contrast"].map(
-        {True: "with k-point contrast", False: "without k-point contrast"}))
-    sns.lineplot(data, x="k", y=y, hue="contrast", palette=PALETTE, marker="o", errorbar="sd", ax=ax)
+    data = rows.assign(
+        contrast=rows["k-point contrast"].map(
+            {True: "with k-point contrast", False: "without k-point contrast"}
+        )
+    )
+    sns.lineplot(
+        data,
+        x="k",
+        y=y,
+        hue="contrast",
+        palette=PALETTE,
+        marker="o",
+        errorbar="sd",
+        ax=ax,
+    )
     if baseline is not None:
-        ax.axhline(baseline, color=PALETTE["norm (rgb)"], ls="--", lw=1, label="norm (rgb)")
+        ax.axhline(
+            baseline, color=PALETTE["norm (rgb)"], ls="--", lw=1, label="norm (rgb)"
+        )
     ax.set_xlabel("k")
     ax.set_ylabel(y)
     ax.legend(fontsize=7)
@@ -134,8 +186,20 @@ def similarity_distributions(rows: pd.DataFrame, y: str = "share_similar") -> Fi
     """
     groups = list(dict.fromkeys(rows["group"]))
     fig, (ax,) = _figure(2.5 + 2.2 * len(groups), 3.4)
-    sns.violinplot(rows, x="group", y=y, hue="part", order=groups, hue_order=["highlights", "the rest"],
-                   palette=PALETTE, saturation=1, inner="quart", cut=0, density_norm="width", ax=ax)
+    sns.violinplot(
+        rows,
+        x="group",
+        y=y,
+        hue="part",
+        order=groups,
+        hue_order=["highlights", "the rest"],
+        palette=PALETTE,
+        saturation=1,
+        inner="quart",
+        cut=0,
+        density_norm="width",
+        ax=ax,
+    )
     ax.set_xlabel("")
     ax.set_ylabel("share of the window's vectors\nthat are similar (per step)")
     ax.set_ylim(0, 1)
@@ -149,13 +213,19 @@ def counts_over_time(steps: Mapping[str, tuple], suffix: str = "") -> Figure:
 
     ``steps``: name -> (duration_s, spans (n, 2), counts (T,), window sizes (T,)).
     """
-    fig, axes = plt.subplots(len(steps), 1, figsize=(10, 2.3 * len(steps)), squeeze=False)
-    for ax, (name, (duration, spans, counts, neighbours)) in zip(axes[:, 0], steps.items()):
+    fig, axes = plt.subplots(
+        len(steps), 1, figsize=(10, 2.3 * len(steps)), squeeze=False
+    )
+    for ax, (name, (duration, spans, counts, neighbours)) in zip(
+        axes[:, 0], steps.items()
+    ):
         t = np.arange(len(counts)) * STEP_S
         for start, end in spans:
             ax.axvspan(start, end, **HIGHLIGHT_SHADE)
         ax.plot(t, counts, color=PALETTE["ours"], label="similar vectors")
-        ax.plot(t, neighbours, color="k", ls="--", lw=0.8, label="vectors in the window")
+        ax.plot(
+            t, neighbours, color="k", ls="--", lw=0.8, label="vectors in the window"
+        )
         ax.set_xlim(0, duration)
         ax.set_title(f"{name}{suffix}: shaded = highlight spans", fontsize=9)
         ax.set_ylabel("count")
@@ -165,7 +235,9 @@ def counts_over_time(steps: Mapping[str, tuple], suffix: str = "") -> Figure:
     return fig
 
 
-def loss_curves(log: pd.DataFrame, terms: Sequence[str], title: str = "", cols: int = 4) -> Figure:
+def loss_curves(
+    log: pd.DataFrame, terms: Sequence[str], title: str = "", cols: int = 4
+) -> Figure:
     """One log-scale panel per loss term against the step (``log`` indexed by step)."""
     rows = -(-len(terms) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(12, 2.5 * rows), squeeze=False)
@@ -174,20 +246,28 @@ def loss_curves(log: pd.DataFrame, terms: Sequence[str], title: str = "", cols: 
         ax.set_title(term, fontsize=9)
         ax.set_yscale("log")
         ax.set_xlabel("step")
-    for ax in axes.flat[len(terms):]:
+    for ax in axes.flat[len(terms) :]:
         ax.axis("off")
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
 
 
-def run_comparison(runs: Mapping[str, pd.DataFrame], columns: Sequence[str], smooth: int = 10,
-                   title: str = "") -> Figure:
+def run_comparison(
+    runs: Mapping[str, pd.DataFrame],
+    columns: Sequence[str],
+    smooth: int = 10,
+    title: str = "",
+) -> Figure:
     """Logged quantities of several runs side by side, each smoothed over ``smooth`` steps."""
     fig, axes = _figure(2.4 * len(columns), 2.8, len(columns))
     for ax, column in zip(axes, columns):
         for label, run in runs.items():
-            ax.plot(run.index, run[column].rolling(smooth, min_periods=1).mean(), label=label)
+            ax.plot(
+                run.index,
+                run[column].rolling(smooth, min_periods=1).mean(),
+                label=label,
+            )
         ax.set_title(column, fontsize=9)
         ax.set_xlabel("step")
     axes[0].set_yscale("symlog", linthresh=1e-3)
@@ -203,7 +283,10 @@ def efficiency_bars(table: pd.DataFrame, columns: Mapping[str, str]) -> Figure:
     ``table``: columns ``method``, ``source`` and those of ``columns`` (column -> axis label).
     """
     fig, axes = _figure(5 * len(columns), 3.2, len(columns), sharey=True)
-    colours = [PALETTE["paper"] if s.startswith("paper") else PALETTE["measured here"] for s in table.source]
+    colours = [
+        PALETTE["paper"] if s.startswith("paper") else PALETTE["measured here"]
+        for s in table.source
+    ]
     for ax, (column, label) in zip(axes, columns.items()):
         ax.barh(table.method, table[column], color=colours)
         ax.set_xscale("log")
@@ -221,22 +304,32 @@ def show_frame(ax, frame: np.ndarray, size: tuple[int, int], title: str) -> None
     ax.axis("off")
 
 
-def frame_grid(frames: Mapping[str, tuple[np.ndarray, tuple[int, int], str]], cols: int = 4,
-               title: str = "") -> Figure:
+def frame_grid(
+    frames: Mapping[str, tuple[np.ndarray, tuple[int, int], str]],
+    cols: int = 4,
+    title: str = "",
+) -> Figure:
     """One thumbnail per entry: name -> (frame, (width, height), caption)."""
     rows = -(-len(frames) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(10, 2.2 * rows), squeeze=False)
     for ax, (frame, size, caption) in zip(axes.flat, frames.values()):
         show_frame(ax, frame, size, caption)
-    for ax in axes.flat[len(frames):]:
+    for ax in axes.flat[len(frames) :]:
         ax.axis("off")
     fig.suptitle(title, fontsize=10)
     return fig
 
 
-def score_panel(frames: Sequence[tuple[np.ndarray, str]], size: tuple[int, int], duration_s: float,
-                curves: Mapping[str, np.ndarray], spans=(), mel: np.ndarray | None = None,
-                marks_s: Sequence[float] = (), title: str = "") -> Figure:
+def score_panel(
+    frames: Sequence[tuple[np.ndarray, str]],
+    size: tuple[int, int],
+    duration_s: float,
+    curves: Mapping[str, np.ndarray],
+    spans=(),
+    mel: np.ndarray | None = None,
+    marks_s: Sequence[float] = (),
+    title: str = "",
+) -> Figure:
     """Fig. 7: thumbnails, the log-mel spectrogram (``None``: no sound track) and score curves.
 
     ``frames``: (frame, caption) pairs; ``curves``: method (a :data:`PALETTE` name) -> (T,)
@@ -249,17 +342,31 @@ def score_panel(frames: Sequence[tuple[np.ndarray, str]], size: tuple[int, int],
         show_frame(fig.add_subplot(grid[0, i]), frame, size, caption)
     ax_mel = fig.add_subplot(grid[1, :])
     if mel is not None:
-        ax_mel.imshow(mel.T, origin="lower", aspect="auto", cmap="magma",
-                      extent=(0, duration_s, 0, mel.shape[1]))
+        ax_mel.imshow(
+            mel.T,
+            origin="lower",
+            aspect="auto",
+            cmap="magma",
+            extent=(0, duration_s, 0, mel.shape[1]),
+        )
         ax_mel.set_ylabel("mel band")
     else:
-        ax_mel.text(0.5, 0.5, "no sound track", ha="center", va="center", transform=ax_mel.transAxes)
+        ax_mel.text(
+            0.5,
+            0.5,
+            "no sound track",
+            ha="center",
+            va="center",
+            transform=ax_mel.transAxes,
+        )
         ax_mel.set_yticks([])
     ax = fig.add_subplot(grid[2, :], sharex=ax_mel)
     for start, end in spans:
         ax.axvspan(start, end, **HIGHLIGHT_SHADE)
     for name, scores in curves.items():
-        ax.plot(np.arange(len(scores)) * STEP_S, scores, color=PALETTE[name], label=name)
+        ax.plot(
+            np.arange(len(scores)) * STEP_S, scores, color=PALETTE[name], label=name
+        )
     if len(marks_s):
         ax.plot(marks_s, np.full(len(marks_s), -0.06), "k^", ms=5, label="frames above")
     ax.set_xlim(0, duration_s)
@@ -272,8 +379,16 @@ def score_panel(frames: Sequence[tuple[np.ndarray, str]], size: tuple[int, int],
     return fig
 
 
-def segments_panel(scores: np.ndarray, duration_s: float, segments, frames: Sequence[tuple[np.ndarray, str]],
-                   size: tuple[int, int], spans=(), title: str = "", max_frames: int = 6) -> Figure:
+def segments_panel(
+    scores: np.ndarray,
+    duration_s: float,
+    segments,
+    frames: Sequence[tuple[np.ndarray, str]],
+    size: tuple[int, int],
+    spans=(),
+    title: str = "",
+    max_frames: int = 6,
+) -> Figure:
     """A score curve with the selected segments shaded green, labelled spans as red bars on
     top, and a thumbnail per segment (up to ``max_frames``) below."""
     fig = plt.figure(figsize=(10, 3.4))
@@ -282,7 +397,13 @@ def segments_panel(scores: np.ndarray, duration_s: float, segments, frames: Sequ
     for seg in segments:
         ax.axvspan(seg.start_s, seg.end_s, color="tab:green", alpha=0.3, lw=0)
     for start, end in spans:
-        ax.plot([start, end], [1.08, 1.08], color=PALETTE["highlights"], lw=4, solid_capstyle="butt")
+        ax.plot(
+            [start, end],
+            [1.08, 1.08],
+            color=PALETTE["highlights"],
+            lw=4,
+            solid_capstyle="butt",
+        )
     ax.plot(np.arange(len(scores)) * STEP_S, scores, color=PALETTE["ours"])
     ax.set_xlim(0, duration_s)
     ax.set_ylim(0, 1.15)

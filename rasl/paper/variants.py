@@ -12,7 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
-FIG6_K = (1, 3, 7, 10, 30)  # the k of Fig. 6's sweeps: the benchmark runs' and the smoke book's
+FIG6_K = (
+    1,
+    3,
+    7,
+    10,
+    30,
+)  # the k of Fig. 6's sweeps: the benchmark runs' and the smoke book's
 
 
 @dataclass(frozen=True)
@@ -32,21 +38,42 @@ def _variants() -> list[Variant]:
     ]
     table4 = [
         (f"fusion_{f}", f"Table IV: {label}", {"model": {"fusion": f}})
-        for f, label in (("sum", "summation"), ("concat", "concatenation"), ("mlp", "submodule MLP"),
-                         ("lowrank", "low-rank fusion"))
+        for f, label in (
+            ("sum", "summation"),
+            ("concat", "concatenation"),
+            ("mlp", "submodule MLP"),
+            ("lowrank", "low-rank fusion"),
+        )
     ]
     table5 = [
-        ("pixels_visual", "Table V: pixel visual target", {"features": {"visual": "pixels"}, "model": {"dim": 1024}}),
-        ("mel_audio", "Table V: mel-spectrogram audio target", {"features": {"audio": "mel"}}),
-        ("pixels_mel", "Table V: pixels and mel-spectrogram",
-         {"features": {"visual": "pixels", "audio": "mel"}, "model": {"dim": 1024}}),
+        (
+            "pixels_visual",
+            "Table V: pixel visual target",
+            {"features": {"visual": "pixels"}, "model": {"dim": 1024}},
+        ),
+        (
+            "mel_audio",
+            "Table V: mel-spectrogram audio target",
+            {"features": {"audio": "mel"}},
+        ),
+        (
+            "pixels_mel",
+            "Table V: pixels and mel-spectrogram",
+            {"features": {"visual": "pixels", "audio": "mel"}, "model": {"dim": 1024}},
+        ),
     ]
     fig6 = [
-        (sweep_name(k, contrast), f"Fig. 6: k = {k}{'' if contrast else ', w/o k-point contrast'}",
-         {"model": {"k": k, "k_point_contrastive": contrast}})
-        for k in FIG6_K for contrast in (True, False)
+        (
+            sweep_name(k, contrast),
+            f"Fig. 6: k = {k}{'' if contrast else ', w/o k-point contrast'}",
+            {"model": {"k": k, "k_point_contrastive": contrast}},
+        )
+        for k in FIG6_K
+        for contrast in (True, False)
     ]
-    return [Variant("full", "Ours", {})] + [Variant(*v) for v in table3 + table4 + table5 + fig6]
+    return [Variant("full", "Ours", {})] + [
+        Variant(*v) for v in table3 + table4 + table5 + fig6
+    ]
 
 
 def sweep_name(k: int, contrastive: bool) -> str:

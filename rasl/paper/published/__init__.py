@@ -10,8 +10,16 @@ from __future__ import annotations
 import csv
 from importlib.resources import files
 
-TABLES = ("table1_youtube", "table2_tvsum", "table3_ablation", "table4_fusion", "table5_targets",
-          "table6_efficiency", "methods", "umt_supervised")
+TABLES = (
+    "table1_youtube",
+    "table2_tvsum",
+    "table3_ablation",
+    "table4_fusion",
+    "table5_targets",
+    "table6_efficiency",
+    "methods",
+    "umt_supervised",
+)
 
 
 def _value(text: str):
