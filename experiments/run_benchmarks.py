@@ -3,14 +3,18 @@
 Each cell is one ``rasl benchmark`` run (:func:`rasl.paper.benchmark.run_benchmark` of a
 :class:`~rasl.paper.benchmark.BenchmarkRun`): a benchmark,
 a protocol and a variant, over the seeds. Its result rows go to
-``OUT/<benchmark>_<protocol>_<variant>.csv`` and its provenance (the equivalent command,
-commit, seeds, steps, timeline, wall time) to ``OUT/manifest.json``; a cell whose CSV
-exists is skipped, so a killed run resumes where it stopped. Score files go to a scratch
-folder (``--work``), not to ``OUT``.
+``OUT/<benchmark>_<protocol>_<variant>.csv``, its per-video scores packed into
+``OUT/scores/<benchmark>_<protocol>_<variant>.npz`` (``rasl evaluate --scores`` turns
+one back into the CSV's rows) and its provenance (the equivalent command, commit, seeds,
+steps, timeline, wall time) to ``OUT/manifest.json``; a cell whose CSV exists is skipped,
+so a killed run resumes where it stopped. Score files go to a scratch folder
+(``--work``), not to ``OUT``. ``--set baselines`` writes the label-free baselines instead
+(``OUT/baselines.csv`` and ``OUT/scores/baselines.npz``, no model).
 
     python experiments/run_benchmarks.py --out results/benchmarks --set main
     python experiments/run_benchmarks.py --out results/benchmarks --set ablations
     python experiments/run_benchmarks.py --out results/benchmarks --set fig6
+    python experiments/run_benchmarks.py --out results/benchmarks --set baselines
     python experiments/run_benchmarks.py --out results/benchmarks --resummarise   # mean/std rows anew
 
 On 2 cores run two shards side by side, each with one thread (OMP_NUM_THREADS=1):
@@ -37,11 +41,13 @@ from rasl.paper.benchmark import (
     TIMELINES,
     BenchmarkRun,
     Timeline,
+    pack_scores,
     read_results,
     run_benchmark,
     summary_rows,
     write_results,
 )
+from rasl.paper.tables import write_baselines
 from rasl.paper.variants import sweep_variant
 from rasl.runtime import configure_cpu
 
@@ -74,11 +80,35 @@ def cells(which: str, seeds: int, steps: int, timeline: Timeline) -> list[Benchm
     ]
 
 
+def wall_s(start: float) -> float:
+    return round(time.time() - start, 1)
+
+
 def commit() -> str:
     out = subprocess.run(
         ["git", "describe", "--always", "--dirty"], capture_output=True, text=True
     )
     return out.stdout.strip() or "unknown"
+
+
+def record(out: Path, name: str, command: str, **fields) -> None:
+    """Add a cell's command and ``fields``, with the commit and the time it finished, to
+    ``out/manifest.json`` under ``name``; shards finishing together must not drop each
+    other's cells."""
+    manifest_path = out / "manifest.json"
+    with open(out / ".manifest.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        manifest = (
+            json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+        )  # other shards' too
+        manifest[name] = {
+            "command": command,
+            "commit": commit(),
+            **fields,
+            "threads": torch.get_num_threads(),
+            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+        manifest_path.write_text(json.dumps(manifest, indent=1) + "\n")
 
 
 def main(argv=None) -> None:
@@ -89,8 +119,9 @@ def main(argv=None) -> None:
     p.add_argument(
         "--set",
         default="all",
-        choices=["main", "ablations", "fig6", "all"],
-        help="main: Tables I/II; ablations: Tables III/IV; fig6: the k sweep (default: all)",
+        choices=["main", "ablations", "fig6", "all", "baselines"],
+        help="main: Tables I/II; ablations: Tables III/IV; fig6: the k sweep (default: "
+        "all of these); baselines: the label-free baselines of Tables I/II",
     )
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--steps", type=int, default=500)
@@ -114,7 +145,7 @@ def main(argv=None) -> None:
     a = p.parse_args(argv)
     out = Path(a.out)
     if a.resummarise:
-        for path in sorted(out.glob("*.csv")):
+        for path in sorted(set(out.glob("*.csv")) - {out / "baselines.csv"}):
             seeds = [
                 r for r in read_results([path]) if r["seed"] not in ("mean", "std")
             ]
@@ -122,7 +153,14 @@ def main(argv=None) -> None:
         return
     configure_cpu()
     out.mkdir(parents=True, exist_ok=True)
-    manifest_path = out / "manifest.json"
+    if a.set == "baselines":
+        start = time.time()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the 28 YouTube videos without features
+            write_baselines(a.data, out)
+        command = "python experiments/run_benchmarks.py --out OUT --set baselines"
+        record(out, "baselines", command, wall_s=wall_s(start))
+        return
     work = Path(a.work or tempfile.mkdtemp(prefix="rasl-benchmarks-"))
     shard, shards = map(int, a.shard.split("/"))
     for run in cells(a.set, a.seeds, a.steps, TIMELINES[a.timeline])[shard::shards]:
@@ -135,25 +173,17 @@ def main(argv=None) -> None:
                 "ignore"
             )  # the 28 listed YouTube videos without a feature file
             rows = run_benchmark(a.data, run, work / name, progress=True)
+        pack_scores(work / name, out / "scores" / f"{name}.npz")
         write_results(rows, out / f"{name}.csv")
-        with open(
-            out / ".manifest.lock", "w"
-        ) as lock:  # shards finishing together must not drop each other's cells
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            manifest = (
-                json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-            )  # other shards' too
-            manifest[name] = {
-                "command": f"{run.command()} --out OUT",
-                "commit": commit(),
-                "seeds": list(run.seeds),
-                "steps": run.steps,
-                "timeline": run.timeline.name,
-                "wall_s": round(time.time() - start, 1),
-                "threads": torch.get_num_threads(),
-                "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            }
-            manifest_path.write_text(json.dumps(manifest, indent=1) + "\n")
+        record(
+            out,
+            name,
+            f"{run.command()} --out OUT",
+            seeds=list(run.seeds),
+            steps=run.steps,
+            timeline=run.timeline.name,
+            wall_s=wall_s(start),
+        )
 
 
 if __name__ == "__main__":

@@ -209,7 +209,10 @@ if (root / "umt").is_dir():
     )
     plots.glue_figure("eta", plots.run_comparison(runs, shown, title=title))
 else:
-    print("no umt/ features in the data root: the diagnostic runs need them")
+    print(
+        "no diagnostic runs: they need the benchmarks' features, umt/ in the data "
+        "root (rasl data fetch umt --root DATA_ROOT)"
+    )
     glue(
         "eta",
         Markdown("*Not run: no `umt/` features in the data root.*"),

@@ -86,7 +86,7 @@ from rasl.paper.baselines import (
     human_agreement,
     random_baseline,
 )
-from rasl.paper.benchmark import read_results, run_benchmark
+from rasl.paper.benchmark import BenchmarkRun, read_results, run_benchmark
 from rasl.paper.book import ROOT, run_settings
 from rasl.paper.demo import data_root_or_demo, is_synthetic
 from rasl.paper.runs import (
@@ -96,7 +96,7 @@ from rasl.paper.runs import (
     labelled_baselines,
     read_labels,
 )
-from rasl.paper.tables import benchmark_table, evaluation_rows
+from rasl.paper.tables import benchmark_table, evaluation_rows, read_baselines
 from rasl.runtime import configure_cpu
 
 configure_cpu()  # before torch starts its CPU threads: 1.8x faster training steps
@@ -131,32 +131,30 @@ table2
 # %% [markdown]
 # ## Measured on the published features
 #
-# Mean over 3 seeds, with the standard deviation across seeds in the `<protocol> std` columns. "random"
-# is the mean of 100 random scorings; "norm (rgb)" ranks a video's rows by the length of
-# their I3D RGB vector, the strongest simple baseline on these features.
+# Mean over 3 seeds, with the standard deviation across seeds in the `<protocol> std`
+# columns. The label-free baselines on the same rows come from `baselines.csv` (made by
+# `experiments/run_benchmarks.py --set baselines`): "random" is the exact expectation
+# (YouTube Highlights) or the mean of 100 random scorings (TVSum, with their spread);
+# "norm (rgb)" ranks a video's rows by the length of their I3D RGB vector, the strongest
+# simple baseline on these features. All of it is read from `results/benchmarks/`: this
+# section needs no data root.
 
 # %% tags=["hide-input"]
 results_dir = Path(results_dir) if results_dir else ROOT / "results" / "benchmarks"
 measured = read_results(sorted(results_dir.glob("*_full.csv")))
-have_features = (root / "umt").is_dir() and bool(measured)
+have_results = bool(measured) and (results_dir / "baselines.csv").is_file()
+baselines = read_baselines(results_dir / "baselines.csv") if have_results else []
 MARKS = ["norm (rgb)", "random"]
 for benchmark, key in (("youtube", "table1"), ("tvsum", "table2")):
     name = BENCHMARKS[benchmark].title
-    if not have_features:
+    if not have_results:
         glue(
             f"{key}-domains",
-            Markdown(
-                "*Not measured: no `umt/` features in the data root, or no committed "
-                "results.*"
-            ),
+            Markdown("*Not measured: no committed results.*"),
             display=False,
         )
         continue
-    with warnings.catch_warnings():
-        warnings.simplefilter(
-            "ignore"
-        )  # the 28 YouTube Highlights videos without features
-        table = pd.DataFrame(benchmark_table(root, benchmark, measured))
+    table = pd.DataFrame(benchmark_table(benchmark, measured, baselines))
     per_seed = pd.DataFrame(
         [
             r
@@ -177,9 +175,10 @@ for benchmark, key in (("youtube", "table1"), ("tvsum", "table2")):
     display(Markdown(f"**{caption}**"), table.round(3))
     if benchmark == "youtube":
         measured_yt = table
-if not have_features:
+if not have_results:
     print(
-        "no umt/ features in the data root, or no committed results: nothing measured"
+        "no committed results (results/benchmarks/): experiments/run_benchmarks.py "
+        "--out results/benchmarks --set main (and --set baselines) makes them"
     )
 
 # %% [markdown]
@@ -190,27 +189,28 @@ if not have_features:
 # result; it shows that the committed tables come from code that still runs.
 
 # %%
-if have_features:
+if not (root / "umt").is_dir():
+    print(
+        "no live rerun: it needs the benchmarks' features, umt/ in the data root "
+        "(rasl data fetch umt --root DATA_ROOT)"
+    )
+else:
+    live_run = BenchmarkRun(
+        "youtube", "in-domain", seeds=(0,), steps=live_steps, limit=2
+    )
     with warnings.catch_warnings(), tempfile.TemporaryDirectory() as tmp:
-        warnings.simplefilter("ignore")
-        live = run_benchmark(
-            root,
-            "youtube",
-            "in-domain",
-            tmp,
-            seeds=[0],
-            steps=live_steps,
-            limit=2,
-            progress=False,
-        )
+        warnings.simplefilter("ignore")  # the 28 YouTube videos without features
+        live = run_benchmark(root, live_run, tmp, progress=False)
     live_avg = next(
         r["score"] for r in live if r["seed"] == 0 and r["domain"] == "Average"
     )
-    committed = measured_yt.loc["Average", "in-domain"]
-    print(
-        f"live: {live_steps} steps, 12 val videos: mAP {live_avg:.3f} (committed "
-        f"in-domain mean over 157 videos: {committed:.3f})"
+    committed = (
+        f" (committed in-domain mean over {measured_yt.loc['Average', 'videos']:.0f} "
+        f"videos: {measured_yt.loc['Average', 'in-domain']:.3f})"
+        if have_results
+        else ""
     )
+    print(f"live: {live_steps} steps, 12 val videos: mAP {live_avg:.3f}{committed}")
 
 
 # %% [markdown]
@@ -259,7 +259,8 @@ if have_annotations:
     display(Markdown("**TVSum (top-5 mAP)**"), tv.round(3))
 else:
     print(
-        "no benchmark annotations under the data root (the synthetic demo set has none)"
+        "no benchmark annotations in the data root: youtube_highlights/ (github "
+        "aliensunmin/DomainSpecificHighlight) and tvsum/ (github yalesong/tvsum)"
     )
 
 # %% [markdown]

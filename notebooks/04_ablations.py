@@ -67,14 +67,12 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from rasl.config import profile as run_profile
-from rasl.data import load_feature_benchmark
 from rasl.paper import plots, published
-from rasl.paper.baselines import baseline_result
-from rasl.paper.benchmark import read_results, scored_videos
+from rasl.paper.benchmark import read_results
 from rasl.paper.book import ROOT, run_settings
 from rasl.paper.demo import data_root_or_demo, is_synthetic
 from rasl.paper.runs import evaluate_variant, pretraining_videos, variant_config
-from rasl.paper.tables import ablation_table
+from rasl.paper.tables import ablation_table, baseline_columns, read_baselines
 from rasl.paper.variants import VARIANTS, sweep_variant
 from rasl.runtime import configure_cpu
 
@@ -114,14 +112,10 @@ display(
 # %% tags=["hide-input"]
 results_dir = Path(results_dir) if results_dir else ROOT / "results" / "benchmarks"
 ablation_rows = read_results(sorted(results_dir.glob("youtube_in-domain_*.csv")))
-if ablation_rows and (root / "umt").is_dir():
+if ablation_rows and (results_dir / "baselines.csv").is_file():
     ablations = pd.DataFrame.from_dict(ablation_table(ablation_rows), orient="index")
-    with warnings.catch_warnings():
-        warnings.simplefilter(
-            "ignore"
-        )  # the 28 YouTube Highlights videos without features
-        youtube = scored_videos(load_feature_benchmark(root, "youtube").videos)
-        norm_rgb = baseline_result("norm (rgb)", youtube).average
+    baselines = read_baselines(results_dir / "baselines.csv")
+    norm_rgb = baseline_columns(baselines, "youtube")["norm (rgb)"]["Average"]
     display(
         Markdown(
             "Mean and std over seeds of the Average mAP over the 6 domains; the "
@@ -157,13 +151,12 @@ if ablation_rows and (root / "umt").is_dir():
         )
     )
 else:
-    print("no committed benchmark results: nothing measured to show")
+    print(
+        "no committed results (results/benchmarks/): experiments/run_benchmarks.py "
+        "--out results/benchmarks --set ablations (--set fig6, --set baselines)"
+    )
     for key in ("ablations", "ksweep"):
-        glue(
-            key,
-            Markdown("*Not measured: no committed results or no `umt/` features.*"),
-            display=False,
-        )
+        glue(key, Markdown("*Not measured: no committed results.*"), display=False)
 
 # %% [markdown]
 # Each variant is trained on the features its configuration names (Table V's variants use

@@ -19,7 +19,8 @@
 # modality, and the same network pretrained without the visual modality. As in **Fig. 8**,
 # each frame carries the score $s_t$ that our model gives it. The labelled highlight spans are
 # shaded. At the end, an explorer turns a curve into highlight segments for a target
-# highlight length, the way a user of the method would cut a video.
+# highlight length, the way a user of the method would cut a video, and a second one shows
+# the committed score curves of real YouTube Highlights videos from the benchmark runs.
 #
 # {numref}`fig-fig7` is the first video's figure; the others follow, with how well each
 # curve matches the labelled spans, and the explorer.
@@ -41,8 +42,12 @@ profile = "smoke"  # "smoke" or "paper"
 data_root = None  # None: RASL_DATA, ../shared/data, or the generated synthetic demo set
 # folder shared by the book's notebooks (checkpoints, feature cache)
 artifacts = "artifacts"
+# committed benchmark results; None: results/benchmarks in the checkout
+results_dir = None
+designs = ["full", "repaired"]  # the model designs whose benchmark curves are shown
 
 # %% tags=["remove-input"]
+import warnings
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -54,12 +59,13 @@ from IPython.display import Markdown, display
 from rasl import decode
 from rasl.config import STEP_S
 from rasl.config import profile as run_profile
+from rasl.data import load_feature_benchmark
 from rasl.encoders import create_encoder
 from rasl.highlights import select_segments
 from rasl.inference import score_curve
 from rasl.paper import plots
 from rasl.paper.baselines import expected_random_ap
-from rasl.paper.book import run_settings
+from rasl.paper.book import ROOT, run_settings
 from rasl.paper.demo import data_root_or_demo, is_synthetic
 from rasl.paper.runs import (
     labelled_ap,
@@ -68,6 +74,7 @@ from rasl.paper.runs import (
     root_features,
     span_clips,
 )
+from rasl.paper.tables import example_curves
 
 root = data_root_or_demo(data_root)
 cfg = run_profile(profile)
@@ -294,6 +301,74 @@ for video in explorable:
 panels = widgets.Stack(per_video, selected_index=0)
 widgets.jslink((choice, "index"), (panels, "selected_index"))
 widgets.VBox([widgets.HBox([choice, length]), panels])
+
+# %% [markdown]
+# ## Explorer: real benchmark videos
+#
+# The benchmark runs of the Tables I and II chapter keep every video's scores
+# (`results/benchmarks/scores/`, one archive per run). Here, for the first YouTube
+# Highlights val video (by id) of each domain: the curve of seed 0 under each protocol,
+# for each model design committed, beside the rgb feature norm, one score per label clip
+# (100 frames, one every 50 frames). Curves are min-max scaled over the video; the clips
+# labelled as highlights are shaded where the data root holds the labels (`umt/`). All
+# of it is read from committed files: nothing is computed here.
+
+# %% tags=["hide-input"]
+results_dir = Path(results_dir) if results_dir else ROOT / "results" / "benchmarks"
+examples = example_curves(results_dir / "scores", "youtube", tuple(designs))
+shown = [d for d in designs if any(d in e["designs"] for e in examples.values())]
+labels = {}
+if (root / "umt").is_dir():
+    with warnings.catch_warnings():  # the 28 YouTube videos without features
+        warnings.simplefilter("ignore")
+        youtube = load_feature_benchmark(root, "youtube").videos
+    labels = {v.video_id: v.labels > 0 for v in youtube if v.video_id in examples}
+
+
+def benchmark_panel(video, design):
+    example = examples[video]
+    labelled = "shaded: labelled highlights" if video in labels else "no labels"
+    fig = plots.row_curves(
+        example["designs"][design],
+        labels.get(video),
+        f"{video} ({example['category']}), design {design!r}, seed 0; {labelled}",
+    )
+    out = widgets.Output()
+    out.append_display_data(fig)
+    plt.close(fig)
+    return out
+
+
+benchmark_explorer = None
+if not shown:
+    print(
+        f"no score archive of {' or '.join(designs)} in results/benchmarks/scores: "
+        "experiments/run_benchmarks.py --set main writes them"
+    )
+else:
+    if not labels:
+        print(
+            "no labels drawn: they are in umt/ of the data root "
+            "(rasl data fetch umt --root DATA_ROOT)"
+        )
+    video_choice = widgets.Dropdown(
+        options=[(f"{v} ({e['category']})", v) for v, e in examples.items()],
+        description="video",
+    )
+    design_choice = widgets.Dropdown(options=shown, description="design")
+    stacks = []
+    for video in examples:
+        stack = widgets.Stack(
+            [benchmark_panel(video, d) for d in shown], selected_index=0
+        )
+        widgets.jslink((design_choice, "index"), (stack, "selected_index"))
+        stacks.append(stack)
+    benchmark_panels = widgets.Stack(stacks, selected_index=0)
+    widgets.jslink((video_choice, "index"), (benchmark_panels, "selected_index"))
+    benchmark_explorer = widgets.VBox(
+        [widgets.HBox([video_choice, design_choice]), benchmark_panels]
+    )
+benchmark_explorer
 
 # %% [markdown]
 # ## What we found

@@ -7,7 +7,7 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from rasl.data import YOUTUBE_DOMAINS, YouTubeVideo, load_tvsum, load_youtube
+from rasl.data import YOUTUBE_DOMAINS, YouTubeVideo, load_youtube
 from rasl.metrics import youtube_ap
 from rasl.paper.baselines import (
     constant_baseline,
@@ -61,8 +61,8 @@ def test_constant_scores_follow_the_tie_rule():
 
 
 @pytest.fixture(scope="module")
-def youtube_test(data_root):
-    return load_youtube(data_root / "youtube_highlights").videos
+def youtube_test(youtube_root):
+    return load_youtube(youtube_root).videos
 
 
 def test_random_youtube_matches_its_expectation(youtube_test):
@@ -76,8 +76,7 @@ def test_random_youtube_matches_its_expectation(youtube_test):
     )
 
 
-def test_tvsum_humans_beat_chance(data_root):
-    tvsum = load_tvsum(data_root / "tvsum").videos
+def test_tvsum_humans_beat_chance(tvsum):
     chance = random_baseline(tvsum, n_seeds=20)[-1]
     humans = human_agreement(tvsum, n_seeds=2)
     assert len(humans) == 11 and humans[-1]["topic"] == "Average"

@@ -23,9 +23,12 @@ from rasl.paper.benchmark import (
     TIMELINES,
     BenchmarkRun,
     Timeline,
+    evaluate_archive,
     evaluate_row_folder,
     evaluate_rows,
+    pack_scores,
     protocol_runs,
+    read_archive,
     read_row_scores,
     row_scores,
     run_benchmark,
@@ -33,21 +36,14 @@ from rasl.paper.benchmark import (
     summary_rows,
     tvsum_folds,
     video_features,
+    write_archive,
     write_feature_files,
+    write_results,
     write_row_scores,
 )
-from rasl.paper.tables import benchmark_table, headline
+from rasl.paper.book import ROOT as REPO
 
 pytestmark = pytest.mark.benchmark
-
-
-@pytest.fixture(scope="module")
-def umt(data_root):
-    if not (data_root / "umt").is_dir():
-        pytest.skip("no umt/ feature release in this data root")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return {b: load_feature_benchmark(data_root, b) for b in ("youtube", "tvsum")}
 
 
 def test_layout_reader_on_the_real_files(umt):
@@ -83,19 +79,19 @@ def test_layout_reader_on_the_real_files(umt):
     assert set(np.unique(np.concatenate([v.labels for v in yt.videos]))) == {-1, 0, 1}
 
 
-def test_a_listed_video_without_its_file_is_reported_and_skipped(data_root, tmp_path):
+def test_a_listed_video_without_its_file_is_reported_and_skipped(umt_root, tmp_path):
     root = tmp_path / "root"
     shutil.copytree(
-        data_root / "umt" / "tvsum",
+        umt_root / "umt" / "tvsum",
         root / "umt" / "tvsum",
         ignore=shutil.ignore_patterns("*.npz"),
     )
     ids = sorted(json.loads((root / "umt" / "tvsum" / "tvsum_anno.json").read_text()))
     for vid in ids[1:]:
         (root / "umt" / "tvsum" / "features" / f"{vid}.npz").symlink_to(
-            data_root / "umt" / "tvsum" / "features" / f"{vid}.npz"
+            umt_root / "umt" / "tvsum" / "features" / f"{vid}.npz"
         )
-    shutil.copy(data_root / "umt" / "splits.json", root / "umt" / "splits.json")
+    shutil.copy(umt_root / "umt" / "splits.json", root / "umt" / "splits.json")
     with pytest.warns(
         UserWarning,
         match=f"1 videos listed in splits.json have no feature file.*{ids[0]}",
@@ -197,82 +193,6 @@ def test_ablation_table_resolves_fig6_names_in_a_fresh_process(tmp_path):
     ) == (3, None)
 
 
-def test_benchmark_table_puts_every_column_beside_the_measured_one(data_root, umt):
-    rows = [
-        {
-            "benchmark": "tvsum",
-            "protocol": "transfer",
-            "variant": "full",
-            "seed": stat,
-            "domain": d,
-            "score": x,
-        }
-        for d in ("VT", "Average")
-        for stat, x in (("mean", 0.6), ("std", 0.01))
-    ]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        table = benchmark_table(data_root, "tvsum", rows)
-    assert list(table["transfer"]) == [
-        "VT",
-        "VU",
-        "GA",
-        "MS",
-        "PK",
-        "PR",
-        "FM",
-        "BK",
-        "BT",
-        "DS",
-        "Average",
-    ]
-    assert (
-        table["transfer"]["VT"] == 0.6
-        and table["transfer"]["VU"] is None
-        and table["transfer std"]["Average"] == 0.01
-    )
-    assert table["videos"]["Average"] == 50 and table["paper: Ours"]["Average"] == 0.783
-    assert table["UMT (supervised)"]["VT"] == pytest.approx(0.8754)
-    assert 0.5 < table["norm (rgb)"]["Average"] < 0.6 and "human agreement" in table
-
-
-def test_headline_holds_each_benchmarks_averages_and_the_seeds_behind_them(
-    data_root, umt
-):
-    rows = [
-        {
-            "benchmark": "youtube",
-            "protocol": "transfer",
-            "variant": "full",
-            "seed": seed,
-            "domain": "Average",
-            "score": score,
-        }
-        for seed, score in (("0", 0.5), ("1", 0.7), ("mean", 0.6), ("std", 0.1))
-    ]
-    table, points = headline(data_root, rows)
-    youtube = {r["method"]: r for r in table if r["benchmark"] == "YouTube Highlights"}
-    assert list(youtube) == [
-        "paper",
-        "transfer",
-        "random",
-        "norm (rgb)",
-        "norm (flow)",
-        "UMT (supervised)",
-    ]
-    assert (youtube["transfer"]["mAP"], youtube["transfer"]["std"]) == (0.6, 0.1)
-    assert youtube["paper"]["mAP"] == 0.651 and youtube["paper"]["std"] is None
-    assert youtube["random"]["videos"] == 157
-    assert not any(
-        r["method"] == "transfer" for r in table if r["benchmark"] == "TVSum"
-    )
-    transfer = [p["score"] for p in points if p["method"] == "transfer"]
-    assert transfer == [0.5, 0.7]  # the seeds, not their summary rows
-    assert (
-        sum(p["method"] == "norm (rgb)" for p in points) == 2
-    )  # one number per benchmark
-
-
 def test_read_row_scores_rejects_a_bad_file(tmp_path):
     path = tmp_path / "x.csv"
     path.write_text("row,score\n0,0.5\n2,0.1\n")
@@ -345,15 +265,15 @@ def test_protocols_pretrain_on_what_they_say(umt):
     assert per_video == [([v], [v]) for v in scored[:3]]
 
 
-def _with_shuffled_labels(data_root, root):
+def _with_shuffled_labels(umt_root, root):
     """A data root whose YouTube Highlights labels are permuted within each video."""
     (root / "umt" / "youtube").mkdir(parents=True)
-    (root / "umt" / "tvsum").symlink_to(data_root / "umt" / "tvsum")
-    (root / "umt" / "splits.json").symlink_to(data_root / "umt" / "splits.json")
+    (root / "umt" / "tvsum").symlink_to(umt_root / "umt" / "tvsum")
+    (root / "umt" / "splits.json").symlink_to(umt_root / "umt" / "splits.json")
     (root / "umt" / "youtube" / "features").symlink_to(
-        data_root / "umt" / "youtube" / "features"
+        umt_root / "umt" / "youtube" / "features"
     )
-    anno = json.loads((data_root / "umt" / "youtube" / "youtube_anno.json").read_text())
+    anno = json.loads((umt_root / "umt" / "youtube" / "youtube_anno.json").read_text())
     rng = np.random.default_rng(0)
     for entry in anno.values():
         entry["match"] = [int(x) for x in rng.permutation(entry["match"])]
@@ -362,11 +282,11 @@ def _with_shuffled_labels(data_root, root):
 
 
 @pytest.mark.parametrize("protocol", ["transfer", "in-domain"])
-def test_scores_do_not_depend_on_the_labels(data_root, umt, tmp_path, protocol):
+def test_scores_do_not_depend_on_the_labels(umt_root, umt, tmp_path, protocol):
     run = BenchmarkRun("youtube", protocol, seeds=(0,), steps=2, limit=1)
-    run_benchmark(data_root, run, tmp_path / "real", progress=False)
+    run_benchmark(umt_root, run, tmp_path / "real", progress=False)
     run_benchmark(
-        _with_shuffled_labels(data_root, tmp_path / "shuffled"),
+        _with_shuffled_labels(umt_root, tmp_path / "shuffled"),
         run,
         tmp_path / "fake",
         progress=False,
@@ -380,13 +300,13 @@ def test_scores_do_not_depend_on_the_labels(data_root, umt, tmp_path, protocol):
 
 
 def test_cli_benchmark_end_to_end_and_evaluate_reads_its_scores(
-    data_root, umt, tmp_path, capsys
+    umt_root, umt, tmp_path, capsys
 ):
     out = tmp_path / "run"
     argv = [
         "benchmark",
         "--data",
-        str(data_root),
+        str(umt_root),
         "--benchmark",
         "tvsum",
         "--protocol",
@@ -433,7 +353,7 @@ def test_cli_benchmark_end_to_end_and_evaluate_reads_its_scores(
                 "--benchmark",
                 "tvsum",
                 "--data",
-                str(data_root),
+                str(umt_root),
                 "--scores",
                 str(out / "scores" / "0"),
                 "--out",
@@ -454,14 +374,14 @@ def test_cli_benchmark_end_to_end_and_evaluate_reads_its_scores(
         )
 
 
-def test_evaluate_row_folder_lists_unscored_videos(data_root, umt, tmp_path):
+def test_evaluate_row_folder_lists_unscored_videos(umt_root, umt, tmp_path):
     v = scored_videos(umt["tvsum"].videos)[0]
     write_row_scores(np.arange(v.n_clips, dtype=float), tmp_path / f"{v.video_id}.csv")
-    result = evaluate_row_folder(data_root, "tvsum", tmp_path)
+    result = evaluate_row_folder(umt_root, "tvsum", tmp_path)
     assert list(result.per_video) == [v.video_id] and len(result.unscored) == 49
     write_row_scores(np.arange(3.0), tmp_path / f"{v.video_id}.csv")
     with pytest.raises(InputError, match=f"3 rows for {v.n_clips} feature rows"):
-        evaluate_row_folder(data_root, "tvsum", tmp_path)
+        evaluate_row_folder(umt_root, "tvsum", tmp_path)
 
 
 @pytest.mark.parametrize("timeline", ["native15", "repeat150"])
@@ -484,3 +404,94 @@ def test_published_features_stream_as_the_in_memory_clips(umt, tmp_path, timelin
     for i in range(len(streamed)):
         for m in ("visual", "audio"):
             assert torch.equal(streamed[i][m], in_memory.fvs[m][i])
+
+
+@pytest.fixture(scope="module")
+def tiny_run(umt_root, tmp_path_factory):
+    """A run folder of 2 pretraining steps, one seed, the first video of each domain, and
+    the rows ``run_benchmark`` returned for it."""
+    out = tmp_path_factory.mktemp("tiny")
+    run = BenchmarkRun("youtube", "transfer", seeds=(0,), steps=2, limit=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rows = run_benchmark(umt_root, run, out, progress=False)
+    return out, rows
+
+
+def test_a_packed_run_evaluates_to_its_results_csv(
+    umt_root, tiny_run, tmp_path, capsys
+):
+    out, rows = tiny_run
+    write_results(rows, out / "results.csv")
+    archive = pack_scores(out, tmp_path / "run.npz")
+    _, seeds = read_archive(archive)
+    assert list(seeds) == ["0"] and len(seeds["0"]) == 6
+    for vid, scores in seeds["0"].items():
+        assert scores.dtype == np.float32
+        np.testing.assert_array_equal(
+            scores, read_row_scores(out / "scores" / "0" / f"{vid}.csv")
+        )
+    assert evaluate_archive(umt_root, archive) == rows
+    argv = ["evaluate", "--benchmark", "youtube", "--data", str(umt_root)]
+    assert (
+        main([*argv, "--scores", str(archive), "--out", str(tmp_path / "r.csv")]) == 0
+    )
+    assert (tmp_path / "r.csv").read_bytes() == (out / "results.csv").read_bytes()
+    capsys.readouterr()
+    assert main([*argv, "--scores", str(archive)]) == 0
+    assert capsys.readouterr().out == (out / "results.csv").read_text()
+    # the same scores pack into the same bytes
+    assert pack_scores(out, tmp_path / "again.npz").read_bytes() == archive.read_bytes()
+
+
+def test_an_archive_that_does_not_match_its_benchmark_is_refused(
+    umt_root, tiny_run, tmp_path
+):
+    out, _ = tiny_run
+    archive = pack_scores(out, tmp_path / "run.npz")
+    with pytest.raises(InputError, match="holds youtube scores, not tvsum"):
+        evaluate_archive(umt_root, archive, "tvsum")
+    meta, seeds = read_archive(archive)
+    vid = next(iter(seeds["0"]))
+    short = {f"0/{v}": x[:-1] if v == vid else x for v, x in seeds["0"].items()}
+    write_archive(short, tmp_path / "short.npz", meta)
+    with pytest.raises(InputError, match=f"seed 0: .* of {vid} for its"):
+        evaluate_archive(umt_root, tmp_path / "short.npz")
+
+
+def test_pack_scores_refuses_what_it_would_change(tmp_path):
+    with pytest.raises(InputError, match="no score files to pack"):
+        pack_scores(tmp_path, tmp_path / "a.npz")
+    write_row_scores(np.array([0.1, 0.5]), tmp_path / "scores" / "0" / "v.csv")
+    with pytest.raises(InputError, match="v.csv: scores that are not float32 values"):
+        pack_scores(tmp_path, tmp_path / "a.npz")
+    assert not (tmp_path / "a.npz").exists()
+    (tmp_path / "bad.npz").write_text("not a zip")
+    with pytest.raises(InputError, match="bad.npz: not a score archive"):
+        read_archive(tmp_path / "bad.npz")
+
+
+ARCHIVES = sorted(
+    p
+    for p in (REPO / "results" / "benchmarks" / "scores").glob("*.npz")
+    if p.name != "baselines.npz"
+)
+
+
+@pytest.mark.parametrize(
+    "archive", ARCHIVES or [None], ids=lambda p: getattr(p, "stem", "none")
+)
+def test_each_committed_archive_evaluates_to_its_committed_csv(
+    umt_root, archive, tmp_path
+):
+    if archive is None:
+        pytest.skip(
+            "no score archive in results/benchmarks/scores yet: "
+            "experiments/run_benchmarks.py packs each cell it runs"
+        )
+    rows = evaluate_archive(umt_root, archive)
+    committed = archive.parents[1] / f"{archive.stem}.csv"
+    assert (
+        write_results(rows, tmp_path / "rows.csv").read_bytes()
+        == committed.read_bytes()
+    )

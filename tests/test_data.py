@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,11 +19,6 @@ TEST_SIZES = {
     "skiing": 41,
     "surfing": 43,
 }
-
-
-@pytest.fixture(scope="module")
-def youtube_root(data_root) -> Path:
-    return data_root / "youtube_highlights"
 
 
 def test_list_videos(videos_dir):

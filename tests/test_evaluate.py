@@ -103,7 +103,7 @@ def test_oracle_curve_maps_back_onto_segments(tvsum):
     assert clip_scores == pytest.approx(video.segment_scores.mean(axis=0))
 
 
-def test_evaluate_folder_tvsum(data_root, tvsum, tmp_path):
+def test_evaluate_folder_tvsum(tvsum, data_root, tmp_path):
     scores = tmp_path / "scores"
     scores.mkdir()
     for video in tvsum[:7]:  # VT's five videos and two of VU's
@@ -145,7 +145,7 @@ def test_evaluate_folder_tvsum(data_root, tvsum, tmp_path):
     )
 
 
-def test_cli_evaluate(data_root, tvsum, tmp_path, capsys):
+def test_cli_evaluate(tvsum, data_root, tmp_path, capsys):
     scores = tmp_path / "scores"
     scores.mkdir()
     _write_curve(scores / f"{tvsum[0].video_id}.csv", _oracle_curve(tvsum[0]))
@@ -238,12 +238,10 @@ def test_paper_tables():
         published.load("table7")
 
 
-def test_video_folder_supplies_frame_rates(data_root, videos_dir, tmp_path):
-    video = next(
-        v
-        for v in load_youtube(data_root / "youtube_highlights").videos
-        if v.fps is None
-    )
+def test_video_folder_supplies_frame_rates(
+    youtube_root, videos_dir, data_root, tmp_path
+):
+    video = next(v for v in load_youtube(youtube_root).videos if v.fps is None)
     (tmp_path / "videos").mkdir()
     (tmp_path / "videos" / f"{video.video_id}.mp4").symlink_to(
         videos_dir / "chaplin.mp4"

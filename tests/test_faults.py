@@ -300,14 +300,12 @@ def test_a_killed_pretraining_resumes_to_the_same_log_and_weights(
     assert resumed["step"] == whole["step"] == 2
 
 
-def test_a_killed_benchmark_run_resumes_to_the_same_results(data_root, tmp_path):
-    if not (data_root / "umt").is_dir():
-        pytest.skip("no umt/ feature release in this data root")
+def test_a_killed_benchmark_run_resumes_to_the_same_results(umt_root, tmp_path):
     out, straight = tmp_path / "out", tmp_path / "straight"
     argv = [
         "benchmark",
         "--data",
-        data_root,
+        umt_root,
         "--benchmark",
         "youtube",
         "--protocol",

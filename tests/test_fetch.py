@@ -48,16 +48,14 @@ NOTHING_TO_DO = {"youtube": 0, "tvsum": 0}
 
 
 @pytest.fixture(scope="module")
-def shared(data_root: Path) -> Path:
+def shared(umt_root: Path) -> Path:
     """The data root, holding the release's sample and its conversion."""
-    if not (data_root / "umt").is_dir():
-        pytest.skip(f"no umt/ in {data_root}: rasl data fetch umt --root {data_root}")
-    if not (data_root / "umt-release" / "sample").is_dir():
+    if not (umt_root / "umt-release" / "sample").is_dir():
         pytest.skip(
-            f"no umt-release/sample in {data_root}: the release's 5-video "
+            f"no umt-release/sample in {umt_root}: the release's 5-video "
             "sample, in the shared data (no download command)"
         )
-    return data_root
+    return umt_root
 
 
 @pytest.fixture(scope="module")

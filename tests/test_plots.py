@@ -247,3 +247,17 @@ def test_frame_grid_and_panels_show_every_frame():
     assert (
         len(fig.axes[0].patches) == 1 and len([ax for ax in fig.axes if ax.images]) == 1
     )
+
+
+def test_row_curves_scales_each_curve_and_shades_the_positive_clips():
+    curves = {"transfer": np.array([0.0, 0.5, 1.0, 0.5]), "norm (rgb)": np.full(4, 7.0)}
+    curves["in-domain"] = np.array([10.0, 30.0, 20.0, 10.0])
+    fig = plots.row_curves(curves, np.array([False, True, True, False]), "v")
+    (ax,) = fig.axes
+    lines = {line.get_label(): line.get_ydata() for line in ax.lines}
+    np.testing.assert_allclose(lines["in-domain"], [0.0, 1.0, 0.5, 0.0])
+    np.testing.assert_allclose(lines["norm (rgb)"], 0.0)  # a flat curve stays flat
+    assert to_hex(ax.lines[0].get_color()) == plots.PALETTE["transfer"]
+    shaded = sorted(p.get_x() for p in ax.patches)
+    assert shaded == pytest.approx([0.5, 1.5])
+    assert not plots.row_curves(curves).axes[0].patches  # no labels, nothing shaded

@@ -22,8 +22,8 @@ from rasl.paper.runs import (
 from rasl.paper.variants import VARIANTS, sweep_variant
 
 
-def test_real_labels_file(data_root):
-    (item,) = read_labels(data_root)
+def test_real_labels_file(videos_dir):
+    (item,) = read_labels(videos_dir.parent)
     assert item.video.name == "big_buck_bunny_0_30.webm" and item.video.is_file()
     assert item.spans == [(1.0, 11.0), (16.0, 20.0)]
 

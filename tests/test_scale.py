@@ -143,7 +143,7 @@ TRAIN_BF16 = ["--bf16"] if os.environ.get("RASL_SCALE_BF16") == "1" else []
 
 
 def test_the_paper_profile_from_local_weights_to_the_benchmark_tables(
-    tmp_path, shared_video, data_root, capsys
+    tmp_path, tvsum, youtube_root, shared_video, data_root, capsys
 ):
     import timm
     import torchaudio

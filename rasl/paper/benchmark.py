@@ -17,12 +17,15 @@ Protocols (no label is read for training):
   checkpoint), then score it.
 
 One cell of the measured tables is a :class:`BenchmarkRun`; :func:`run_benchmark` runs it.
+:func:`pack_scores` keeps a run's per-video scores in one compressed archive (committed
+beside the result CSVs), and :func:`evaluate_archive` turns it back into the run's rows.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -350,22 +353,16 @@ def run_benchmark(
                     )
             bar.update()
     bar.close()
-    rows = []
-    for seed in run.seeds:
-        scores = {
+    scores = {
+        seed: {
             v.video_id: read_row_scores(
                 out_dir / "scores" / str(seed) / f"{v.video_id}.csv"
             )
             for v in scored
         }
-        rows += seed_rows(
-            evaluate_rows(scored, scores),
-            run.benchmark,
-            run.protocol,
-            run.variant,
-            seed,
-        )
-    return rows + summary_rows(rows)
+        for seed in run.seeds
+    }
+    return result_rows(scored, scores, run.benchmark, run.protocol, run.variant)
 
 
 def claim_folder(out_dir: Path, settings: dict) -> None:
@@ -418,7 +415,130 @@ def evaluate_row_folder(
     )
 
 
+# --- Score archives -----------------------------------------------------------------------
+
+META_KEY = "meta.json"  # an archive's settings, JSON text, beside its score arrays
+# every entry's zip timestamp: identical scores make byte-identical archives
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def write_archive(
+    arrays: dict[str, np.ndarray], path: str | Path, meta: dict | None = None
+) -> Path:
+    """Arrays keyed ``<group>/<video_id>`` and ``meta`` (JSON) in one compressed ``.npz``,
+    written atomically, entries sorted and undated, so the same input gives the same bytes."""
+    if meta is not None:
+        arrays = {**arrays, META_KEY: np.array(json.dumps(meta, sort_keys=True))}
+    with (
+        atomic_path(path) as tmp,
+        zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive,
+    ):
+        for key in sorted(arrays):
+            entry = zipfile.ZipInfo(f"{key}.npy", date_time=ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(entry, "w", force_zip64=True) as f:
+                np.lib.format.write_array(
+                    f, np.asarray(arrays[key]), allow_pickle=False
+                )
+    return Path(path)
+
+
+def read_archive(path: str | Path) -> tuple[dict, dict[str, dict[str, np.ndarray]]]:
+    """An archive of :func:`write_archive` -> (its meta, or {}; group -> video id -> scores)."""
+    groups: dict[str, dict[str, np.ndarray]] = {}
+    meta = {}
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            for key in npz.files:
+                if key == META_KEY:
+                    meta = json.loads(str(npz[key]))
+                    continue
+                group, sep, video = key.rpartition("/")
+                if not sep:
+                    raise InputError(path, f"entry {key!r} is not <group>/<video_id>")
+                groups.setdefault(group, {})[video] = npz[key]
+    except OSError as e:
+        raise InputError(path, f"cannot read ({e.strerror or e})") from None
+    except (ValueError, zipfile.BadZipFile):
+        raise InputError(path, "not a score archive (.npz)") from None
+    return meta, groups
+
+
+def pack_scores(out_dir: str | Path, archive: str | Path) -> Path:
+    """A ``run_benchmark`` folder's score files in one archive (:func:`write_archive`):
+    ``scores/<seed>/<video_id>.csv`` as float32 arrays keyed ``<seed>/<video_id>``, the
+    folder's ``run.json`` as its meta. The scores are float32 values, so nothing is lost;
+    a score that is not one is an InputError rather than a silent change."""
+    out_dir = Path(out_dir)
+    files = sorted((out_dir / "scores").glob("*/*.csv"))
+    if not files:
+        raise InputError(out_dir / "scores", "no score files to pack")
+    arrays = {}
+    for path in files:
+        scores = read_row_scores(path)
+        arrays[f"{path.parent.name}/{path.stem}"] = packed = scores.astype(np.float32)
+        if not np.array_equal(packed, scores):
+            raise InputError(path, "scores that are not float32 values would change")
+    try:
+        settings = json.loads((out_dir / "run.json").read_text())
+    except OSError as e:
+        raise InputError(out_dir / "run.json", f"cannot read ({e.strerror})") from None
+    return write_archive(arrays, archive, settings)
+
+
+def evaluate_archive(
+    data_root: str | Path, archive: str | Path, benchmark: str | None = None
+) -> list[dict]:
+    """Result rows of every seed of a :func:`pack_scores` archive, mean and std rows after
+    them: the rows ``run_benchmark`` returned for the run (labels from ``umt/`` under the
+    data root). With ``benchmark``, an archive of another benchmark is an InputError."""
+    settings, seeds = read_archive(archive)
+    if not {"benchmark", "protocol", "variant"} <= set(settings):
+        raise InputError(archive, "no run settings in it: not made by pack_scores")
+    if benchmark not in (None, settings["benchmark"]):
+        raise InputError(
+            archive, f"holds {settings['benchmark']} scores, not {benchmark}"
+        )
+    videos = scored_videos(
+        load_feature_benchmark(data_root, settings["benchmark"]).videos,
+        settings.get("limit"),
+    )
+    for seed, scores in seeds.items():
+        if not seed.isdigit():
+            raise InputError(archive, f"entries {seed}/...: {seed!r} is not a seed")
+        for v in videos:
+            if len(scores.get(v.video_id, ())) != v.n_clips:
+                raise InputError(
+                    archive,
+                    f"seed {seed}: {len(scores.get(v.video_id, ()))} scores of "
+                    f"{v.video_id} for its {v.n_clips} feature rows",
+                )
+    return result_rows(
+        videos,
+        {int(seed): seeds[seed] for seed in sorted(seeds, key=int)},
+        settings["benchmark"],
+        settings["protocol"],
+        settings["variant"],
+    )
+
+
 RESULT_COLUMNS = ["benchmark", "protocol", "variant", "seed", "domain", "score"]
+
+
+def result_rows(
+    videos: list[FeatureVideo],
+    scores: dict[int, dict[str, np.ndarray]],
+    benchmark: str,
+    protocol: str,
+    variant: str,
+) -> list[dict]:
+    """The rows of a run: each seed's (``scores``: seed -> video id -> row scores) category
+    and Average rows (:func:`seed_rows`), then their mean and std rows (:func:`summary_rows`)."""
+    rows = []
+    for seed, by_video in scores.items():
+        result = evaluate_rows(videos, by_video)
+        rows += seed_rows(result, benchmark, protocol, variant, seed)
+    return rows + summary_rows(rows)
 
 
 def seed_rows(

@@ -43,10 +43,14 @@ def _evaluate(sub) -> None:
         "--scores",
         required=True,
         help="folder of <video_id>.csv score curves (time_s,score), or of "
-        "rasl benchmark's per-row scores (row,score; scored against umt/ labels)",
+        "rasl benchmark's per-row scores (row,score; scored against umt/ labels), or "
+        "an archive of a rasl benchmark run (.npz, results/benchmarks/scores): every "
+        "seed, as rows of its results.csv",
     )
     p.add_argument(
-        "--out", help="write the table to OUT.csv and OUT.md (default: print Markdown)"
+        "--out",
+        help="write the table to OUT.csv and OUT.md (an archive's rows: to OUT, .csv "
+        "or .json; default: print Markdown, an archive's rows as CSV)",
     )
     p.add_argument(
         "--videos",
@@ -80,6 +84,20 @@ def _evaluate(sub) -> None:
         data = a.data or default_data_root()
         if data is None:
             raise InputError("--data", "no data root given and RASL_DATA is not set")
+        if a.scores.endswith(".npz"):  # a packed rasl benchmark run: its result rows
+            from rasl.files import format_rows
+            from rasl.paper.benchmark import (
+                RESULT_COLUMNS,
+                evaluate_archive,
+                write_results,
+            )
+
+            rows = evaluate_archive(data, a.scores, a.benchmark)
+            if a.out:
+                print(write_results(rows, a.out))
+            else:
+                print(format_rows(rows, "csv", RESULT_COLUMNS), end="")
+            return 0
         if is_row_folder(
             a.scores
         ):  # rasl benchmark's scores: one per feature row of umt/

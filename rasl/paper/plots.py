@@ -416,6 +416,33 @@ def segments_panel(
     return fig
 
 
+def row_curves(
+    curves: Mapping[str, np.ndarray],
+    positives: np.ndarray | None = None,
+    title: str = "",
+) -> Figure:
+    """A benchmark video's score curves, one score per label clip (a feature row of the
+    published features), each min-max scaled over the video so curves of other scales
+    compare; ``curves``: method (a :data:`PALETTE` name) -> (n,) scores; ``positives``:
+    (n,) bool, the clips labelled as highlights, shaded (None: labels not at hand)."""
+    fig, (ax,) = _figure(10, 2.8)
+    for i in np.flatnonzero(positives if positives is not None else []):
+        ax.axvspan(i - 0.5, i + 0.5, **HIGHLIGHT_SHADE)
+    for name, scores in curves.items():
+        span = np.ptp(scores)
+        scaled = (scores - scores.min()) / span if span > 0 else np.zeros(len(scores))
+        ax.plot(scaled, color=PALETTE[name], label=name, lw=1.2)
+    n = max(len(x) for x in curves.values())
+    ax.set_xlim(-0.5, n - 0.5)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("label clip (100 frames, one every 50 frames: ~1.7 s at 30 fps)")
+    ax.set_ylabel("score (min-max)")
+    ax.set_title(title, fontsize=9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 def glue_figure(name: str, fig: Figure) -> None:
     """Store ``fig`` under ``name`` for a ``{glue:figure}`` directive and close it (myst-nb)."""
     from myst_nb import glue

@@ -1,8 +1,11 @@
 """The measured tables beside the paper's: Tables I-IV, Fig. 6 and the book's summary.
 
-Measured results are rows of ``results.csv`` files (:data:`rasl.paper.benchmark.RESULT_COLUMNS`);
-the paper's own numbers are :mod:`rasl.paper.published`. An evaluation of saved score
-curves (``rasl evaluate``) is shown as its table beside the paper's "Ours" column.
+Every table here is made from committed files alone, no data root: measured results are
+rows of ``results.csv`` files (:data:`rasl.paper.benchmark.RESULT_COLUMNS`), the
+label-free baselines rows of ``baselines.csv`` (:func:`write_baselines`, the one function
+here that reads the features), the paper's own numbers :mod:`rasl.paper.published`. An
+evaluation of saved score curves (``rasl evaluate``) is shown as its table beside the
+paper's "Ours" column.
 """
 
 from __future__ import annotations
@@ -11,9 +14,11 @@ import csv
 from collections import Counter
 from pathlib import Path
 
-from rasl.data import BENCHMARKS, FeatureVideo, find_benchmark, load_feature_benchmark
+import numpy as np
+
+from rasl.data import BENCHMARKS, find_benchmark, load_feature_benchmark
 from rasl.evaluate import Result
-from rasl.files import atomic_path
+from rasl.files import InputError, atomic_path, write_rows
 from rasl.paper import published
 from rasl.paper.baselines import (
     BASELINES,
@@ -26,7 +31,9 @@ from rasl.paper.benchmark import (
     TIMELINES,
     BenchmarkRun,
     Timeline,
+    read_archive,
     scored_videos,
+    write_archive,
 )
 from rasl.paper.variants import variant
 
@@ -36,55 +43,146 @@ PAPER_TABLES = {
 }  # the paper's table of each benchmark
 
 
-def baseline_columns(videos: list[FeatureVideo]) -> dict[str, dict[str, float]]:
-    """Label-free baselines on the scored videos, column name -> {topic: mAP}; random is the
-    exact expectation (YouTube Highlights) or the mean over 100 seeds (TVSum), which also
-    gets the annotators' agreement with each other."""
-    columns = {
-        "random": {
-            r["topic"]: r.get("expected", r["mAP"])
+BASELINE_COLUMNS = ["benchmark", "method", "domain", "score", "std"]
+CURVE_BASELINES = ("norm (rgb)",)  # per-video curves kept in scores/baselines.npz
+
+
+def baseline_rows(data_root: str | Path) -> list[dict]:
+    """The label-free baselines of Tables I and II on the videos each benchmark is scored on
+    (``scored_videos``), from ``umt/`` under the data root: rows of ``BASELINE_COLUMNS``,
+    one per (benchmark, method, topic), ``Average`` last. Methods: ``videos`` (how many are
+    scored), ``random`` (YouTube Highlights: the exact expectation; TVSum: the mean and
+    std of 100 seeds), every entry of ``BASELINES``, and TVSum's ``human agreement``
+    (mean and std over 5 draws of the annotators' tie breaks). ``std`` is None where the
+    value is a single number."""
+    rows = []
+    for benchmark in BENCHMARKS:
+        videos = scored_videos(load_feature_benchmark(data_root, benchmark).videos)
+        topics = [*find_benchmark(benchmark).categories, "Average"]
+        count = Counter(v.category for v in videos)
+        count["Average"] = len(videos)
+        methods = {"videos": {t: (count[t], None) for t in topics}}
+        methods["random"] = {
+            r["topic"]: (r["expected"], None)
+            if "expected" in r
+            else (r["mAP"], r["std"])
             for r in random_baseline(videos, n_seeds=100)
         }
+        for name in BASELINES:
+            result = baseline_result(name, videos)
+            values = {**result.per_category, "Average": result.average}
+            methods[name] = {t: (values[t], None) for t in topics}
+        if benchmark == "tvsum":
+            methods["human agreement"] = {
+                r["topic"]: (r["mAP"], r["std"])
+                for r in human_agreement(videos, n_seeds=5)
+            }
+        rows += [
+            dict(zip(BASELINE_COLUMNS, (benchmark, method, topic, *values[topic])))
+            for method, values in methods.items()
+            for topic in topics
+        ]
+    return rows
+
+
+def write_baselines(data_root: str | Path, out_dir: str | Path) -> tuple[Path, Path]:
+    """``out_dir/baselines.csv`` (:func:`baseline_rows`) and the per-video row scores of
+    ``CURVE_BASELINES`` on every scored video, ``out_dir/scores/baselines.npz`` (keyed
+    ``<baseline>/<video_id>``; its meta maps each video id to its benchmark and
+    category); returns both paths. Label-free and deterministic: no model, fixed seeds."""
+    csv_path = Path(out_dir) / "baselines.csv"
+    write_rows(baseline_rows(data_root), csv_path, BASELINE_COLUMNS)
+    videos = [
+        v
+        for benchmark in BENCHMARKS
+        for v in scored_videos(load_feature_benchmark(data_root, benchmark).videos)
+    ]
+    curves = {
+        f"{name}/{v.video_id}": BASELINES[name](v).astype(np.float32)
+        for name in CURVE_BASELINES
+        for v in videos
     }
-    for name in BASELINES:
-        result = baseline_result(name, videos)
-        columns[name] = {**result.per_category, "Average": result.average}
-    if videos[0].benchmark == "tvsum":
-        columns["human agreement"] = {
-            r["topic"]: r["mAP"] for r in human_agreement(videos, n_seeds=5)
-        }
+    meta = {"videos": {v.video_id: [v.benchmark, v.category] for v in videos}}
+    npz_path = write_archive(curves, Path(out_dir) / "scores" / "baselines.npz", meta)
+    return csv_path, npz_path
+
+
+def _number(text: str) -> int | float | None:
+    return None if text == "" else int(text) if text.isdigit() else float(text)
+
+
+def read_baselines(path: str | Path) -> list[dict]:
+    """Rows of ``baselines.csv`` (:func:`write_baselines`): counts as int, scores as float,
+    an empty std as None."""
+    try:
+        with open(path, newline="") as f:
+            rows = list(csv.DictReader(f))
+        return [
+            {**r, "score": _number(r["score"]), "std": _number(r["std"])} for r in rows
+        ]
+    except OSError as e:
+        raise InputError(path, f"cannot read ({e.strerror or e})") from None
+    except (KeyError, ValueError):
+        raise InputError(
+            path, f"expected a CSV with columns {','.join(BASELINE_COLUMNS)}"
+        ) from None
+
+
+def baseline_columns(
+    baselines: list[dict], benchmark: str
+) -> dict[str, dict[str, float]]:
+    """A benchmark's rows of ``read_baselines`` as columns, {topic: value}: each method, and
+    ``<method> std`` where the method has a spread."""
+    columns: dict[str, dict[str, float]] = {}
+    for r in baselines:
+        if r["benchmark"] == benchmark:
+            columns.setdefault(r["method"], {})[r["domain"]] = r["score"]
+            if r["std"] is not None:
+                columns.setdefault(f"{r['method']} std", {})[r["domain"]] = r["std"]
     return columns
 
 
+def measured_name(protocol: str, variant: str, variants: tuple[str, ...]) -> str:
+    """A measured column's name: the protocol, with the variant in brackets when a table
+    shows more than one."""
+    return protocol if len(variants) == 1 else f"{protocol} ({variant})"
+
+
 def measured_columns(
-    rows: list[dict], benchmark: str, variant: str = "full"
+    rows: list[dict], benchmark: str, variants: tuple[str, ...] = ("full",)
 ) -> dict[str, dict[str, float]]:
-    """``<protocol>`` and ``<protocol> std`` columns, {topic: value}, from result rows."""
+    """``<protocol>`` and ``<protocol> std`` columns (:func:`measured_name`), {topic: value},
+    from result rows, for each of ``variants`` in that order, protocols in ``PROTOCOLS``'
+    order."""
     columns: dict[str, dict[str, float]] = {}
-    for r in rows:
-        if (
-            r["benchmark"] == benchmark
-            and r["variant"] == variant
-            and r["seed"] in ("mean", "std")
-        ):
-            name = r["protocol"] + (" std" if r["seed"] == "std" else "")
-            columns.setdefault(name, {})[r["domain"]] = r["score"]
+    for shown in variants:
+        for protocol in PROTOCOLS:
+            name = measured_name(protocol, shown, variants)
+            for r in rows:
+                key = (r["benchmark"], r["protocol"], r["variant"])
+                if key == (benchmark, protocol, shown) and r["seed"] in ("mean", "std"):
+                    column = name + (" std" if r["seed"] == "std" else "")
+                    columns.setdefault(column, {})[r["domain"]] = r["score"]
     return columns
 
 
 def benchmark_table(
-    data_root: str | Path, benchmark: str, rows: list[dict]
+    benchmark: str,
+    rows: list[dict],
+    baselines: list[dict],
+    variants: tuple[str, ...] = ("full",),
 ) -> dict[str, dict[str, float]]:
-    """Table I (``youtube``) or II (``tvsum``) as measured: column -> {topic: value}, topics in
-    the paper's order with ``Average`` last. Columns: the number of scored videos, each
-    protocol's mean and std over seeds (``rows`` from ``read_results``), the label-free
-    baselines, the paper's "Ours" and UMT's supervised mAP on the same features."""
-    videos = scored_videos(load_feature_benchmark(data_root, benchmark).videos)
+    """Table I (``youtube``) or II (``tvsum``) as measured, from files alone: column ->
+    {topic: value}, topics in the paper's order with ``Average`` last. Columns: the number
+    of scored videos, each protocol's mean and std over seeds for each of ``variants``
+    (``rows`` from ``read_results``), the label-free baselines (``baselines`` from
+    ``read_baselines``), the paper's "Ours" and UMT's supervised mAP on the same features."""
     topics = [*find_benchmark(benchmark).categories, "Average"]
+    fixed = baseline_columns(baselines, benchmark)
     columns = {
-        "videos": {**Counter(v.category for v in videos), "Average": len(videos)},
-        **measured_columns(rows, benchmark),
-        **baseline_columns(videos),
+        "videos": fixed.pop("videos", {}),
+        **measured_columns(rows, benchmark, variants),
+        **fixed,
         "paper: Ours": {
             r["topic"]: r["Ours"] for r in published.load(PAPER_TABLES[benchmark])
         },
@@ -130,33 +228,32 @@ def ablation_table(
     }
 
 
-HEADLINE = (
-    "paper",
-    *PROTOCOLS,
-    "random",
-    "norm (rgb)",
-    "norm (flow)",
-    "UMT (supervised)",
-)
+HEADLINE_BASELINES = ("random", "norm (rgb)", "norm (flow)")
 
 
-def headline(data_root: str | Path, rows: list[dict]) -> tuple[list[dict], list[dict]]:
+def headline(
+    rows: list[dict], baselines: list[dict], variants: tuple[str, ...] = ("full",)
+) -> tuple[list[dict], list[dict]]:
     """The book's summary of Tables I and II: the Average over categories of each method.
 
-    Returns ``(table, points)``. ``table``: one row per (benchmark, method of ``HEADLINE``)
-    with ``mAP``, ``std`` over seeds (None for single numbers) and the number of scored
-    ``videos``: the paper's "Ours", our three protocols (``rows`` from ``read_results``), the
-    label-free baselines random and feature norm, UMT supervised on the same features.
-    ``points``: the same methods as (benchmark, method, score) with one point per seed for
-    the protocols, the values a figure draws its error bars from.
+    Returns ``(table, points)``. ``table``: one row per (benchmark, method) with ``mAP``,
+    ``std`` over seeds (None for single numbers) and the number of scored ``videos``: the
+    paper's "Ours", the three protocols of each of ``variants`` (``rows`` from
+    ``read_results``; named by :func:`measured_name`), the label-free baselines of
+    ``HEADLINE_BASELINES`` (``baselines`` from ``read_baselines``), UMT supervised on the
+    same features. ``points``: the same methods as (benchmark, method, score) with one
+    point per seed for the protocols, the values a figure draws its error bars from.
     """
     table, points = [], []
     for benchmark, name in ((b.name, b.title) for b in BENCHMARKS.values()):
         columns = {
             k.replace("paper: Ours", "paper"): v["Average"]
-            for k, v in benchmark_table(data_root, benchmark, rows).items()
+            for k, v in benchmark_table(benchmark, rows, baselines, variants).items()
         }
-        for method in HEADLINE:
+        measured = {
+            measured_name(p, v, variants): (p, v) for v in variants for p in PROTOCOLS
+        }
+        for method in ("paper", *measured, *HEADLINE_BASELINES, "UMT (supervised)"):
             if columns.get(method) is None:
                 continue
             table.append(
@@ -164,16 +261,15 @@ def headline(data_root: str | Path, rows: list[dict]) -> tuple[list[dict], list[
                     "benchmark": name,
                     "method": method,
                     "mAP": columns[method],
-                    "std": columns.get(f"{method} std"),
+                    "std": columns.get(f"{method} std") if method in measured else None,
                     "videos": columns["videos"],
                 }
             )
             seeds = [
                 r["score"]
                 for r in rows
-                if r["benchmark"] == benchmark
-                and r["protocol"] == method
-                and r["variant"] == "full"
+                if (r["protocol"], r["variant"]) == measured.get(method)
+                and r["benchmark"] == benchmark
                 and r["domain"] == "Average"
                 and r["seed"] not in ("mean", "std")
             ]
@@ -182,6 +278,53 @@ def headline(data_root: str | Path, rows: list[dict]) -> tuple[list[dict], list[
                 for x in seeds or [columns[method]]
             ]
     return table, points
+
+
+def example_curves(
+    scores_dir: str | Path,
+    benchmark: str = "youtube",
+    variants: tuple[str, ...] = ("full",),
+    seed: int = 0,
+) -> dict[str, dict]:
+    """Committed row scores of one video per category, for the book's explorer, from
+    ``scores_dir`` (``results/benchmarks/scores``) alone.
+
+    The video of a category is its first scored video by id, as ``baselines.npz`` lists
+    them. For each of ``variants`` that has archives (``<benchmark>_<protocol>_<variant>
+    .npz``): the scores of ``seed`` under each protocol archived, beside the baselines of
+    ``baselines.npz``. Returns {video_id: {"category": c, "designs": {variant: {protocol
+    or baseline: (n,) scores}}}} in category order; a variant without archives is left
+    out, and no ``baselines.npz`` gives {}.
+    """
+    scores_dir = Path(scores_dir)
+    if not (scores_dir / "baselines.npz").is_file():
+        return {}
+    meta, baselines = read_archive(scores_dir / "baselines.npz")
+    first: dict[str, str] = {}
+    for vid, (b, category) in sorted(meta["videos"].items()):
+        if b == benchmark:
+            first.setdefault(category, vid)
+    chosen = {first[c]: c for c in find_benchmark(benchmark).categories if c in first}
+    designs: dict[str, dict[str, dict[str, np.ndarray]]] = {}
+    for shown in variants:
+        for protocol in PROTOCOLS:
+            archive = scores_dir / f"{benchmark}_{protocol}_{shown}.npz"
+            if archive.is_file():
+                scores = read_archive(archive)[1][str(seed)]
+                designs.setdefault(shown, {})[protocol] = scores
+    return {
+        vid: {
+            "category": category,
+            "designs": {
+                shown: {
+                    **{p: by_video[vid] for p, by_video in protocols.items()},
+                    **{name: by_video[vid] for name, by_video in baselines.items()},
+                }
+                for shown, protocols in designs.items()
+            },
+        }
+        for vid, category in chosen.items()
+    }
 
 
 def evaluation_rows(result: Result) -> list[dict]:
