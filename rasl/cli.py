@@ -86,9 +86,8 @@ def _add_features(sub) -> None:
             device=a.device or ("cuda" if torch.cuda.is_available() else "cpu"),
             **{k: v for k, v in given.items() if v is not None},
         )
-        rank, world = distributed(
-            cfg.device
-        )  # under torchrun: each process takes its share of the videos
+        # under torchrun: each process takes its share of the videos
+        rank, world = distributed(cfg.device)
         workers = (
             a.workers
             if a.workers is not None
@@ -103,9 +102,8 @@ def _add_features(sub) -> None:
         )
         for path, problem in failures if rank == 0 else []:
             print(f"rasl: failed: {path}: {problem}", file=sys.stderr)
-        if (
-            world > 1
-        ):  # torchrun stops every process once one exits with an error: not before the list is out
+        # torchrun stops every process once one exits with an error: not before the list is out
+        if world > 1:
             torch.distributed.barrier()
         return 1 if failures else 0
 
@@ -191,9 +189,8 @@ def _add_pretrain(sub) -> None:
         if a.bf16 is not None:
             cfg = cfg.replace(train={"bf16": a.bf16})
         cfg = cfg.replace(out_dir=a.out)
-        rank, _ = distributed(
-            cfg.train.device
-        )  # under torchrun: join the group before extraction is shared out
+        # under torchrun: join the group before extraction is shared out
+        rank, _ = distributed(cfg.train.device)
         # the videos not cached yet are decoded in as many worker processes as the clips are read with
         data = dataset_from_videos(
             a.inputs,
@@ -392,9 +389,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for add in (_add_features, _add_pretrain, _add_score, _add_highlights):
         add(sub)
-    for plugin in entry_points(
-        group=PLUGINS
-    ):  # the reproduction's commands (rasl.paper.cli)
+    # the reproduction's commands (rasl.paper.cli)
+    for plugin in entry_points(group=PLUGINS):
         plugin.load()(sub)
     return parser
 

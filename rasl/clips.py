@@ -106,9 +106,8 @@ def clip_set(
     sources: list[str] = []
     skipped: list[str] = []
     for name, f in features.items():
-        if any(
-            getattr(f, m) is None for m in modalities
-        ):  # modalities name Features' fields
+        # modalities name Features' fields
+        if any(getattr(f, m) is None for m in modalities):
             skipped.append(name)
             continue
         for m in modalities:
@@ -136,20 +135,17 @@ class ClipDataset(torch.utils.data.Dataset):
     ):
         self.n = n
         self.files: list[Path] = []
-        self.arrays: list[
-            dict[str, tuple[int, np.dtype, tuple[int, ...]]]
-        ] = []  # per file: modality -> where
+        # per file: modality -> where
+        self.arrays: list[dict[str, tuple[int, np.dtype, tuple[int, ...]]]] = []
         self.skipped: list[str] = []
-        self.steps: dict[
-            Path, dict[str, int]
-        ] = {}  # every file given: FVS name -> steps
+        # every file given: FVS name -> steps
+        self.steps: dict[Path, dict[str, int]] = {}
         file_of, starts = [], []
         for path in map(Path, files):
             try:
                 stored = stored_arrays(path)
-            except (
-                Exception
-            ) as e:  # zipfile, struct and numpy raise many kinds for a damaged file
+            # zipfile, struct and numpy raise many kinds for a damaged file
+            except Exception as e:
                 raise InputError(
                     path, f"not a readable feature file ({type(e).__name__}: {e})"
                 ) from None
@@ -233,9 +229,8 @@ def dataset_from_videos(
     failures = extract_many(
         [str(v) for v in videos], cfg.features, cache_dir, progress, workers
     )
-    if (
-        failures
-    ):  # the same list in every process, gathered before it returned: all raise
+    # the same list in every process, gathered before it returned: all raise
+    if failures:
         (path, problem), others = failures[0], len(failures) - 1
         raise InputError(
             path,

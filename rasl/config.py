@@ -176,9 +176,8 @@ class RunConfig:
             train=TrainConfig(**d["train"]),
             data_root=d["data_root"],
             out_dir=d["out_dir"],
-            **{
-                k: d[k] for k in ("pretrain_on", "evaluate_on") if k in d
-            },  # absent before these fields
+            # absent before these fields
+            **{k: d[k] for k in ("pretrain_on", "evaluate_on") if k in d},
         )
 
 
@@ -198,9 +197,8 @@ def smoke() -> RunConfig:
         model=ModelConfig(dim=1280),  # efficientnet_lite0 pools to 1280-d
         # bf16 where the CPU computes it natively (notes: "Measured behind the code's constants")
         features=FeatureConfig(visual="efficientnet_lite0", audio="mel", bf16=None),
-        train=TrainConfig(
-            steps=20, batch_size=2, checkpoint_every=10
-        ),  # minutes on 2 CPU cores
+        # minutes on 2 CPU cores
+        train=TrainConfig(steps=20, batch_size=2, checkpoint_every=10),
         data_root=default_data_root(),
     )
 
@@ -213,9 +211,8 @@ def paper() -> RunConfig:
         features=FeatureConfig(
             visual="swin", audio="hubert", device="cuda", batch_size=64
         ),
-        train=TrainConfig(
-            device="cuda", num_workers=4
-        ),  # clips cut from memory-mapped files in 4 processes
+        # clips cut from memory-mapped files in 4 processes
+        train=TrainConfig(device="cuda", num_workers=4),
         data_root=os.environ.get("RASL_DATA"),
         pretrain_on="activitynet",
         evaluate_on="benchmarks",

@@ -88,9 +88,8 @@ def score_curve(
             ]
         )
 
-    if (
-        n * model.cfg.clip_steps > model.cfg.dim
-    ):  # folding costs 2 D^3 and saves 2 D^2 per step
+    # folding costs 2 D^3 and saves 2 D^2 per step
+    if n * model.cfg.clip_steps > model.cfg.dim:
         model = model.for_inference()
     s = over_clips(model.score)
     if model.cfg.k == 0:

@@ -63,15 +63,13 @@ class SelfAttention(nn.Module):
         b, n, _ = rho.shape
         kept = keep.sum(-1).long()  # (B,)
         width = int(kept.max())  # K; clips with fewer kept steps are padded
-        idx = keep.argsort(dim=-1, descending=True, stable=True)[
-            :, :width
-        ]  # kept steps first, in order
+        # kept steps first, in order
+        idx = keep.argsort(dim=-1, descending=True, stable=True)[:, :width]
         valid = torch.arange(width, device=rho.device) < kept[:, None]  # (B, K)
         q_k, k_k, v_k = (gather_steps(x, idx) for x in (q, k, v))
         pad = q.new_zeros(b, 1, q.shape[-1])
-        logit = torch.cat(
-            [valid.float().log(), (n - kept[:, None]).float().log()], 1
-        )  # 0 / -inf, log #masked
+        # 0 / -inf, log #masked
+        logit = torch.cat([valid.float().log(), (n - kept[:, None]).float().log()], 1)
         kept_out = F.scaled_dot_product_attention(
             q_k,
             torch.cat([k_k, pad], 1),
@@ -80,9 +78,8 @@ class SelfAttention(nn.Module):
         )
         masked_out = (v_k * valid[..., None]).sum(1, keepdim=True) / n
         o = self.w_o(torch.cat([kept_out, masked_out], 1))  # (B, K + 1, D)
-        row = torch.where(
-            keep > 0, keep.cumsum(-1).long() - 1, width
-        )  # each step's row of o
+        # each step's row of o
+        row = torch.where(keep > 0, keep.cumsum(-1).long() - 1, width)
         return keep[..., None] * rho + gather_steps(o, row)
 
 
@@ -101,9 +98,8 @@ class FoldedSelfAttention(nn.Module):
 
     def forward(self, rho: torch.Tensor) -> torch.Tensor:
         attention = torch.softmax((rho @ self.w_qk) @ rho.transpose(1, 2), -1)
-        return torch.baddbmm(
-            rho, attention, rho @ self.w_vo
-        )  # rho + attention (rho W^V W^O), one call
+        # rho + attention (rho W^V W^O), one call
+        return torch.baddbmm(rho, attention, rho @ self.w_vo)
 
 
 class NoAttention(nn.Module):
@@ -190,12 +186,10 @@ class RASLAutoencoder(nn.Module):
         self.length = dim // 2 ** len(cfg.channels)  # L
         self.psi = RowConv1d(cfg.channels[-1], cfg.psi_channels, k, padding=pad)
         z_dim = cfg.psi_channels * self.length
-        self.w = nn.Linear(
-            z_dim, 1, bias=False
-        )  # the bias-free weighted sum of Eq. (4)
-        if (
-            cfg.k > 0 and cfg.k_point_contrastive
-        ):  # W^ and W' with layer norm sigma, Eq. (8)
+        # the bias-free weighted sum of Eq. (4)
+        self.w = nn.Linear(z_dim, 1, bias=False)
+        # W^ and W' with layer norm sigma, Eq. (8)
+        if cfg.k > 0 and cfg.k_point_contrastive:
             self.project_top = nn.Sequential(
                 nn.Linear(z_dim, cfg.proj_dim, bias=False), nn.LayerNorm(cfg.proj_dim)
             )
@@ -358,9 +352,8 @@ class RASLModel(nn.Module):
             )
         else:
             self.mask_token = self.position = None
-        if (
-            cfg.input_scaling != "none"
-        ):  # rho -> (rho - mean) / scale, fitted by fit_input_statistics
+        # rho -> (rho - mean) / scale, fitted by fit_input_statistics
+        if cfg.input_scaling != "none":
             for m in cfg.modalities:
                 self.register_buffer(f"input_mean_{m}", torch.zeros(cfg.dim))
                 self.register_buffer(f"input_scale_{m}", torch.ones(cfg.dim))
@@ -493,9 +486,8 @@ class RASLModel(nn.Module):
                 if self.embed is not None
                 else step_rows(r)
             )
-            if (
-                stats is not None
-            ):  # 0-d tensors, read once per step by the caller (one device sync)
+            # 0-d tensors, read once per step by the caller (one device sync)
+            if stats is not None:
                 stats[f"s_mean/{name}"] = s.detach().mean()
                 stats[f"s_std/{name}"] = s.detach().std(-1).mean()
                 if cfg.k > 0:

@@ -94,9 +94,8 @@ def _read_checkpoint(path: str | Path, device: str) -> dict:
         raise InputError(path, "no such checkpoint") from None
     except InputError:
         raise
-    except (
-        Exception
-    ) as e:  # torch raises many kinds for a file that is not a checkpoint
+    # torch raises many kinds for a file that is not a checkpoint
+    except Exception as e:
         raise InputError(path, f"not a rasl checkpoint ({type(e).__name__})") from None
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise InputError(path, "not a rasl checkpoint")
