@@ -165,6 +165,7 @@ def _add_pretrain(sub) -> None:
         help="torch.compile the objective: the same losses after a compilation; slower than "
         "eager on CPU, meant for long GPU runs (default: the profile's, off)",
     )
+    _add_design(p, "the profile's (printed)", "as the book's chapters run it")
     p.add_argument("--quiet", action="store_true")
 
     def run(a) -> int:
@@ -188,6 +189,8 @@ def _add_pretrain(sub) -> None:
             cfg = cfg.replace(train={"device": a.device}, features={"device": a.device})
         if a.bf16 is not None:
             cfg = cfg.replace(train={"bf16": a.bf16})
+        if a.design:
+            cfg = cfg.replace(model={"design": a.design})
         cfg = cfg.replace(out_dir=a.out)
         # under torchrun: join the group before extraction is shared out
         rank, _ = distributed(cfg.train.device)
@@ -220,11 +223,29 @@ def _scorable(video: str) -> None:
         )
 
 
+def _add_design(p, default: str, why: str) -> None:
+    from rasl.config import DESIGNS
+
+    p.add_argument(
+        "--design",
+        choices=DESIGNS,
+        help=f"the model's design: printed (Section III as printed) or repaired (see the "
+        f"implementation notes); default: {default}, {why}",
+    )
+
+
 def _add_scoring(p) -> None:
     """The arguments ``score`` and ``highlights`` share: which model, how long to adapt, progress."""
+    from rasl.inference import DEFAULT_DESIGN
+
     p.add_argument(
         "--checkpoint",
         help="pretrained model (default: adapt the model to the video itself)",
+    )
+    _add_design(
+        p,
+        DEFAULT_DESIGN,
+        "the one the YouTube Highlights train split supports (a checkpoint has its own)",
     )
     p.add_argument(
         "--adapt-steps",
@@ -244,6 +265,7 @@ def _score(a):
         checkpoint=a.checkpoint,
         adapt_steps=a.adapt_steps,
         progress=not a.quiet,
+        design=a.design,
     )
 
 

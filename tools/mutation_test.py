@@ -31,22 +31,39 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = {
-    "rasl/losses.py": ["tests/test_losses.py", "tests/test_model.py", "tests/test_fidelity.py"],
+    "rasl/losses.py": [
+        "tests/test_losses.py",
+        "tests/test_model.py",
+        "tests/test_fidelity.py",
+    ],
     "rasl/model.py": ["tests/test_model.py", "tests/test_fidelity.py"],
     "rasl/metrics.py": ["tests/test_metrics.py"],
     "rasl/clips.py": ["tests/test_clips.py", "tests/test_inference.py"],
-    "rasl/inference.py": ["tests/test_inference.py", "tests/test_train.py", "tests/test_fidelity.py"],
+    "rasl/inference.py": [
+        "tests/test_inference.py",
+        "tests/test_train.py",
+        "tests/test_fidelity.py",
+    ],
     "rasl/highlights.py": ["tests/test_highlights.py"],
 }
-KILLED = {"killed", "timeout", "segfault", "suspicious"}  # anything but a clean pass of the tests
+KILLED = {
+    "killed",
+    "timeout",
+    "segfault",
+    "suspicious",
+}  # anything but a clean pass of the tests
 
 
 def mutmut(workdir: Path, *args: str) -> str:
     exe = Path(sys.executable).with_name("mutmut")
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    done = subprocess.run([str(exe), *args], cwd=workdir, env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [str(exe), *args], cwd=workdir, env=env, capture_output=True, text=True
+    )
     if done.returncode != 0:
-        raise SystemExit(f"mutmut {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+        raise SystemExit(
+            f"mutmut {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+        )
     return done.stdout
 
 
@@ -56,7 +73,9 @@ def run_module(module: str, tests: list[str], workdir: Path, jobs: int) -> dict:
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)
     for name in ("rasl", "tests"):
-        shutil.copytree(ROOT / name, workdir / name, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            ROOT / name, workdir / name, ignore=shutil.ignore_patterns("__pycache__")
+        )
     shutil.copy(ROOT / "pyproject.toml", workdir / "pyproject.toml")
     (workdir / "setup.cfg").write_text(
         "[mutmut]\nsource_paths = rasl\nonly_mutate = %s\nalso_copy =\n    tests\n    pyproject.toml\n"
@@ -78,7 +97,9 @@ def run_module(module: str, tests: list[str], workdir: Path, jobs: int) -> dict:
         "killed": killed,
         "survived": sum(status[n] == "survived" for n in survivors),
         "no_tests": sum(status[n] == "no tests" for n in survivors),
-        "other": {n: s for n, s in status.items() if s not in KILLED and n not in survivors},
+        "other": {
+            n: s for n, s in status.items() if s not in KILLED and n not in survivors
+        },
         "score": killed / max(killed + len(survivors), 1),
         "survivors": {n: mutmut(workdir, "show", n) for n in survivors},
     }
@@ -86,13 +107,32 @@ def run_module(module: str, tests: list[str], workdir: Path, jobs: int) -> dict:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("modules", nargs="*", default=list(TESTS), help="modules to mutate (default: the six core ones)")
-    p.add_argument("--tests", nargs="+", help="test files to run (default: each module's own, see TESTS)")
+    p.add_argument(
+        "modules",
+        nargs="*",
+        default=list(TESTS),
+        help="modules to mutate (default: the six core ones)",
+    )
+    p.add_argument(
+        "--tests",
+        nargs="+",
+        help="test files to run (default: each module's own, see TESTS)",
+    )
     p.add_argument("--jobs", type=int, default=1, help="mutants tested at once")
-    p.add_argument("--workdir", type=Path, help="where the copies go, one subfolder per module, replaced "
-                   "and kept (default: a temporary folder, removed at the end)")
-    p.add_argument("--keep", action="store_true", help="keep the temporary folder (mutmut browse works there)")
-    p.add_argument("--json", type=Path, help="also write the outcome as JSON to this file")
+    p.add_argument(
+        "--workdir",
+        type=Path,
+        help="where the copies go, one subfolder per module, replaced "
+        "and kept (default: a temporary folder, removed at the end)",
+    )
+    p.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the temporary folder (mutmut browse works there)",
+    )
+    p.add_argument(
+        "--json", type=Path, help="also write the outcome as JSON to this file"
+    )
     a = p.parse_args()
     base = a.workdir or Path(tempfile.mkdtemp(prefix="rasl-mutmut-"))
     outcomes = []
@@ -101,9 +141,12 @@ def main() -> int:
             tests = a.tests or TESTS[module]
             out = run_module(module, tests, base / Path(module).stem, a.jobs)
             outcomes.append(out)
-            print(f"{module}: {out['killed']} killed, {out['survived']} survived, {out['no_tests']} no tests, "
-                  f"score {out['score']:.3f}"
-                  f"  (tests: {' '.join(tests)})" + (f"; not run: {out['other']}" if out["other"] else ""))
+            print(
+                f"{module}: {out['killed']} killed, {out['survived']} survived, {out['no_tests']} no tests, "
+                f"score {out['score']:.3f}"
+                f"  (tests: {' '.join(tests)})"
+                + (f"; not run: {out['other']}" if out["other"] else "")
+            )
             for name, diff in out["survivors"].items():
                 print(diff)
     finally:

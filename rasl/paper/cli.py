@@ -103,6 +103,7 @@ def _evaluate(sub) -> None:
 
 
 def _benchmark(sub) -> None:
+    from rasl.config import DESIGNS
     from rasl.data import VISUAL_STREAMS
     from rasl.paper.benchmark import PROTOCOLS, TIMELINES
 
@@ -130,6 +131,14 @@ def _benchmark(sub) -> None:
         "--variant",
         default="full",
         help="a Table III / IV / Fig. 6 variant of rasl.paper.variants (default: full)",
+    )
+    p.add_argument(
+        "--design",
+        default="printed",
+        choices=DESIGNS,
+        help="the model's design the variant is of: printed (Section III as printed) or "
+        "repaired (implementation notes); --variant no_sa --design repaired runs the "
+        "variant repaired_no_sa (default: printed)",
     )
     p.add_argument(
         "--seeds", type=int, default=3, metavar="N", help="seeds 0..N-1 (default: 3)"
@@ -168,6 +177,7 @@ def _benchmark(sub) -> None:
     def run(a) -> int:
         from rasl.config import default_data_root
         from rasl.paper.benchmark import BenchmarkRun, run_benchmark, write_results
+        from rasl.paper.variants import variant_name
 
         data = a.data or default_data_root()
         if data is None:
@@ -176,16 +186,15 @@ def _benchmark(sub) -> None:
             spec = BenchmarkRun(
                 a.benchmark,
                 a.protocol,
-                a.variant,
+                variant_name(a.variant, a.design),
                 tuple(range(a.seeds)),
                 a.steps,
                 TIMELINES[a.timeline],
                 a.visual,
                 a.videos,
             )
-        except (
-            ValueError
-        ) as e:  # an unknown --variant (the other choices are argparse's)
+        # an unknown --variant (the other choices are argparse's)
+        except ValueError as e:
             raise InputError("--variant", str(e)) from None
         rows = run_benchmark(data, spec, a.out, progress=not a.quiet)
         print(write_results(rows, f"{a.out}/results.csv"))
