@@ -23,14 +23,19 @@ SIGNALS = ("norm (rgb)", "norm (flow)", "distinctiveness (rgb)")
 
 @torch.inference_mode()
 def score_correlations(
-    model: RASLModel, videos: list[FeatureVideo], timeline: Timeline, visual: str = "rgb"
+    model: RASLModel,
+    videos: list[FeatureVideo],
+    timeline: Timeline,
+    visual: str = "rgb",
 ) -> dict[str, dict[str, float]]:
     """Per video id, the rank correlation (:func:`rasl.paper.baselines.rank_correlation`)
     of the model's row scores with each label-free signal of :data:`SIGNALS`."""
     out = {}
     for v in videos:
         scores = row_scores(model, v, timeline, visual)
-        out[v.video_id] = {s: rank_correlation(scores, BASELINES[s](v)) for s in SIGNALS}
+        out[v.video_id] = {
+            s: rank_correlation(scores, BASELINES[s](v)) for s in SIGNALS
+        }
     return out
 
 

@@ -19,11 +19,17 @@ def _efficiency(sub) -> None:
         "efficiency", help="parameters and FLOPs of the paper configuration (Table VI)"
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--design",
+        default="printed",
+        choices=("printed", "repaired"),
+        help="the model's design counted (default: printed, the paper's)",
+    )
 
     def run(a) -> int:
         from rasl.paper.efficiency import count_paper_configuration, format_report
 
-        report = count_paper_configuration()
+        report = count_paper_configuration(a.design)
         print(json.dumps(report) if a.json else format_report(report))
         return 0
 
