@@ -20,6 +20,9 @@ first 25 % and 50 % of the train videos (rgb: item 4), seeds 0-2. Rows go to ``-
 
     python experiments/design_study.py --out results/fidelity/design_study.csv
     python experiments/design_study.py --summarise results/fidelity/design_study.csv
+    python experiments/design_study.py --baselines results/fidelity/design_study_baselines.csv
+
+``--baselines`` writes the label-free baselines' mAP on the same two splits.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from rasl.config import DESIGNS, default_data_root
 from rasl.data import YOUTUBE_DOMAINS, load_feature_benchmark
 from rasl.losses import identical_steps
 from rasl.paper.analysis import SIGNALS, context_scores, score_correlations
+from rasl.paper.baselines import BASELINES, baseline_result, random_baseline
 from rasl.paper.benchmark import (
     TIMELINES,
     benchmark_config,
@@ -175,6 +179,25 @@ def summarise(path: Path) -> str:
     return "\n".join(lines)
 
 
+def baselines(videos: dict, path: Path) -> None:
+    """The label-free baselines' mAP on the train and val splits, as ``method,split,mAP``."""
+    rows = [
+        {"method": name, "split": split, "mAP": baseline_result(name, vs).average}
+        for split, vs in videos.items()
+        for name in BASELINES
+    ]
+    rows += [
+        {"method": "random", "split": split, "mAP": random_baseline(vs)[-1]["expected"]}
+        for split, vs in videos.items()
+    ]
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(
+            f, fieldnames=["method", "split", "mAP"], lineterminator="\n"
+        )
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument(
@@ -182,6 +205,9 @@ def main(argv=None) -> None:
     )
     p.add_argument(
         "--summarise", action="store_true", help="print the table of --out and exit"
+    )
+    p.add_argument(
+        "--baselines", type=Path, metavar="CSV", help="write the baselines' mAP and exit"
     )
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--steps", type=int, default=500)
@@ -197,6 +223,9 @@ def main(argv=None) -> None:
         warnings.simplefilter("ignore")  # the 28 listed videos without a feature file
         videos = load_feature_benchmark(a.data, "youtube").videos
     videos = {s: [v for v in videos if v.split == s] for s in ("train", "val")}
+    if a.baselines:
+        baselines(videos, a.baselines)
+        return
     done = {key(r["design"], r["visual"], r["share"], r["seed"]) for r in read(a.out)}
     shard, shards = map(int, a.shard.split("/"))
     for config in runs(a.seeds)[shard::shards]:

@@ -7,6 +7,8 @@ argument made a score: how hard each step is to rebuild from its context.
 
 from __future__ import annotations
 
+import csv
+
 import numpy as np
 import torch
 
@@ -69,3 +71,38 @@ def context_scores(
             total += (1 - k) * model.context_error(clips, k)
     steps = stitch(total / masks, lengths).numpy()
     return steps.reshape(-1, timeline.repeat).mean(axis=1)
+
+
+def read_study(path) -> list[dict]:
+    """The rows of ``experiments/design_study.py``'s CSV, numbers as floats."""
+
+    def value(text: str):
+        try:
+            return float(text)
+        except ValueError:
+            return text
+
+    with open(path, newline="") as f:
+        return [
+            {k: value(v) for k, v in row.items() if v != ""}
+            for row in csv.DictReader(f)
+        ]
+
+
+def summarise_study(
+    rows: list[dict], by: tuple[str, ...], columns: list[str]
+) -> list[dict]:
+    """Per group of ``by`` (in first-seen order): the number of seeds and, per column, the
+    mean and sample standard deviation (ddof 1) over the group's runs."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(tuple(r[b] for b in by), []).append(r)
+    out = []
+    for key, group in groups.items():
+        row = {**dict(zip(by, key)), "seeds": len(group)}
+        for c in columns:
+            values = [r[c] for r in group if c in r]
+            row[c] = float(np.mean(values)) if values else None
+            row[f"{c} std"] = float(np.std(values, ddof=1)) if len(values) > 1 else None
+        out.append(row)
+    return out
