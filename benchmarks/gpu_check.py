@@ -111,7 +111,7 @@ def pretrain_steps_per_s(
         },
         ["v"] * 64,
     )
-    model, opt, _ = build(cfg, clips)
+    model, opt, _ = build(cfg)
     running = train_steps(
         model,
         opt,

@@ -38,49 +38,21 @@ from rasl.paper.benchmark import (
 )
 from rasl.runtime import configure_cpu
 
-PRINTED = {
-    "centre_scl": False,
-    "scl_skip_duplicates": False,
-    "standardise_eta": False,
-    "aux_detach_s": False,
-    "shared_projection": False,
-}
+# The variants that ModelConfig can still build. The study's other rows (centred Eq. (9),
+# s detached in Eq. (10), one shared W in Eq. (8), CLIP's embedding, a mask token with
+# positions, rescaled inputs) came from switches that lost and were retired; their
+# numbers stay in results/fidelity/study_*.csv and the implementation notes.
+PRINTED = {"scl_skip_duplicates": False, "standardise_eta": False}
 VARIANTS = {
     "default": {},  # ModelConfig as it stands (the timeline study runs it)
     "printed": PRINTED,  # the equations as printed (our reading of them before this study)
     "skip_duplicates": {**PRINTED, "scl_skip_duplicates": True},
-    "centre_scl": {**PRINTED, "scl_skip_duplicates": True, "centre_scl": True},
     "standardise_eta": {
         **PRINTED,
         "scl_skip_duplicates": True,
         "standardise_eta": True,
     },
-    "aux_detach_s": {**PRINTED, "scl_skip_duplicates": True, "aux_detach_s": True},
-    "all_three": {
-        "centre_scl": True,
-        "scl_skip_duplicates": True,
-        "standardise_eta": True,
-        "aux_detach_s": True,
-    },
-    "std_eta_shared_projection": {
-        **PRINTED,
-        "scl_skip_duplicates": True,
-        "standardise_eta": True,
-        "shared_projection": True,
-    },
     "no_rasl": {"k": 0},
-    "scl_embed16": {
-        "scl_embed": 16
-    },  # the default with CLIP's joint embedding in Eq. (9)
-    "mask_token": {
-        "mask_token": True
-    },  # the default with a learned mask token and positions in Eq. (10)
-    "rms": {
-        "input_scaling": "rms"
-    },  # the default on features divided by the corpus's RMS
-    "zscore": {
-        "input_scaling": "zscore"
-    },  # the default on features standardised per dimension
 }
 
 

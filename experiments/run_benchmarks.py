@@ -1,14 +1,15 @@
 """The full set of runs behind the book's measured Tables I-IV and Fig. 6, on 2 CPU cores.
 
 Each cell is one ``rasl benchmark`` run (:func:`rasl.paper.benchmark.run_benchmark` of a
-:class:`~rasl.paper.benchmark.BenchmarkRun`): a benchmark,
-a protocol and a variant, over the seeds. Its result rows go to
-``OUT/<benchmark>_<protocol>_<variant>.csv``, its per-video scores packed into
-``OUT/scores/<benchmark>_<protocol>_<variant>.npz`` (``rasl evaluate --scores`` turns
-one back into the CSV's rows) and its provenance (the equivalent command, commit, seeds,
-steps, timeline, wall time) to ``OUT/manifest.json``; a cell whose CSV exists is skipped,
-so a killed run resumes where it stopped. Score files go to a scratch folder
-(``--work``), not to ``OUT``. ``--set baselines`` writes the label-free baselines instead
+:class:`~rasl.paper.benchmark.BenchmarkRun`): a benchmark, a protocol and a variant of
+either design, over the seeds (5 for Tables I/II, 3 for the ablations). Its result rows go
+to ``OUT/<benchmark>_<protocol>_<variant>.csv`` and its provenance (the equivalent
+command, commit, seeds, steps, timeline, wall time) to ``OUT/manifest.json``; a cell whose
+CSV exists is skipped, so a killed run resumes where it stopped. The code must be
+committed (the manifest names its commit). Score files go to a scratch folder
+(``--work``); each cell's per-video scores are packed into
+``OUT/scores/<benchmark>_<protocol>_<variant>.npz`` (``rasl evaluate --scores`` turns one
+back into the CSV's rows). ``--set baselines`` writes the label-free baselines instead
 (``OUT/baselines.csv`` and ``OUT/scores/baselines.npz``, no model).
 
     python experiments/run_benchmarks.py --out results/benchmarks --set main
@@ -16,6 +17,7 @@ so a killed run resumes where it stopped. Score files go to a scratch folder
     python experiments/run_benchmarks.py --out results/benchmarks --set fig6
     python experiments/run_benchmarks.py --out results/benchmarks --set baselines
     python experiments/run_benchmarks.py --out results/benchmarks --resummarise   # mean/std rows anew
+    python experiments/run_benchmarks.py --out results/benchmarks --check youtube_in-domain_full
 
 On 2 cores run two shards side by side, each with one thread (OMP_NUM_THREADS=1):
 ``--shard 0/2`` and ``--shard 1/2`` (shards count from 0).
@@ -27,6 +29,7 @@ import argparse
 import fcntl
 import json
 import subprocess
+import sys
 import tempfile
 import time
 import warnings
@@ -35,7 +38,7 @@ from pathlib import Path
 
 import torch
 
-from rasl.config import default_data_root
+from rasl.config import DESIGNS, default_data_root
 from rasl.paper.benchmark import (
     PROTOCOLS,
     TIMELINES,
@@ -48,70 +51,130 @@ from rasl.paper.benchmark import (
     write_results,
 )
 from rasl.paper.tables import write_baselines
-from rasl.paper.variants import sweep_variant
+from rasl.paper.variants import sweep_name, variant_name
 from rasl.runtime import configure_cpu
 
+ROOT = Path(__file__).resolve().parents[1]  # the checkout
 MAIN = [(b, p, "full") for b in ("youtube", "tvsum") for p in PROTOCOLS]
 TABLE3 = ["no_rasl", "no_sa", "no_auxiliary", "audio_only", "visual_only"]
 TABLE4 = ["fusion_sum", "fusion_concat", "fusion_mlp", "fusion_lowrank"]
-FIG6_K = (
-    1,
-    3,
-    7,
-)  # up to N / 2 on 15-row clips; the timeline's own k with contrast is the full model
+# up to N / 2 on 15-row clips; the timeline's own k with contrast is the full model
+FIG6_K = (1, 3, 7)
+SEEDS = {"main": 5, "ablations": 3, "fig6": 3}  # Tables I/II: 5 seeds, as issue 23 asks
 
 
-def cells(which: str, seeds: int, steps: int, timeline: Timeline) -> list[BenchmarkRun]:
-    """The runs of one set, in the order they are run."""
-    sweep = [
-        sweep_variant(k, contrast, timeline.k)
-        for k in FIG6_K
-        for contrast in (True, False)
-    ]
-    chosen = {
+def cells(
+    which: str, steps: int, timeline: Timeline, seeds: int | None = None
+) -> list[BenchmarkRun]:
+    """The runs of one set for both designs, in the order they are run."""
+    sweep = [(k, contrast) for k in FIG6_K for contrast in (True, False)]
+    sets = {
         "main": MAIN,
         "ablations": [("youtube", "in-domain", v) for v in TABLE3 + TABLE4],
-        "fig6": [("youtube", "in-domain", v) for v in sweep if v != "full"],
+        "fig6": [
+            ("youtube", "in-domain", sweep_name(k, contrast))
+            for k, contrast in sweep
+            if (k, contrast) != (timeline.k, True)
+        ],
     }
-    chosen["all"] = chosen["main"] + chosen["ablations"] + chosen["fig6"]
+    chosen = list(sets) if which == "all" else [which]
     return [
-        BenchmarkRun(b, p, v, tuple(range(seeds)), steps, timeline)
-        for b, p, v in chosen[which]
+        BenchmarkRun(
+            b,
+            p,
+            variant_name(v, design),
+            tuple(range(seeds or SEEDS[s])),
+            steps,
+            timeline,
+        )
+        for s in chosen
+        for design in DESIGNS
+        for b, p, v in sets[s]
     ]
 
 
-def wall_s(start: float) -> float:
-    return round(time.time() - start, 1)
+def cell_name(run: BenchmarkRun) -> str:
+    return f"{run.benchmark}_{run.protocol}_{run.variant}"
 
 
 def commit() -> str:
-    out = subprocess.run(
-        ["git", "describe", "--always", "--dirty"], capture_output=True, text=True
-    )
-    return out.stdout.strip() or "unknown"
+    """The commit the runs are made at; an error unless the code is committed."""
+    changed = subprocess.run(
+        ["git", "status", "--porcelain", "--", "rasl", "experiments", "pyproject.toml"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout
+    if changed:
+        raise SystemExit(
+            f"commit the code first: results come from a committed tree\n{changed}"
+        )
+    return subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout.strip()
 
 
-def record(out: Path, name: str, command: str, **fields) -> None:
-    """Add a cell's command and ``fields``, with the commit and the time it finished, to
-    ``out/manifest.json`` under ``name``; shards finishing together must not drop each
-    other's cells."""
-    manifest_path = out / "manifest.json"
-    with open(out / ".manifest.lock", "w") as lock:
+def record(manifest_path: Path, name: str, entry: dict) -> None:
+    """Add one cell's provenance to manifest.json (shards finishing together must not drop
+    each other's cells)."""
+    with open(manifest_path.with_name(".manifest.lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         manifest = (
             json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-        )  # other shards' too
-        manifest[name] = {
-            "command": command,
-            "commit": commit(),
-            **fields,
-            "threads": torch.get_num_threads(),
-            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        }
+        )
+        manifest[name] = entry
         manifest_path.write_text(json.dumps(manifest, indent=1) + "\n")
 
 
-def main(argv=None) -> None:
+def check(out: Path, name: str, data: str, work: Path) -> int:
+    """Rerun committed cell ``name`` as its manifest says and compare it seed by seed."""
+    entry = json.loads((out / "manifest.json").read_text())[name]
+    committed = [
+        r
+        for r in read_results([out / f"{name}.csv"])
+        if r["seed"] not in ("mean", "std")
+    ]
+    benchmark, protocol, variant = next(
+        (c.benchmark, c.protocol, c.variant)
+        for c in cells("all", 1, TIMELINES[entry["timeline"]])
+        if cell_name(c) == name
+    )
+    run = BenchmarkRun(
+        benchmark,
+        protocol,
+        variant,
+        tuple(entry["seeds"]),
+        entry["steps"],
+        TIMELINES[entry["timeline"]],
+    )
+    torch.set_num_threads(entry["threads"])  # the same threads: the same arithmetic
+    with warnings.catch_warnings():
+        warnings.simplefilter(
+            "ignore"
+        )  # the 28 listed YouTube videos without a feature file
+        rerun = {
+            (r["seed"], r["domain"]): r["score"]
+            for r in run_benchmark(data, run, work / name, progress=True)
+        }
+    worst = 0.0
+    print(
+        f"{name} (committed at {entry['commit']}, rerun at {commit()}): Average per seed"
+    )
+    for r in committed:
+        diff = abs(rerun[(int(r["seed"]), r["domain"])] - r["score"])
+        worst = max(worst, diff)
+        if r["domain"] == "Average":
+            print(
+                f"  seed {r['seed']}: committed {r['score']:.6f}  rerun {rerun[(int(r['seed']), 'Average')]:.6f}"
+            )
+    print(f"largest difference over seeds and domains: {worst:.2e}")
+    return 0 if worst < 1e-9 else 1
+
+
+def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument(
         "--out", required=True, help="folder for the result CSVs and manifest.json"
@@ -120,10 +183,10 @@ def main(argv=None) -> None:
         "--set",
         default="all",
         choices=["main", "ablations", "fig6", "all", "baselines"],
-        help="main: Tables I/II; ablations: Tables III/IV; fig6: the k sweep (default: "
-        "all of these); baselines: the label-free baselines of Tables I/II",
+        help="main: Tables I/II; ablations: Tables III/IV; fig6: the k sweep (default: all "
+        "of these, each for both designs); baselines: the label-free baselines",
     )
-    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--seeds", type=int, help=f"seeds per cell (default: {SEEDS})")
     p.add_argument("--steps", type=int, default=500)
     p.add_argument("--timeline", default="native15", choices=list(TIMELINES))
     p.add_argument("--data", default=default_data_root())
@@ -142,16 +205,26 @@ def main(argv=None) -> None:
         action="store_true",
         help="recompute the mean/std rows of every CSV in OUT from its per-seed rows, and exit",
     )
+    p.add_argument(
+        "--check",
+        metavar="CELL",
+        help="rerun the committed cell CELL of OUT (e.g. youtube_in-domain_full) with the "
+        "manifest's settings and compare it seed by seed; exit 1 if any value differs",
+    )
     a = p.parse_args(argv)
     out = Path(a.out)
+    work = Path(a.work or tempfile.mkdtemp(prefix="rasl-benchmarks-"))
     if a.resummarise:
         for path in sorted(set(out.glob("*.csv")) - {out / "baselines.csv"}):
             seeds = [
                 r for r in read_results([path]) if r["seed"] not in ("mean", "std")
             ]
             write_results(seeds + summary_rows(seeds), path)
-        return
+        return 0
     configure_cpu()
+    if a.check:
+        return check(out, a.check, a.data, work)
+    at = commit()
     out.mkdir(parents=True, exist_ok=True)
     if a.set == "baselines":
         start = time.time()
@@ -159,12 +232,21 @@ def main(argv=None) -> None:
             warnings.simplefilter("ignore")  # the 28 YouTube videos without features
             write_baselines(a.data, out)
         command = "python experiments/run_benchmarks.py --out OUT --set baselines"
-        record(out, "baselines", command, wall_s=wall_s(start))
-        return
-    work = Path(a.work or tempfile.mkdtemp(prefix="rasl-benchmarks-"))
+        record(
+            out / "manifest.json",
+            "baselines",
+            {
+                "command": command,
+                "commit": at,
+                "wall_s": round(time.time() - start, 1),
+                "threads": torch.get_num_threads(),
+                "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            },
+        )
+        return 0
     shard, shards = map(int, a.shard.split("/"))
-    for run in cells(a.set, a.seeds, a.steps, TIMELINES[a.timeline])[shard::shards]:
-        name = f"{run.benchmark}_{run.protocol}_{run.variant}"
+    for run in cells(a.set, a.steps, TIMELINES[a.timeline], a.seeds)[shard::shards]:
+        name = cell_name(run)
         if (out / f"{name}.csv").exists():
             continue
         start = time.time()
@@ -176,15 +258,21 @@ def main(argv=None) -> None:
         pack_scores(work / name, out / "scores" / f"{name}.npz")
         write_results(rows, out / f"{name}.csv")
         record(
-            out,
+            out / "manifest.json",
             name,
-            f"{run.command()} --out OUT",
-            seeds=list(run.seeds),
-            steps=run.steps,
-            timeline=run.timeline.name,
-            wall_s=wall_s(start),
+            {
+                "command": f"{run.command()} --out OUT",
+                "commit": at,
+                "seeds": list(run.seeds),
+                "steps": run.steps,
+                "timeline": run.timeline.name,
+                "wall_s": round(time.time() - start, 1),
+                "threads": torch.get_num_threads(),
+                "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            },
         )
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

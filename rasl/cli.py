@@ -86,9 +86,8 @@ def _add_features(sub) -> None:
             device=a.device or ("cuda" if torch.cuda.is_available() else "cpu"),
             **{k: v for k, v in given.items() if v is not None},
         )
-        rank, world = distributed(
-            cfg.device
-        )  # under torchrun: each process takes its share of the videos
+        # under torchrun: each process takes its share of the videos
+        rank, world = distributed(cfg.device)
         workers = (
             a.workers
             if a.workers is not None
@@ -103,9 +102,8 @@ def _add_features(sub) -> None:
         )
         for path, problem in failures if rank == 0 else []:
             print(f"rasl: failed: {path}: {problem}", file=sys.stderr)
-        if (
-            world > 1
-        ):  # torchrun stops every process once one exits with an error: not before the list is out
+        # torchrun stops every process once one exits with an error: not before the list is out
+        if world > 1:
             torch.distributed.barrier()
         return 1 if failures else 0
 
@@ -167,6 +165,7 @@ def _add_pretrain(sub) -> None:
         help="torch.compile the objective: the same losses after a compilation; slower than "
         "eager on CPU, meant for long GPU runs (default: the profile's, off)",
     )
+    _add_design(p, "the profile's (printed)", "as the book's chapters run it")
     p.add_argument("--quiet", action="store_true")
 
     def run(a) -> int:
@@ -190,10 +189,11 @@ def _add_pretrain(sub) -> None:
             cfg = cfg.replace(train={"device": a.device}, features={"device": a.device})
         if a.bf16 is not None:
             cfg = cfg.replace(train={"bf16": a.bf16})
+        if a.design:
+            cfg = cfg.replace(model={"design": a.design})
         cfg = cfg.replace(out_dir=a.out)
-        rank, _ = distributed(
-            cfg.train.device
-        )  # under torchrun: join the group before extraction is shared out
+        # under torchrun: join the group before extraction is shared out
+        rank, _ = distributed(cfg.train.device)
         # the videos not cached yet are decoded in as many worker processes as the clips are read with
         data = dataset_from_videos(
             a.inputs,
@@ -223,11 +223,29 @@ def _scorable(video: str) -> None:
         )
 
 
+def _add_design(p, default: str, why: str) -> None:
+    from rasl.config import DESIGNS
+
+    p.add_argument(
+        "--design",
+        choices=DESIGNS,
+        help=f"the model's design: printed (Section III as printed) or repaired (see the "
+        f"implementation notes); default: {default}, {why}",
+    )
+
+
 def _add_scoring(p) -> None:
     """The arguments ``score`` and ``highlights`` share: which model, how long to adapt, progress."""
+    from rasl.inference import DEFAULT_DESIGN
+
     p.add_argument(
         "--checkpoint",
         help="pretrained model (default: adapt the model to the video itself)",
+    )
+    _add_design(
+        p,
+        DEFAULT_DESIGN,
+        "the one the YouTube Highlights train split supports (a checkpoint has its own)",
     )
     p.add_argument(
         "--adapt-steps",
@@ -247,6 +265,7 @@ def _score(a):
         checkpoint=a.checkpoint,
         adapt_steps=a.adapt_steps,
         progress=not a.quiet,
+        design=a.design,
     )
 
 
@@ -392,9 +411,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for add in (_add_features, _add_pretrain, _add_score, _add_highlights):
         add(sub)
-    for plugin in entry_points(
-        group=PLUGINS
-    ):  # the reproduction's commands (rasl.paper.cli)
+    # the reproduction's commands (rasl.paper.cli)
+    for plugin in entry_points(group=PLUGINS):
         plugin.load()(sub)
     return parser
 

@@ -19,14 +19,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch.utils.data import Dataset
 
 from rasl.config import RunConfig
 from rasl.features import Features, cache_path, extract_many, stored_arrays
 from rasl.files import InputError, list_videos
 
-# clips, evenly spread over a streamed corpus, that fit the input scaling
-
-STATISTICS_CLIPS = 256
+# clips, evenly spread over a corpus, that the orientation of a model's score reads
+# (rasl.train.orient)
+SAMPLE_CLIPS = 256
 
 
 def clip_starts(t: int, n: int) -> range:
@@ -80,10 +81,6 @@ class ClipSet:
     def batch(self, idx: torch.Tensor) -> dict[str, torch.Tensor]:
         return {m: x[idx] for m, x in self.fvs.items()}
 
-    def statistics_fvs(self) -> dict[str, torch.Tensor]:
-        """The clips the input scaling is fitted on: all of them."""
-        return self.fvs
-
 
 def _warn_skipped(skipped: list[str], total: int) -> None:
     if skipped:
@@ -106,9 +103,8 @@ def clip_set(
     sources: list[str] = []
     skipped: list[str] = []
     for name, f in features.items():
-        if any(
-            getattr(f, m) is None for m in modalities
-        ):  # modalities name Features' fields
+        # modalities name Features' fields
+        if any(getattr(f, m) is None for m in modalities):
             skipped.append(name)
             continue
         for m in modalities:
@@ -136,20 +132,17 @@ class ClipDataset(torch.utils.data.Dataset):
     ):
         self.n = n
         self.files: list[Path] = []
-        self.arrays: list[
-            dict[str, tuple[int, np.dtype, tuple[int, ...]]]
-        ] = []  # per file: modality -> where
+        # per file: modality -> where
+        self.arrays: list[dict[str, tuple[int, np.dtype, tuple[int, ...]]]] = []
         self.skipped: list[str] = []
-        self.steps: dict[
-            Path, dict[str, int]
-        ] = {}  # every file given: FVS name -> steps
+        # every file given: FVS name -> steps
+        self.steps: dict[Path, dict[str, int]] = {}
         file_of, starts = [], []
         for path in map(Path, files):
             try:
                 stored = stored_arrays(path)
-            except (
-                Exception
-            ) as e:  # zipfile, struct and numpy raise many kinds for a damaged file
+            # zipfile, struct and numpy raise many kinds for a damaged file
+            except Exception as e:
                 raise InputError(
                     path, f"not a readable feature file ({type(e).__name__}: {e})"
                 ) from None
@@ -202,14 +195,16 @@ class ClipDataset(torch.utils.data.Dataset):
         )
         return {path: counts.get(path, 0) for path in self.steps}
 
-    def statistics_fvs(self, limit: int = STATISTICS_CLIPS) -> dict[str, torch.Tensor]:
-        """The clips the input scaling is fitted on: all of them up to ``limit``, else ``limit``
-        clips evenly spread over the corpus (so memory stays bounded)."""
-        picked = np.unique(
-            np.linspace(0, len(self) - 1, min(len(self), limit)).round().astype(int)
-        )
-        items = [self[i] for i in picked]
-        return {m: torch.stack([c[m] for c in items]) for m in items[0]}
+
+def sample_clips(clips: Dataset, limit: int = SAMPLE_CLIPS) -> dict[str, torch.Tensor]:
+    """Up to ``limit`` clips of a dataset of clips (a :class:`ClipSet` or a
+    :class:`ClipDataset`), evenly spread over it and stacked: modality -> (C, N, D). Memory
+    stays bounded whatever the corpus."""
+    picked = np.unique(
+        np.linspace(0, len(clips) - 1, min(len(clips), limit)).round().astype(int)
+    )
+    items = [clips[int(i)] for i in picked]
+    return {m: torch.stack([c[m] for c in items]) for m in items[0]}
 
 
 def dataset_from_videos(
@@ -233,9 +228,8 @@ def dataset_from_videos(
     failures = extract_many(
         [str(v) for v in videos], cfg.features, cache_dir, progress, workers
     )
-    if (
-        failures
-    ):  # the same list in every process, gathered before it returned: all raise
+    # the same list in every process, gathered before it returned: all raise
+    if failures:
         (path, problem), others = failures[0], len(failures) - 1
         raise InputError(
             path,

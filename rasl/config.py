@@ -18,7 +18,7 @@ CLIP_STEPS = round(CLIP_S / STEP_S)  # 150 feature vectors per clip (N in the pa
 
 MODALITIES = ("visual", "audio")
 FUSIONS = ("scl", "sum", "concat", "mlp", "lowrank")
-INPUT_SCALINGS = ("none", "rms", "zscore")
+DESIGNS = ("printed", "repaired")  # the two designs of the model (implementation notes)
 
 
 @dataclass(frozen=True)
@@ -36,17 +36,8 @@ class ModelConfig:
     k_point_contrastive: bool = True
     # eta of Eq. (8) from the clip's standardised s (notes: fidelity 2)
     standardise_eta: bool = True
-    # one W for both W^ and W' of Eq. (8) (notes: fidelity 2)
-    shared_projection: bool = False
-    centre_scl: bool = False  # Eq. (9) on each clip's centred r (notes: fidelity 0)
-    scl_embed: int = 0  # > 0: Eq. (9) on a bias-free linear embedding of r of this size, as CLIP (notes: fidelity 0)
     # identical steps of a tiled clip are no negatives in Eq. (9)
     scl_skip_duplicates: bool = True
-    aux_detach_s: bool = False  # Eq. (10) without gradient into s (notes: fidelity 1)
-    # the features' scale, which III-A leaves to its extractors (notes: fidelity 0): "none" as given;
-    # "rms" divided by the pretraining corpus's root mean square; "zscore" standardised per dimension
-    input_scaling: str = "none"
-    mask_token: bool = False  # Eq. (10): M puts a learned token, and F^m adds learned step positions (notes: fidelity 1)
     self_attention: bool = True  # False: F^m is the identity ("w/o SA")
     auxiliary: bool = True  # masked FVS reconstruction, Eq. (10)
     mask_ratio: float = 0.5  # share of feature vectors that M masks
@@ -57,12 +48,14 @@ class ModelConfig:
     # Gamma of Eq. (9), a log-scale (see implementation notes)
     temperature_init: float = 3.1
     lowrank_rank: int = 4  # rank of the low-rank fusion (Ye et al.), Table IV only
+    design: str = (
+        "printed"  # "printed": Section III as printed; "repaired": see the notes
+    )
+    hidden: int = 256  # width of the repaired design's per-step maps (StepAutoencoder)
 
     def __post_init__(self) -> None:
-        if self.input_scaling not in INPUT_SCALINGS:
-            raise ValueError(
-                f"input_scaling must be one of {INPUT_SCALINGS}, got {self.input_scaling!r}"
-            )
+        if self.design not in DESIGNS:
+            raise ValueError(f"design must be one of {DESIGNS}, got {self.design!r}")
         if self.fusion not in FUSIONS:
             raise ValueError(f"fusion must be one of {FUSIONS}, got {self.fusion!r}")
         if not self.modalities or any(m not in MODALITIES for m in self.modalities):
@@ -71,7 +64,7 @@ class ModelConfig:
             raise ValueError("a fusion scheme needs both modalities")
         if self.k < 0 or 2 * self.k > self.clip_steps:
             raise ValueError(f"k must be in [0, clip_steps/2], got {self.k}")
-        if self.dim % 2 ** len(self.channels):
+        if self.design == "printed" and self.dim % 2 ** len(self.channels):
             raise ValueError(f"dim must be divisible by {2 ** len(self.channels)}")
 
     @property
@@ -84,10 +77,15 @@ class ModelConfig:
 # printed): what a checkpoint saved without them was trained with.
 PRINTED_LOSSES = {
     "standardise_eta": False,
+    "scl_skip_duplicates": False,
+    "design": "printed",
+}
+# Study switches that lost (implementation notes, "Fidelity study") and are gone, with the
+# value that meant "off": a checkpoint trained with one of them on cannot be rebuilt.
+RETIRED = {
     "shared_projection": False,
     "centre_scl": False,
     "scl_embed": 0,
-    "scl_skip_duplicates": False,
     "aux_detach_s": False,
     "mask_token": False,
     "input_scaling": "none",
@@ -163,10 +161,14 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "RunConfig":
-        model = {
-            **PRINTED_LOSSES,
-            **d["model"],
-        }  # a config saved before a switch existed ran without it
+        # a config saved before a switch existed ran without it
+        model = {**PRINTED_LOSSES, **d["model"]}
+        for key, off in RETIRED.items():
+            if model.pop(key, off) != off:
+                raise ValueError(
+                    f"trained with the retired study switch {key}; "
+                    "this version of rasl cannot rebuild that model"
+                )
         model["channels"] = tuple(model["channels"])
         model["modalities"] = tuple(model["modalities"])
         return cls(
@@ -176,9 +178,8 @@ class RunConfig:
             train=TrainConfig(**d["train"]),
             data_root=d["data_root"],
             out_dir=d["out_dir"],
-            **{
-                k: d[k] for k in ("pretrain_on", "evaluate_on") if k in d
-            },  # absent before these fields
+            # absent before these fields
+            **{k: d[k] for k in ("pretrain_on", "evaluate_on") if k in d},
         )
 
 
@@ -198,9 +199,8 @@ def smoke() -> RunConfig:
         model=ModelConfig(dim=1280),  # efficientnet_lite0 pools to 1280-d
         # bf16 where the CPU computes it natively (notes: "Measured behind the code's constants")
         features=FeatureConfig(visual="efficientnet_lite0", audio="mel", bf16=None),
-        train=TrainConfig(
-            steps=20, batch_size=2, checkpoint_every=10
-        ),  # minutes on 2 CPU cores
+        # minutes on 2 CPU cores
+        train=TrainConfig(steps=20, batch_size=2, checkpoint_every=10),
         data_root=default_data_root(),
     )
 
@@ -213,9 +213,8 @@ def paper() -> RunConfig:
         features=FeatureConfig(
             visual="swin", audio="hubert", device="cuda", batch_size=64
         ),
-        train=TrainConfig(
-            device="cuda", num_workers=4
-        ),  # clips cut from memory-mapped files in 4 processes
+        # clips cut from memory-mapped files in 4 processes
+        train=TrainConfig(device="cuda", num_workers=4),
         data_root=os.environ.get("RASL_DATA"),
         pretrain_on="activitynet",
         evaluate_on="benchmarks",

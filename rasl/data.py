@@ -216,9 +216,8 @@ def _mat_text(f, ref) -> str:
 def _tvsum_from_mat(path: Path) -> list[TVSumVideo]:
     import h5py
 
-    sys.audit(
-        "rasl.read", str(path)
-    )  # h5py opens it in C: tell audit hooks (the book's record)
+    # h5py opens it in C: tell audit hooks (the book's record)
+    sys.audit("rasl.read", str(path))
     try:
         with h5py.File(path, "r") as f:
             t = f["tvsum50"]

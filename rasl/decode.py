@@ -138,9 +138,8 @@ def probe(path: str | os.PathLike) -> VideoInfo:
     with open_container(path) as c:
         v = video_stream(c, path)
         duration = _stream_duration(c, v)
-        if (
-            duration is None
-        ):  # no header duration (raw streams): read the packet timestamps
+        # no header duration (raw streams): read the packet timestamps
+        if duration is None:
             duration = _packets_end(c, v)
         if duration <= 0:
             raise InputError(path, "zero duration: the video stream has no frames")
@@ -190,9 +189,8 @@ def frames(
         v = video_stream(c, path)
         v.thread_type = "AUTO"
         origin = v.start_time or 0
-        rate = (
-            v.average_rate or v.guessed_rate or 25
-        )  # only for the rare frame without a timestamp
+        # only for the rare frame without a timestamp
+        rate = v.average_rate or v.guessed_rate or 25
         step, shown, shown_rgb, end, t = 0, None, None, Fraction(0), Fraction(0)
         for packet in _demux(c, v, path):
             if packet.pts is not None:
@@ -250,9 +248,8 @@ def _rgb(frame: av.VideoFrame, size: int) -> np.ndarray:
     rgb = frame.reformat(
         width=size, height=size, format="rgb24", interpolation="AREA"
     ).to_ndarray()
-    quarter_turns = (
-        round(frame.rotation / 90) % 4
-    )  # display matrix, counter-clockwise degrees
+    # display matrix, counter-clockwise degrees
+    quarter_turns = round(frame.rotation / 90) % 4
     return np.ascontiguousarray(np.rot90(rgb, quarter_turns)) if quarter_turns else rgb
 
 
@@ -297,9 +294,8 @@ def _aligned_samples(path, info: VideoInfo) -> Iterator[np.ndarray]:
         resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
         drop = None  # samples before the first video frame still to cut
         for packet in _demux(c, c.streams.audio[0], path):
-            flush = (
-                [None] if packet.size == 0 else []
-            )  # the end of the stream flushes the resampler
+            # the end of the stream flushes the resampler
+            flush = [None] if packet.size == 0 else []
             for frame in _decode(packet, path) + flush:
                 for out in resampler.resample(frame):
                     samples = out.to_ndarray()[0]

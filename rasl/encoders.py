@@ -88,9 +88,8 @@ def _load(what: str, source: str, build, hint: str = ""):
         return build()
     except InputError:  # already one line: a weights file refused as unsafe
         raise
-    except (
-        Exception
-    ) as e:  # hub, network, pickle and shape errors all mean "no usable weights"
+    # hub, network, pickle and shape errors all mean "no usable weights"
+    except Exception as e:
         reason = " ".join(str(e).split())[:300]
         raise InputError(
             source, f"cannot load {what} weights ({type(e).__name__}: {reason}){hint}"
@@ -188,9 +187,8 @@ class EfficientNetLite0(VisualEncoder):
         self._setup(_streamline(model.eval()))
 
     def _features(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model.extract_features(x).mean(
-            dim=(2, 3)
-        )  # (B, 1280, 7, 7) -> (B, 1280)
+        # (B, 1280, 7, 7) -> (B, 1280)
+        return self.model.extract_features(x).mean(dim=(2, 3))
 
     def classify(self, features: np.ndarray) -> np.ndarray:
         """(B, 1280) pooled features -> (B, 1000) ImageNet class probabilities."""
@@ -291,9 +289,8 @@ class LogMel(AudioEncoder):
         self.model = mel.to(self.device)
 
     def _features(self, x: torch.Tensor) -> torch.Tensor:
-        return (torch.log10(self.model(x) + 1e-6) / 2).transpose(
-            1, 2
-        )  # (1, 64, F) -> (1, F, 64)
+        # (1, 64, F) -> (1, F, 64)
+        return (torch.log10(self.model(x) + 1e-6) / 2).transpose(1, 2)
 
 
 class _TorchaudioSSL(AudioEncoder):

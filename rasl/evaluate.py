@@ -213,9 +213,8 @@ def evaluate_folder(
     if not scores_dir.is_dir():
         raise InputError(scores_dir, "score folder not found")
     videos = load_benchmark(benchmark, data_root).videos
-    if (
-        video_dir is not None
-    ):  # the video files only supply frame rates youtube_anno.json lacks
+    # the video files only supply frame rates youtube_anno.json lacks
+    if video_dir is not None:
         with_files = {
             v.video_id: v
             for v in load_benchmark(benchmark, data_root, video_dir).videos

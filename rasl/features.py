@@ -360,9 +360,8 @@ def _read_cache(path: Path, meta: dict) -> Features | None:
                 duration_s=stored["duration_s"],
                 meta=stored,
             )
-    except (
-        Exception
-    ) as e:  # numpy, zipfile and json raise many kinds for a damaged file
+    # numpy, zipfile and json raise many kinds for a damaged file
+    except Exception as e:
         warnings.warn(
             f"{path}: damaged feature cache file ({type(e).__name__}), recomputing it"
         )
@@ -380,9 +379,8 @@ def stored_arrays(
         for info in z.infolist():
             if info.compress_type != zipfile.ZIP_STORED:
                 raise ValueError(f"{info.filename} is compressed")
-            f.seek(
-                info.header_offset + 26
-            )  # a local file header: 30 bytes, then name and extra field
+            # a local file header: 30 bytes, then name and extra field
+            f.seek(info.header_offset + 26)
             name_len, extra_len = struct.unpack("<HH", f.read(4))
             f.seek(info.header_offset + 30 + name_len + extra_len)
             version = np.lib.format.read_magic(f)
@@ -441,9 +439,8 @@ def extract_many(
     rank, world = rank_and_world()
     videos = _expand(inputs, failures)[rank::world]
     failures = failures if rank == 0 else []  # a missing input is reported once
-    config_meta = _config_meta(
-        cfg
-    )  # a bad configuration (encoders, weights files) fails once, before any video
+    # a bad configuration (encoders, weights files) fails once, before any video
+    config_meta = _config_meta(cfg)
     dests = {v: cache_path(v, cfg, out_dir) for v in videos}
     todo = [v for v in videos if _cached(v, config_meta, dests[v]) is None]
     if todo:
@@ -464,9 +461,8 @@ def extract_many(
                 if isinstance(result, InputError):
                     raise result
                 write_cache(dests[video], result)
-            except (
-                InputError
-            ) as e:  # a bad video, or its cache file could not be written
+            # a bad video, or its cache file could not be written
+            except InputError as e:
                 failures.append((e.path, e.problem))
             bar.update()
     if dist.is_initialized():
@@ -548,7 +544,6 @@ class _DecodedVideos(torch.utils.data.IterableDataset):
                 ):
                     yield i, kind, x
                 yield i, "end", None
-            except (
-                InputError
-            ) as e:  # sent as plain strings: InputError does not survive pickling
+            # sent as plain strings: InputError does not survive pickling
+            except InputError as e:
                 yield i, "failed", (e.path, e.problem)

@@ -99,9 +99,8 @@ def load_data_only(path: str | os.PathLike, map_location="cpu"):
     import torch  # here: the command line imports this module before it knows it needs torch
 
     try:
-        with (
-            warnings.catch_warnings()
-        ):  # torch warns of a plain pickle's protocol before refusing it
+        # torch warns of a plain pickle's protocol before refusing it
+        with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "Detected pickle protocol")
             return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError:

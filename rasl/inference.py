@@ -27,6 +27,9 @@ from rasl.files import InputError
 from rasl.model import RASLModel
 from rasl.train import adapt, load_model
 
+# the design that self-adaptation builds, chosen on the YouTube Highlights train split
+# (implementation notes, "Two designs")
+DEFAULT_DESIGN = "printed"
 ADAPT_STEPS = 10  # self-adaptation steps without a checkpoint (notes: "The tool", without a checkpoint)
 
 
@@ -88,30 +91,13 @@ def score_curve(
             ]
         )
 
-    if (
-        n * model.cfg.clip_steps > model.cfg.dim
-    ):  # folding costs 2 D^3 and saves 2 D^2 per step
+    # folding costs 2 D^3 and saves 2 D^2 per step
+    if n * model.cfg.clip_steps > model.cfg.dim:
         model = model.for_inference()
     s = over_clips(model.score)
-    if model.cfg.k == 0:
-        s = s * orientation(
-            stitch(s, lengths), stitch(over_clips(model.reconstruction_error), lengths)
-        )
     return normalise(
         stitch(standardise_clips(s) if standardise else s, lengths)
     ).numpy()
-
-
-def orientation(s: torch.Tensor, error: torch.Tensor) -> float:
-    """+1 or -1: the sign that makes (T,) activations rise with the per-step reconstruction error.
-
-    Without L_r (k = 0, "w/o RASL") flipping the sign of s and of the decoder's first layer
-    leaves every loss unchanged, so nothing says which end of s is the highlight. The paper's
-    premise (III-C) orients it without labels: distinct, highlight-like steps are the harder
-    ones to reconstruct.
-    """
-    s, error = s - s.mean(), error - error.mean()
-    return -1.0 if float((s * error).sum()) < 0 else 1.0
 
 
 def adapted_config(features: Features, base: RunConfig) -> RunConfig:
@@ -129,16 +115,21 @@ def score_video(
     cache_dir: str | None = None,
     adapt_steps: int | None = None,
     progress: bool = False,
+    design: str | None = None,
 ) -> ScoreCurve:
     """Video -> features -> model -> score curve.
 
-    With ``checkpoint`` the pretrained model scores the video (its encoders are the ones
-    it was trained on). Without it the model adapts to the video itself: ``adapt_steps``
-    (default ``ADAPT_STEPS``) steps of the pretraining objective on the video's own clips.
+    With ``checkpoint`` the pretrained model scores the video (its encoders and its design
+    are the ones it was trained with; a ``design`` given must be that one). Without it a
+    model of ``design`` (default ``DEFAULT_DESIGN``) adapts to the video itself:
+    ``adapt_steps`` (default ``ADAPT_STEPS``) steps of the pretraining objective on the
+    video's own clips.
     """
-    cfg = cfg or smoke()
+    cfg = (cfg or smoke()).replace(model={"design": design or DEFAULT_DESIGN})
     if checkpoint:
         model, cfg = load_model(checkpoint, device=cfg.train.device)
+        if design not in (None, cfg.model.design):
+            raise InputError(checkpoint, f"a {cfg.model.design} model, not {design}")
     features = extract_features(
         video, cfg.features, cache_dir=cache_dir, progress=progress
     )

@@ -58,12 +58,10 @@ def k_point_eta(
     s_top = s.gather(1, top)  # (B, k)
     if not contrastive:
         return s_top.mean(-1), None
-    z_top, z_bottom = process(gather_steps(r, torch.cat([top, bottom], 1))).split(
-        k, 1
-    )  # one gather: one scatter back
-    sim = F.cosine_similarity(
-        project_top(z_top), project_bottom(z_bottom), dim=-1
-    )  # (B, k)
+    # one gather: one scatter back
+    z_top, z_bottom = process(gather_steps(r, torch.cat([top, bottom], 1))).split(k, 1)
+    # (B, k)
+    sim = F.cosine_similarity(project_top(z_top), project_bottom(z_bottom), dim=-1)
     return (s_top * (1 - sim)).mean(-1), sim
 
 

@@ -63,15 +63,13 @@ class SelfAttention(nn.Module):
         b, n, _ = rho.shape
         kept = keep.sum(-1).long()  # (B,)
         width = int(kept.max())  # K; clips with fewer kept steps are padded
-        idx = keep.argsort(dim=-1, descending=True, stable=True)[
-            :, :width
-        ]  # kept steps first, in order
+        # kept steps first, in order
+        idx = keep.argsort(dim=-1, descending=True, stable=True)[:, :width]
         valid = torch.arange(width, device=rho.device) < kept[:, None]  # (B, K)
         q_k, k_k, v_k = (gather_steps(x, idx) for x in (q, k, v))
         pad = q.new_zeros(b, 1, q.shape[-1])
-        logit = torch.cat(
-            [valid.float().log(), (n - kept[:, None]).float().log()], 1
-        )  # 0 / -inf, log #masked
+        # 0 / -inf, log #masked
+        logit = torch.cat([valid.float().log(), (n - kept[:, None]).float().log()], 1)
         kept_out = F.scaled_dot_product_attention(
             q_k,
             torch.cat([k_k, pad], 1),
@@ -80,9 +78,8 @@ class SelfAttention(nn.Module):
         )
         masked_out = (v_k * valid[..., None]).sum(1, keepdim=True) / n
         o = self.w_o(torch.cat([kept_out, masked_out], 1))  # (B, K + 1, D)
-        row = torch.where(
-            keep > 0, keep.cumsum(-1).long() - 1, width
-        )  # each step's row of o
+        # each step's row of o
+        row = torch.where(keep > 0, keep.cumsum(-1).long() - 1, width)
         return keep[..., None] * rho + gather_steps(o, row)
 
 
@@ -101,9 +98,8 @@ class FoldedSelfAttention(nn.Module):
 
     def forward(self, rho: torch.Tensor) -> torch.Tensor:
         attention = torch.softmax((rho @ self.w_qk) @ rho.transpose(1, 2), -1)
-        return torch.baddbmm(
-            rho, attention, rho @ self.w_vo
-        )  # rho + attention (rho W^V W^O), one call
+        # rho + attention (rho W^V W^O), one call
+        return torch.baddbmm(rho, attention, rho @ self.w_vo)
 
 
 class NoAttention(nn.Module):
@@ -161,8 +157,24 @@ def _in_chunks(fn: Callable[..., torch.Tensor], *rows: torch.Tensor) -> torch.Te
     )
 
 
+def _projections(
+    cfg: ModelConfig, z_dim: int
+) -> tuple[nn.Module | None, nn.Module | None]:
+    """W^ and W' of Eq. (8), each followed by the layer normalisation sigma; None without
+    k-point contrast."""
+    if cfg.k == 0 or not cfg.k_point_contrastive:
+        return None, None
+    return tuple(
+        nn.Sequential(
+            nn.Linear(z_dim, cfg.proj_dim, bias=False), nn.LayerNorm(cfg.proj_dim)
+        )
+        for _ in range(2)
+    )
+
+
 class RASLAutoencoder(nn.Module):
-    """One branch's autoencoder E^m / D^m with its RASL module (psi, w, W^, W')."""
+    """One branch's autoencoder E^m / D^m with its RASL module (psi, w, W^, W'), as printed:
+    convolutions along each step's feature vector (the ``printed`` design)."""
 
     def __init__(self, cfg: ModelConfig, dim: int):
         super().__init__()
@@ -190,25 +202,13 @@ class RASLAutoencoder(nn.Module):
         self.length = dim // 2 ** len(cfg.channels)  # L
         self.psi = RowConv1d(cfg.channels[-1], cfg.psi_channels, k, padding=pad)
         z_dim = cfg.psi_channels * self.length
-        self.w = nn.Linear(
-            z_dim, 1, bias=False
-        )  # the bias-free weighted sum of Eq. (4)
-        if (
-            cfg.k > 0 and cfg.k_point_contrastive
-        ):  # W^ and W' with layer norm sigma, Eq. (8)
-            self.project_top = nn.Sequential(
-                nn.Linear(z_dim, cfg.proj_dim, bias=False), nn.LayerNorm(cfg.proj_dim)
-            )
-            self.project_bottom = (
-                self.project_top
-                if cfg.shared_projection
-                else nn.Sequential(
-                    nn.Linear(z_dim, cfg.proj_dim, bias=False),
-                    nn.LayerNorm(cfg.proj_dim),
-                )
-            )
-        else:
-            self.project_top = self.project_bottom = None
+        # the bias-free weighted sum of Eq. (4)
+        self.w = nn.Linear(z_dim, 1, bias=False)
+        self.project_top, self.project_bottom = _projections(cfg, z_dim)
+
+    def rows(self, r: torch.Tensor) -> torch.Tensor:
+        """r (B, N, C, L) -> (B, N, C L): each step's representation as one row."""
+        return step_rows(r)
 
     def encode(self, rho_bar: torch.Tensor) -> torch.Tensor:
         """r = E^m(rho_bar), Eq. (3): (B, N, D) -> (B, N, C, L)."""
@@ -262,6 +262,51 @@ class RASLAutoencoder(nn.Module):
         return _in_chunks(
             lambda s, x: self.decoder(s[:, None, None, None] * x), s.flatten(), rows
         ).reshape(b, n, -1)
+
+
+class StepAutoencoder(nn.Module):
+    """The ``repaired`` design's E^m / D^m with its RASL module: per-step maps across the
+    feature vector instead of convolutions along it, so that r_i mixes the feature
+    dimensions of step i (the printed r keeps no map across them, and Eq. (9) cannot pair
+    I3D's dimension c with PANN's; implementation notes). Still one r_i and one s_i per
+    step; widths (``ModelConfig.hidden``) as in the notes' measurement.
+
+    E: Linear(D, H)-ReLU-Linear(H, H); psi: Linear(H, H); w: bias-free Linear(H, 1);
+    D: Linear(H, H)-ReLU-Linear(H, D).
+    """
+
+    def __init__(self, cfg: ModelConfig, dim: int):
+        super().__init__()
+        h = cfg.hidden
+        self.encoder = nn.Sequential(nn.Linear(dim, h), nn.ReLU(), nn.Linear(h, h))
+        self.decoder = nn.Sequential(nn.Linear(h, h), nn.ReLU(), nn.Linear(h, dim))
+        self.psi = nn.Linear(h, h)
+        self.w = nn.Linear(h, 1, bias=False)  # the bias-free weighted sum of Eq. (4)
+        self.project_top, self.project_bottom = _projections(cfg, h)
+
+    def encode(self, rho_bar: torch.Tensor) -> torch.Tensor:
+        """r = E^m(rho_bar), Eq. (3): (B, N, D) -> (B, N, H)."""
+        return self.encoder(rho_bar)
+
+    def rows(self, r: torch.Tensor) -> torch.Tensor:
+        """r (B, N, H) is already one row per step."""
+        return r
+
+    def processed(self, rows: torch.Tensor) -> torch.Tensor:
+        """z = psi(r) of Eq. (4): (B, K, H) -> (B, K, H), in float32 as ``activate``."""
+        with torch.autocast(rows.device.type, enabled=False):
+            return self.psi(rows.float())
+
+    def activate(self, r: torch.Tensor) -> torch.Tensor:
+        """s_i = sum_c w_c psi(r_i)[c], Eq. (4): r (B, N, H) -> s (B, N), in float32."""
+        return self.w(self.processed(r)).squeeze(-1)
+
+    def decode(self, s: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
+        """rho~ = D^m(s . r), Eq. (5): s (B, N), r (B, N, H) -> (B, N, D)."""
+        return self.decoder(s[..., None] * r)
+
+
+AUTOENCODERS = {"printed": RASLAutoencoder, "repaired": StepAutoencoder}
 
 
 class LowRankFusion(nn.Module):
@@ -323,74 +368,21 @@ class RASLModel(nn.Module):
         )
         if cfg.fusion == "scl":
             self.branches = nn.ModuleDict(
-                {m: RASLAutoencoder(cfg, cfg.dim) for m in cfg.modalities}
+                {m: AUTOENCODERS[cfg.design](cfg, cfg.dim) for m in cfg.modalities}
             )
             self.fuse = None
         else:
             self.fuse, fused_dim = _fusion(cfg)
-            self.branches = nn.ModuleDict({"fused": RASLAutoencoder(cfg, fused_dim)})
+            self.branches = nn.ModuleDict(
+                {"fused": AUTOENCODERS[cfg.design](cfg, fused_dim)}
+            )
         two_branches = cfg.fusion == "scl" and len(cfg.modalities) == 2
         self.log_temperature = (
             nn.Parameter(torch.tensor(cfg.temperature_init)) if two_branches else None
         )
-        # CLIP's image and text embeddings W_i, W_t: Eq. (9) compares r^a_i and r^v_i in a learned joint space
-        self.embed = (
-            nn.ModuleDict(
-                {
-                    m: nn.Linear(
-                        cfg.channels[-1] * ae.length, cfg.scl_embed, bias=False
-                    )
-                    for m, ae in self.branches.items()
-                }
-            )
-            if two_branches and cfg.scl_embed
-            else None
-        )
-        if cfg.mask_token:  # as BERT/MAE: a learned mask token and learned positions, initialised N(0, 0.02^2)
-            self.mask_token = nn.ParameterDict(
-                {m: nn.Parameter(0.02 * torch.randn(cfg.dim)) for m in cfg.modalities}
-            )
-            self.position = nn.ParameterDict(
-                {
-                    m: nn.Parameter(0.02 * torch.randn(cfg.clip_steps, cfg.dim))
-                    for m in cfg.modalities
-                }
-            )
-        else:
-            self.mask_token = self.position = None
-        if (
-            cfg.input_scaling != "none"
-        ):  # rho -> (rho - mean) / scale, fitted by fit_input_statistics
-            for m in cfg.modalities:
-                self.register_buffer(f"input_mean_{m}", torch.zeros(cfg.dim))
-                self.register_buffer(f"input_scale_{m}", torch.ones(cfg.dim))
-
-    @torch.no_grad()
-    def fit_input_statistics(self, fvs: dict[str, torch.Tensor]) -> None:
-        """Set the input scaling from a corpus: fvs modality -> (..., D), e.g. every pretraining clip."""
-        if self.cfg.input_scaling == "none":
-            return
-        for m in self.cfg.modalities:
-            rows = fvs[m].reshape(-1, self.cfg.dim).float()
-            if self.cfg.input_scaling == "zscore":
-                mean, scale = rows.mean(0), rows.std(0).clamp_min(1e-3)
-            else:
-                mean, scale = (
-                    torch.zeros_like(rows[0]),
-                    rows.pow(2).mean().sqrt().clamp_min(1e-6).expand(self.cfg.dim),
-                )
-            getattr(self, f"input_mean_{m}").copy_(mean)
-            getattr(self, f"input_scale_{m}").copy_(scale)
-
-    def scaled(self, fvs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """The FVS the network sees and reconstructs: each modality's rho after the input scaling."""
-        if self.cfg.input_scaling == "none":
-            return fvs
-        return {
-            m: (x - getattr(self, f"input_mean_{m}"))
-            / getattr(self, f"input_scale_{m}")
-            for m, x in fvs.items()
-        }
+        # +1 or -1, set after pretraining by rasl.train.orient: the direction of s that
+        # rises with a step's difficulty of reconstruction from its context
+        self.register_buffer("score_sign", torch.tensor(1.0))
 
     def attended(
         self, name: str, fvs: dict[str, torch.Tensor], keep: torch.Tensor | None = None
@@ -411,18 +403,8 @@ class RASLModel(nn.Module):
         return self._fuse(v[0], a[0]), self._fuse(v[1], a[1])
 
     def _attend(self, m: str, x: torch.Tensor, keep: torch.Tensor | None):
-        """F^m(rho^m), and with ``keep`` also F^m of the masked rho^m (M . rho, or the mask token)."""
-        if self.position is None:
-            return self.attend[m](x) if keep is None else self.attend[m](x, keep)
-        main = self.attend[m](x + self.position[m])
-        if keep is None:
-            return main
-        masked = (
-            keep[..., None] * x
-            + (1 - keep[..., None]) * self.mask_token[m]
-            + self.position[m]
-        )
-        return main, self.attend[m](masked)
+        """F^m(rho^m), and with ``keep`` also F^m(M . rho^m)."""
+        return self.attend[m](x) if keep is None else self.attend[m](x, keep)
 
     def _fuse(self, v: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
         if self.cfg.fusion == "sum":
@@ -455,7 +437,6 @@ class RASLModel(nn.Module):
         s over each clip, and the mean top/bottom-k similarity.
         """
         cfg, terms, reps = self.cfg, {}, {}
-        fvs = self.scaled(fvs)
         x0 = next(iter(fvs.values()))
         if cfg.auxiliary:  # M of Eq. (10)
             keep = random_step_mask(*x0.shape[:2], cfg.mask_ratio, generator).to(
@@ -473,7 +454,7 @@ class RASLModel(nn.Module):
             if cfg.k > 0:
                 eta, sim = k_point_eta(
                     s,
-                    step_rows(r),
+                    ae.rows(r),
                     cfg.k,
                     ae.processed,
                     ae.project_top,
@@ -484,18 +465,12 @@ class RASLModel(nn.Module):
                 terms[f"L_r/{name}"] = k_point_contrastive_loss(eta)
             if cfg.auxiliary:
                 r_masked = ae.encode(rho_bar_masked)
-                s_aux = s.detach() if cfg.aux_detach_s else s
                 terms[f"L_au/{name}"] = reconstruction_loss(
-                    target, ae.decode(s_aux, r_masked)
+                    target, ae.decode(s, r_masked)
                 )
-            reps[name] = (
-                self.embed[name](step_rows(r))
-                if self.embed is not None
-                else step_rows(r)
-            )
-            if (
-                stats is not None
-            ):  # 0-d tensors, read once per step by the caller (one device sync)
+            reps[name] = ae.rows(r)
+            # 0-d tensors, read once per step by the caller (one device sync)
+            if stats is not None:
                 stats[f"s_mean/{name}"] = s.detach().mean()
                 stats[f"s_std/{name}"] = s.detach().std(-1).mean()
                 if cfg.k > 0:
@@ -508,8 +483,7 @@ class RASLModel(nn.Module):
                 reps["audio"],
                 reps["visual"],
                 self.log_temperature,
-                cfg.centre_scl,
-                same,
+                same=same,
             )
         return terms
 
@@ -523,24 +497,32 @@ class RASLModel(nn.Module):
         return folded
 
     def score(self, fvs: dict[str, torch.Tensor]) -> torch.Tensor:
-        """Inference: the activation sequence s of the scoring branch, (B, N).
+        """Inference: the activation sequence s of the scoring branch, (B, N), oriented
+        (``score_sign``, set by :func:`rasl.train.orient`).
 
         Only the inputs of ``cfg.inference_modality`` are read: the visual FVS alone for a
         model pretrained with both modalities (Section III-D).
         """
         name = self.cfg.inference_modality
-        ae, fvs = self.branches[name], self.scaled(fvs)
+        ae = self.branches[name]
         rho_bar = self.attended(name, fvs)
         # steps are independent from here on: encode and read out a chunk of steps at a time,
         # so that r (20 MB a batch in the paper configuration) is never assembled
         steps = rho_bar.flatten(0, 1).unsqueeze(1)  # (B N, 1, D)
-        return _in_chunks(lambda x: ae.activate(ae.encode(x)), steps).view(
-            rho_bar.shape[:2]
-        )
+        s = _in_chunks(lambda x: ae.activate(ae.encode(x)), steps)
+        return self.score_sign * s.view(rho_bar.shape[:2])
 
-    def reconstruction_error(self, fvs: dict[str, torch.Tensor]) -> torch.Tensor:
-        """The scoring branch's per-step error |rho_i - rho~_i| of Eq. (5), averaged over features: (B, N)."""
+    def context_error(
+        self, fvs: dict[str, torch.Tensor], keep: torch.Tensor
+    ) -> torch.Tensor:
+        """The scoring branch's per-step error of reconstruction from context: (B, N).
+
+        The FVS masked by ``keep`` (B, N) (M of Eq. 10) goes through the branch, and each
+        step is rebuilt as D(s . r) from the masked pass's own r and s, so nothing of a
+        masked step's input enters its reconstruction; the error |rho_i - rho~_i| is
+        averaged over features. Only the masked steps' errors measure context.
+        """
         name = self.cfg.inference_modality
-        ae, fvs = self.branches[name], self.scaled(fvs)
-        r = ae.encode(self.attended(name, fvs))
+        ae = self.branches[name]
+        r = ae.encode(self.attended(name, fvs, keep)[1])
         return (self.target(name, fvs) - ae.decode(ae.activate(r), r)).abs().mean(-1)

@@ -110,9 +110,8 @@ def render_reel(
 def _render(src, in_v, segments: Sequence[Segment], tmp: Path, progress: bool) -> None:
     in_v.thread_type = "AUTO"
     in_a = src.streams.audio[0] if src.streams.audio else None
-    t0 = float(
-        (in_v.start_time or 0) * in_v.time_base
-    )  # the timeline's origin, as in rasl.decode
+    # the timeline's origin, as in rasl.decode
+    t0 = float((in_v.start_time or 0) * in_v.time_base)
     with av.open(str(tmp), "w", format="mp4") as dst:
         out_v = dst.add_stream(
             "libx264",

@@ -32,10 +32,10 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from tqdm import tqdm
 
-from rasl.clips import ClipSet
+from rasl.clips import ClipSet, sample_clips
 from rasl.config import RunConfig
 from rasl.files import InputError, atomic_path, load_data_only
-from rasl.losses import total_loss
+from rasl.losses import random_step_mask, total_loss
 from rasl.model import RASLModel
 from rasl.runtime import bf16_autocast, distributed
 
@@ -50,17 +50,10 @@ def seed_everything(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
-def build(
-    cfg: RunConfig, clips: Dataset | None = None
-) -> tuple[RASLModel, torch.optim.Optimizer, torch.Generator]:
-    """A fresh model, its optimiser and batch RNG; the input scaling is fitted on ``clips``, the
-    clips it will train on (their ``statistics_fvs()``; without them it is the identity until a
-    checkpoint is loaded)."""
+def build(cfg: RunConfig) -> tuple[RASLModel, torch.optim.Optimizer, torch.Generator]:
+    """A fresh model, its optimiser and batch RNG."""
     gen = seed_everything(cfg.train.seed)
-    model = RASLModel(cfg.model)
-    if clips is not None and cfg.model.input_scaling != "none":
-        model.fit_input_statistics(clips.statistics_fvs())
-    model = model.to(cfg.train.device)
+    model = RASLModel(cfg.model).to(cfg.train.device)
     opt = torch.optim.RMSprop(model.parameters(), lr=cfg.train.lr)
     return model, opt, gen
 
@@ -94,25 +87,33 @@ def _read_checkpoint(path: str | Path, device: str) -> dict:
         raise InputError(path, "no such checkpoint") from None
     except InputError:
         raise
-    except (
-        Exception
-    ) as e:  # torch raises many kinds for a file that is not a checkpoint
+    # torch raises many kinds for a file that is not a checkpoint
+    except Exception as e:
         raise InputError(path, f"not a rasl checkpoint ({type(e).__name__})") from None
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise InputError(path, "not a rasl checkpoint")
     return state
 
 
+def _config(state: dict, path: str | Path) -> RunConfig:
+    try:
+        return RunConfig.from_dict(state["config"])
+    except ValueError as e:  # a model this version cannot rebuild
+        raise InputError(path, str(e)) from None
+
+
 def load_config(path: str | Path) -> RunConfig:
     """The config a checkpoint was trained with, without building its model."""
-    return RunConfig.from_dict(_read_checkpoint(path, "cpu")["config"])
+    return _config(_read_checkpoint(path, "cpu"), path)
 
 
 def load_model(path: str | Path, device: str = "cpu") -> tuple[RASLModel, RunConfig]:
     """A checkpoint's model (in eval mode, on ``device``) and the config it was trained with."""
     state = _read_checkpoint(path, device)
-    cfg = RunConfig.from_dict(state["config"])
+    cfg = _config(state, path)
     model = RASLModel(cfg.model).to(device)
+    # a checkpoint saved before orientation existed scores unoriented, as it did then
+    state["model"].setdefault("score_sign", torch.tensor(1.0, device=device))
     model.load_state_dict(state["model"])
     return model.eval(), cfg
 
@@ -235,7 +236,7 @@ def pretrain(
         )
     out = Path(cfg.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    model, opt, _ = build(cfg, data)
+    model, opt, _ = build(cfg)
     start = 0
     if resume:
         state = _read_checkpoint(resume, cfg.train.device)
@@ -278,6 +279,7 @@ def pretrain(
             log.write(json.dumps({"step": step, **record}) + "\n")
             if step % cfg.train.checkpoint_every == 0 or step == cfg.train.steps:
                 log.flush()
+                orient(model, data, cfg.train.seed)
                 save_checkpoint(out / f"step_{step}.pt", cfg, model, opt, step)
                 save_checkpoint(last, cfg, model, opt, step)
     if world > 1:
@@ -314,14 +316,52 @@ def adapt(
     scored) and the pretraining of the benchmark runs. Batches are drawn with replacement,
     so a one-clip video fills a batch.
     """
-    model, opt, gen = build(cfg, clips)
+    model, opt, gen = build(cfg)
     batches = random_batches(clips, cfg.train.batch_size, gen)
     for step, record in train_steps(
         model, opt, batches, cfg, lambda step: gen, 0, steps, progress, desc="adapt"
     ):
         if on_step is not None:
             on_step(step, record, model)
+    orient(model, clips, cfg.train.seed)
     return model.eval()
+
+
+@torch.no_grad()
+def orient(model: RASLModel, clips: Dataset, seed: int, batch_size: int = 16) -> float:
+    """Set ``model.score_sign`` without labels, and return it: +1 or -1, whichever makes the
+    scores rise with each step's difficulty of reconstruction from its context.
+
+    Negating s together with the decoder's first layer leaves every loss unchanged (L_r only
+    partly breaks the tie), so which end of s is the highlight is a symmetry of the model.
+    The paper's premise orients it (III-C, Fig. 1): distinct steps are the harder ones to
+    reconstruct. On up to ``rasl.clips.SAMPLE_CLIPS`` clips of ``clips`` (evenly spread),
+    masked as Eq. (10) masks them (a generator seeded ``seed``, so the training RNG is
+    untouched), the covariance within each clip between s and the masked steps' errors
+    (:meth:`RASLModel.context_error`) is summed; its sign is the model's. Stored in the
+    state dict, so a checkpoint scores in the direction it was oriented to.
+    """
+    sample = sample_clips(clips)
+    gen, device, total = (
+        torch.Generator().manual_seed(seed),
+        model.score_sign.device,
+        0.0,
+    )
+    was_training = model.training
+    model.eval().score_sign.fill_(1.0)
+    n = next(iter(sample.values())).shape[0]
+    for i in range(0, n, batch_size):
+        fvs = {m: x[i : i + batch_size].to(device) for m, x in sample.items()}
+        b, steps = next(iter(fvs.values())).shape[:2]
+        masked = 1 - random_step_mask(b, steps, model.cfg.mask_ratio, gen).to(device)
+        s, error = model.score(fvs), model.context_error(fvs, 1 - masked)
+        count = masked.sum(-1, keepdim=True)
+        s_c = s - (masked * s).sum(-1, keepdim=True) / count
+        e_c = error - (masked * error).sum(-1, keepdim=True) / count
+        total += float((masked * s_c * e_c).sum())
+    model.score_sign.fill_(-1.0 if total < 0 else 1.0)
+    model.train(was_training)
+    return float(model.score_sign)
 
 
 def read_loss_log(path: str | Path) -> list[dict]:

@@ -45,3 +45,18 @@ def test_cli_prints_json_near_table_vi(capsys):
     assert abs(report["params"] / 1e6 - 8.53) < 0.05  # paper: 8.53 M
     assert abs(report["flops"] / 1e9 - 0.82) < 0.02  # paper: 0.82 G
     assert report["flops_torch"] == 2 * report["flops"]
+
+
+def test_the_repaired_design_is_counted_too(capsys):
+    assert main(["efficiency", "--json", "--design", "repaired"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    h, d = (
+        256,
+        1024,
+    )  # per branch: SA 4 d^2; E d h + h + h^2 + h; psi h^2 + h; w h; D h^2 + h + h d + d
+    per_branch = (
+        4 * d * d + (d * h + h + h * h + h) + (h * h + h) + h + (h * h + h + h * d + d)
+    )
+    assert (
+        report["params"] == 2 * (per_branch + 2 * (h * 8 + 2 * 8)) + 1
+    )  # W^, W' with LN; Gamma

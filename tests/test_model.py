@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from rasl.config import ModelConfig
+from rasl.config import DESIGNS, ModelConfig
 from rasl.losses import total_loss
 from rasl.model import (
     FoldedSelfAttention,
@@ -216,13 +216,16 @@ def test_lowrank_and_mlp_fusions_by_hand():  # Table IV's two learned fusions
     torch.testing.assert_close(mlp(v, a), expected)
 
 
-def test_reconstruction_error_is_the_per_step_l1_error():  # |rho_i - rho~_i| of Eq. (5)
-    model = RASLModel(ModelConfig(**TINY, modalities=("visual",)))
+@pytest.mark.parametrize("design", DESIGNS)
+def test_context_error_rebuilds_each_step_from_the_masked_pass_alone(design):
+    # |rho_i - D(s . r)_i| with r and s of M . rho: a masked step's own input does not enter
+    model = RASLModel(ModelConfig(**TINY, modalities=("visual",), design=design))
     x = fvs()
+    keep = torch.tensor([[1.0, 0.0] * 10, [0.0, 1.0] * 10])
     ae = model.branches["visual"]
-    r = ae.encode(model.attended("visual", x))
+    r = ae.encode(model.attended("visual", {"visual": keep[..., None] * x["visual"]}))
     expected = (x["visual"] - ae.decode(ae.activate(r), r)).abs().mean(-1)
-    torch.testing.assert_close(model.reconstruction_error(x), expected)
+    torch.testing.assert_close(model.context_error(x, keep), expected)
 
 
 def test_scoring_needs_only_the_visual_stream():
@@ -297,7 +300,7 @@ def test_row_convolutions_are_conv1d_on_unit_height_rows(cls, functional):
         {"fusion": "concat"},
         {"fusion": "mlp"},
         {"fusion": "lowrank"},
-        {"mask_token": True},
+        {"design": "repaired"},
     ],
 )
 def test_masked_pass_equals_attending_the_masked_fvs(
@@ -309,11 +312,6 @@ def test_masked_pass_equals_attending_the_masked_fvs(
     x = fvs(cfg=cfg)
     keep = torch.tensor([[1.0, 0.0] * 10, [0.0, 1.0] * 10])
     masked = {m: keep[..., None] * v for m, v in x.items()}
-    if cfg.mask_token:
-        masked = {
-            m: v + (1 - keep[..., None]) * model.mask_token[m]
-            for m, v in masked.items()
-        }
     for name in model.branches:
         main, with_mask = model.attended(name, x, keep)
         assert torch.allclose(main, model.attended(name, x), atol=1e-6)
@@ -408,7 +406,13 @@ def test_the_activation_is_equation_4_with_its_gradients():
 
 @pytest.mark.parametrize(
     "change",
-    [{}, {"fusion": "mlp"}, {"mask_token": True}, {"self_attention": False}, {"k": 0}],
+    [
+        {},
+        {"fusion": "mlp"},
+        {"design": "repaired"},
+        {"self_attention": False},
+        {"k": 0},
+    ],
 )
 def test_the_model_for_inference_scores_as_the_model_and_leaves_it_as_it_was(change):
     torch.manual_seed(0)
@@ -417,9 +421,6 @@ def test_the_model_for_inference_scores_as_the_model_and_leaves_it_as_it_was(cha
     scorer = model.for_inference()
     with torch.no_grad():
         assert torch.allclose(scorer.score(x), model.score(x), rtol=1e-5, atol=1e-6)
-        assert torch.allclose(
-            scorer.reconstruction_error(x), model.reconstruction_error(x), rtol=1e-5
-        )
     assert not scorer.training and not any(p.requires_grad for p in scorer.parameters())
     assert model.training and all(p.requires_grad for p in model.parameters())
     assert all(

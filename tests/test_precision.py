@@ -18,7 +18,7 @@ def curve(bf16, clips, steps=100):
     cfg = RunConfig(
         model=MODEL, train=TrainConfig(steps=steps, batch_size=4, bf16=bf16)
     )
-    model, opt, gen = build(cfg, clips)
+    model, opt, gen = build(cfg)
     batches = random_batches(clips, cfg.train.batch_size, gen)
     return np.array(
         [

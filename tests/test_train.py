@@ -244,9 +244,8 @@ def test_streamed_clips_train_exactly_as_the_same_clips_in_memory(tmp_path):
         MODEL.clip_steps,
     )
     in_memory = clip_set(videos, MODEL.modalities, MODEL.clip_steps)
-    cfg = run_cfg(
-        tmp_path / "memory", model={"input_scaling": "zscore"}
-    )  # fitted on the clips, both ways
+    # oriented on the clips, both ways
+    cfg = run_cfg(tmp_path / "memory")
     pretrain(cfg, in_memory, progress=False)
     for workers in (0, 2):
         out = tmp_path / f"streamed{workers}"

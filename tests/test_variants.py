@@ -40,3 +40,18 @@ def test_a_sweep_point_at_the_runs_own_k_is_the_full_model():
 def test_an_unknown_name_lists_the_known_ones():
     with pytest.raises(ValueError, match="unknown variant 'k2'.*'full'"):
         variant("k2")
+
+
+def test_every_variant_exists_for_both_designs():
+    repaired = [v for v in VARIANTS.values() if v.design == "repaired"]
+    assert len(repaired) == len(VARIANTS) / 2
+    for v in repaired:
+        printed = VARIANTS[v.ablation]
+        assert v.name == (
+            "repaired" if v.ablation == "full" else f"repaired_{v.ablation}"
+        )
+        assert v.label == f"{printed.label} (repaired)"
+        model = {**printed.changes.get("model", {}), "design": "repaired"}
+        assert v.changes == {**printed.changes, "model": model}
+    assert sweep_variant(1, True, 1, "repaired") == "repaired"
+    assert sweep_variant(3, False, 1, "repaired") == "repaired_k3_no_contrast"

@@ -1,37 +1,108 @@
 """What the activation learns: how a model's scores relate to label-free signals of its input.
 
 A reader of the tables must see whether RASL detects something that the length of a
-feature vector does not; these correlations say it without any label.
+feature vector does not; these correlations say it without any label. And Fig. 1's
+argument made a score: how hard each step is to rebuild from its context.
 """
 
 from __future__ import annotations
 
+import csv
+
 import numpy as np
 import torch
 
+from rasl.clips import cut_clips, stitch
 from rasl.data import FeatureVideo
+from rasl.losses import random_step_mask
 from rasl.model import RASLModel
-from rasl.paper.baselines import feature_norm, rank_correlation
-from rasl.paper.benchmark import Timeline, row_scores
+from rasl.paper.baselines import BASELINES, rank_correlation
+from rasl.paper.benchmark import Timeline, row_scores, video_features
+
+# the label-free signals a model's scores are compared with
+SIGNALS = ("norm (rgb)", "norm (flow)", "distinctiveness (rgb)")
 
 
 @torch.inference_mode()
-def activation_norm_correlation(
+def score_correlations(
     model: RASLModel,
     videos: list[FeatureVideo],
     timeline: Timeline,
     visual: str = "rgb",
-) -> float:
-    """Mean over videos of the rank correlation between row scores and the visual feature norm:
-    near 1 means the activation has become a norm of its input."""
-    return float(
-        np.mean(
-            [
-                rank_correlation(
-                    row_scores(model, v, timeline, visual),
-                    feature_norm(v.features(visual)["visual"]),
-                )
-                for v in videos
-            ]
-        )
-    )
+) -> dict[str, dict[str, float]]:
+    """Per video id, the rank correlation (:func:`rasl.paper.baselines.rank_correlation`)
+    of the model's row scores with each label-free signal of :data:`SIGNALS`."""
+    out = {}
+    for v in videos:
+        scores = row_scores(model, v, timeline, visual)
+        out[v.video_id] = {
+            s: rank_correlation(scores, BASELINES[s](v)) for s in SIGNALS
+        }
+    return out
+
+
+@torch.inference_mode()
+def context_scores(
+    model: RASLModel,
+    video: FeatureVideo,
+    timeline: Timeline,
+    visual: str = "rgb",
+    masks: int = 4,
+    seed: int = 0,
+) -> np.ndarray:
+    """(n,) a label-free score per feature row: its error of reconstruction from context
+    (:meth:`rasl.model.RASLModel.context_error`), averaged over the times it is masked.
+
+    Each of ``masks`` random masks M of Eq. (10) (the model's mask ratio, a generator
+    seeded ``seed``) is used with its complement, so every step is masked ``masks`` times.
+    Fig. 1's argument is that highlights are the steps this error is high for.
+    """
+    features = video_features(video, visual, timeline.repeat)
+    n = model.cfg.clip_steps
+    clips = {
+        m: cut_clips(torch.from_numpy(getattr(features, m)), n)[0]
+        for m in ("visual", "audio")
+    }
+    lengths = cut_clips(torch.from_numpy(features.visual), n)[1]
+    gen, total = torch.Generator().manual_seed(seed), torch.zeros(len(lengths), n)
+    for _ in range(masks):
+        keep = random_step_mask(len(lengths), n, model.cfg.mask_ratio, gen)
+        for k in (keep, 1 - keep):
+            total += (1 - k) * model.context_error(clips, k)
+    steps = stitch(total / masks, lengths).numpy()
+    return steps.reshape(-1, timeline.repeat).mean(axis=1)
+
+
+def read_study(path) -> list[dict]:
+    """The rows of ``experiments/design_study.py``'s CSV, numbers as floats."""
+
+    def value(text: str):
+        try:
+            return float(text)
+        except ValueError:
+            return text
+
+    with open(path, newline="") as f:
+        return [
+            {k: value(v) for k, v in row.items() if v != ""}
+            for row in csv.DictReader(f)
+        ]
+
+
+def summarise_study(
+    rows: list[dict], by: tuple[str, ...], columns: list[str]
+) -> list[dict]:
+    """Per group of ``by`` (in first-seen order): the number of seeds and, per column, the
+    mean and sample standard deviation (ddof 1) over the group's runs."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(tuple(r[b] for b in by), []).append(r)
+    out = []
+    for key, group in groups.items():
+        row = {**dict(zip(by, key)), "seeds": len(group)}
+        for c in columns:
+            values = [r[c] for r in group if c in r]
+            row[c] = float(np.mean(values)) if values else None
+            row[f"{c} std"] = float(np.std(values, ddof=1)) if len(values) > 1 else None
+        out.append(row)
+    return out

@@ -19,11 +19,17 @@ def _efficiency(sub) -> None:
         "efficiency", help="parameters and FLOPs of the paper configuration (Table VI)"
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--design",
+        default="printed",
+        choices=("printed", "repaired"),
+        help="the model's design counted (default: printed, the paper's)",
+    )
 
     def run(a) -> int:
         from rasl.paper.efficiency import count_paper_configuration, format_report
 
-        report = count_paper_configuration()
+        report = count_paper_configuration(a.design)
         print(json.dumps(report) if a.json else format_report(report))
         return 0
 
@@ -121,6 +127,7 @@ def _evaluate(sub) -> None:
 
 
 def _benchmark(sub) -> None:
+    from rasl.config import DESIGNS
     from rasl.data import VISUAL_STREAMS
     from rasl.paper.benchmark import PROTOCOLS, TIMELINES
 
@@ -148,6 +155,14 @@ def _benchmark(sub) -> None:
         "--variant",
         default="full",
         help="a Table III / IV / Fig. 6 variant of rasl.paper.variants (default: full)",
+    )
+    p.add_argument(
+        "--design",
+        default="printed",
+        choices=DESIGNS,
+        help="the model's design the variant is of: printed (Section III as printed) or "
+        "repaired (implementation notes); --variant no_sa --design repaired runs the "
+        "variant repaired_no_sa (default: printed)",
     )
     p.add_argument(
         "--seeds", type=int, default=3, metavar="N", help="seeds 0..N-1 (default: 3)"
@@ -186,6 +201,7 @@ def _benchmark(sub) -> None:
     def run(a) -> int:
         from rasl.config import default_data_root
         from rasl.paper.benchmark import BenchmarkRun, run_benchmark, write_results
+        from rasl.paper.variants import variant_name
 
         data = a.data or default_data_root()
         if data is None:
@@ -194,16 +210,15 @@ def _benchmark(sub) -> None:
             spec = BenchmarkRun(
                 a.benchmark,
                 a.protocol,
-                a.variant,
+                variant_name(a.variant, a.design),
                 tuple(range(a.seeds)),
                 a.steps,
                 TIMELINES[a.timeline],
                 a.visual,
                 a.videos,
             )
-        except (
-            ValueError
-        ) as e:  # an unknown --variant (the other choices are argparse's)
+        # an unknown --variant (the other choices are argparse's)
+        except ValueError as e:
             raise InputError("--variant", str(e)) from None
         rows = run_benchmark(data, spec, a.out, progress=not a.quiet)
         print(write_results(rows, f"{a.out}/results.csv"))

@@ -13,7 +13,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from rasl.config import ModelConfig
-from rasl.model import RASLModel, step_rows
+from rasl.model import RASLModel
 
 
 def count_flops(fn) -> int:
@@ -31,9 +31,9 @@ def count(cfg: ModelConfig) -> dict:
     ae = model.branches[name]
     fvs = {m: torch.zeros(1, cfg.clip_steps, cfg.dim) for m in cfg.modalities}
 
-    def scoring():  # SA -> E -> psi, w, as drawn: the code folds psi and w (RASLAutoencoder.activate)
+    def scoring():  # SA -> E -> psi, w, as drawn (the printed design's code folds psi and w)
         r = ae.encode(model.attended(name, fvs))
-        return r, ae.w(ae.processed(step_rows(r))).squeeze(-1)
+        return r, ae.w(ae.processed(ae.rows(r))).squeeze(-1)
 
     def branch_forward():  # ... -> D(s . r), one clip
         r, s = scoring()
@@ -56,9 +56,9 @@ def count(cfg: ModelConfig) -> dict:
     }
 
 
-def count_paper_configuration() -> dict:
-    """Table VI for the paper's configuration: d_v = d_a = 1024, N = 150."""
-    return count(ModelConfig(dim=1024))
+def count_paper_configuration(design: str = "printed") -> dict:
+    """Table VI for the paper's configuration, d_v = d_a = 1024, N = 150, of one design."""
+    return count(ModelConfig(dim=1024, design=design))
 
 
 def format_report(report: dict) -> str:

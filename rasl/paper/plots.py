@@ -42,6 +42,8 @@ PALETTE = {
     "highlights": "#d62728",
     "the rest": "#8c8c8c",
     "measured here": "#de8f05",
+    "printed": "#0173b2",
+    "repaired": "#029e73",
 }
 HIGHLIGHT_SHADE = dict(color=PALETTE["highlights"], alpha=0.15, lw=0)
 
@@ -449,3 +451,32 @@ def glue_figure(name: str, fig: Figure) -> None:
 
     glue(name, fig, display=False)
     plt.close(fig)
+
+
+def share_curve(
+    rows: pd.DataFrame, baselines: Mapping[str, float], split: str
+) -> Figure:
+    """mAP against the share of the pretraining videos, one line per design with the
+    spread over seeds (seaborn), label-free baselines as horizontal lines.
+
+    ``rows``: one row per run (columns ``design``, ``videos``, ``mAP_<split>``);
+    ``baselines``: name -> mAP on the same split.
+    """
+    fig, (ax,) = _figure(6.0, 3.6)
+    sns.lineplot(
+        rows,
+        x="videos",
+        y=f"mAP_{split}",
+        hue="design",
+        palette=PALETTE,
+        marker="o",
+        errorbar="sd",
+        ax=ax,
+    )
+    for name, value in baselines.items():
+        ax.axhline(value, color=PALETTE[name], lw=1.5, ls="--", label=name)
+    ax.set_xlabel("pretraining videos (YouTube Highlights train split)")
+    ax.set_ylabel(f"mAP, {split} split")
+    ax.legend(frameon=False, fontsize=9)
+    fig.tight_layout()
+    return fig

@@ -213,7 +213,8 @@ def ablation_table(
                 .config(0, 1024)
                 .model
             )
-            sweep = r["variant"] == "full" or r["variant"].startswith("k")
+            ablation = variant(r["variant"]).ablation
+            sweep = ablation == "full" or ablation.startswith("k")
             row = table.setdefault(
                 variant(r["variant"]).label,
                 {

@@ -3,8 +3,10 @@
 An ablation of Table III, a fusion scheme of Table IV, a reconstruction target of Table V
 and a k of Fig. 6 are each a name here, mapped once, at import, to its label in the
 paper's tables and to the changes it makes to a :class:`rasl.config.RunConfig` (as
-``RunConfig.replace`` takes them). The mapping is read-only: nothing adds a variant at run
-time, so every process resolves the same names.
+``RunConfig.replace`` takes them). Every variant exists for both designs of the model
+(``ModelConfig.design``): ``full``, ``no_rasl``, ... for the printed design, ``repaired``,
+``repaired_no_rasl``, ... for the repaired one. The mapping is read-only: nothing adds a
+variant at run time, so every process resolves the same names.
 """
 
 from __future__ import annotations
@@ -12,23 +14,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
-FIG6_K = (
-    1,
-    3,
-    7,
-    10,
-    30,
-)  # the k of Fig. 6's sweeps: the benchmark runs' and the smoke book's
+from rasl.config import DESIGNS
+
+# the k of Fig. 6's sweeps: the benchmark runs' and the smoke book's
+FIG6_K = (1, 3, 7, 10, 30)
 
 
 @dataclass(frozen=True)
 class Variant:
     name: str
-    label: str  # as the paper's tables and figures name it
+    label: str  # as the paper's tables and figures name it, with the design if repaired
     changes: dict  # RunConfig section -> {field: value}
+    ablation: (
+        str  # the variant's name for the printed design ("full" for the model itself)
+    )
+    design: str
 
 
-def _variants() -> list[Variant]:
+def _ablations() -> list[tuple[str, str, dict]]:
+    """(name, label, changes) of every variant of the printed design."""
     table3 = [
         ("no_rasl", "Table III: w/o RASL", {"model": {"k": 0}}),
         ("no_sa", "Table III: w/o SA", {"model": {"self_attention": False}}),
@@ -45,11 +49,12 @@ def _variants() -> list[Variant]:
             ("lowrank", "low-rank fusion"),
         )
     ]
+    pixels = {"visual": "pixels"}
     table5 = [
         (
             "pixels_visual",
             "Table V: pixel visual target",
-            {"features": {"visual": "pixels"}, "model": {"dim": 1024}},
+            {"features": pixels, "model": {"dim": 1024}},
         ),
         (
             "mel_audio",
@@ -59,7 +64,7 @@ def _variants() -> list[Variant]:
         (
             "pixels_mel",
             "Table V: pixels and mel-spectrogram",
-            {"features": {"visual": "pixels", "audio": "mel"}, "model": {"dim": 1024}},
+            {"features": {**pixels, "audio": "mel"}, "model": {"dim": 1024}},
         ),
     ]
     fig6 = [
@@ -71,9 +76,31 @@ def _variants() -> list[Variant]:
         for k in FIG6_K
         for contrast in (True, False)
     ]
-    return [Variant("full", "Ours", {})] + [
-        Variant(*v) for v in table3 + table4 + table5 + fig6
-    ]
+    return [("full", "Ours", {}), *table3, *table4, *table5, *fig6]
+
+
+def variant_name(ablation: str, design: str) -> str:
+    """The name of an ablation for a design: ``full`` -> ``repaired``, ``no_sa`` ->
+    ``repaired_no_sa``; the printed design's names are the ablations' own."""
+    if design == "printed":
+        return ablation
+    return design if ablation == "full" else f"{design}_{ablation}"
+
+
+def _variants() -> list[Variant]:
+    out = []
+    for design in DESIGNS:
+        for name, label, changes in _ablations():
+            if design != "printed":
+                label = f"{label} ({design})"
+                changes = {
+                    **changes,
+                    "model": {**changes.get("model", {}), "design": design},
+                }
+            out.append(
+                Variant(variant_name(name, design), label, changes, name, design)
+            )
+    return out
 
 
 def sweep_name(k: int, contrastive: bool) -> str:
@@ -84,15 +111,17 @@ def sweep_name(k: int, contrastive: bool) -> str:
 VARIANTS = MappingProxyType({v.name: v for v in _variants()})
 
 
-def sweep_variant(k: int, contrastive: bool, base_k: int) -> str:
-    """The variant to run for a Fig. 6 point: the full model where the point is the run's own
-    setting (``base_k`` with contrast: not trained twice), else the sweep variant."""
+def sweep_variant(
+    k: int, contrastive: bool, base_k: int, design: str = "printed"
+) -> str:
+    """The variant to run for a Fig. 6 point: the design's full model where the point is
+    the run's own setting (``base_k`` with contrast: not trained twice), else the sweep
+    variant."""
     if (k, contrastive) == (base_k, True):
-        return "full"
-    name = sweep_name(k, contrastive)
-    if name not in VARIANTS:
+        return variant_name("full", design)
+    if k not in FIG6_K:
         raise ValueError(f"no Fig. 6 variant for k = {k}; the sweep has k in {FIG6_K}")
-    return name
+    return variant_name(sweep_name(k, contrastive), design)
 
 
 def variant(name: str) -> Variant:

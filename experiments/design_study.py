@@ -1,0 +1,238 @@
+"""The two designs of the model measured side by side (issue 23), in one command.
+
+Each run pretrains one design on the YouTube Highlights train split (UMT's lists, no
+label read), 15-row clips, k = 1, batch 8, RMSprop 1e-3, and reports:
+
+* every loss term over the last 50 steps, L_s at steps 50/100/300 and its chance level
+  (the loss of equal logits over the candidates Eq. (9) compares), so whether the
+  audio-visual pairing is learned;
+* the orientation found without labels (``rasl.train.orient``) and the mAP of the
+  oriented scores on the train split (where choices are made) and on the val split
+  (reported only), and the mAP of the rows' error of reconstruction from context (Fig. 1's
+  argument as a score, ``rasl.paper.analysis.context_scores``);
+* per domain, the mean rank correlation on val of the scores with the rgb norm, the flow
+  norm and Fig. 1's distinctiveness (``rasl.paper.analysis.score_correlations``).
+
+The runs: both designs on each visual stream (rgb, flow, rgb+flow: item 3), and on the
+first 25 % and 50 % of the train videos (rgb: item 4), seeds 0-2. Rows go to ``--out``
+(one CSV line per run, appended as each finishes, so a killed study resumes);
+``--shard I/N`` runs every N-th run from the I-th, for N processes of one thread.
+
+    python experiments/design_study.py --out results/fidelity/design_study.csv
+    python experiments/design_study.py --summarise results/fidelity/design_study.csv
+    python experiments/design_study.py --baselines results/fidelity/design_study_baselines.csv
+
+``--baselines`` writes the label-free baselines' mAP on the same two splits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import fcntl
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from rasl.clips import clip_set
+from rasl.config import DESIGNS, default_data_root
+from rasl.data import YOUTUBE_DOMAINS, load_feature_benchmark
+from rasl.losses import identical_steps
+from rasl.paper.analysis import SIGNALS, context_scores, score_correlations
+from rasl.paper.baselines import BASELINES, baseline_result, random_baseline
+from rasl.paper.benchmark import (
+    TIMELINES,
+    benchmark_config,
+    evaluate_rows,
+    pretrain_model,
+    row_scores,
+    sample_std,
+    video_features,
+)
+from rasl.runtime import configure_cpu
+
+STREAMS = ("rgb", "flow", "rgb+flow")
+FRACTIONS = (0.25, 0.5, 1.0)
+TIMELINE = TIMELINES["native15"]
+
+
+def runs(seeds: list[int]) -> list[tuple[str, str, float, int]]:
+    """(design, visual stream, share of the train videos, seed) of every run, in order."""
+    configs = [(d, v, 1.0) for v in STREAMS for d in DESIGNS]
+    configs += [(d, "rgb", f) for f in FRACTIONS[:-1] for d in DESIGNS]
+    return [(*c, s) for c in configs for s in seeds]
+
+
+def chance(clips) -> float:
+    """L_s of equal logits: the mean over rows of log(candidates), identical steps left out."""
+    same = identical_steps(clips.fvs)  # (C, N, N)
+    n = same.shape[-1]
+    return float(torch.log(n - same.sum(-1).float() + 1).mean())
+
+
+def run(design, visual, share, seed, steps, videos) -> dict:
+    train = videos["train"][: max(1, round(share * len(videos["train"])))]
+    cfg = benchmark_config(TIMELINE, steps=steps, seed=seed, design=design)
+    if visual == "rgb+flow":
+        cfg = cfg.replace(model={"dim": 2048})
+    log: list[dict] = []
+    start = time.time()
+    model = pretrain_model(
+        cfg, train, TIMELINE, visual, lambda s, rec, m: log.append(rec)
+    )
+    row = {"design": design, "visual": visual, "share": share, "videos": len(train)}
+    row.update(seed=seed, steps=steps, train_s=round(time.time() - start, 1))
+    tail = log[-50:]
+    row.update({k: float(np.mean([r[k] for r in tail])) for k in tail[0]})
+    if "L_s" in tail[0]:
+        clips = clip_set(
+            {v.video_id: video_features(v, visual) for v in train},
+            cfg.model.modalities,
+            cfg.model.clip_steps,
+        )
+        row["L_s_chance"] = chance(clips)
+        row.update(
+            {f"L_s@{s}": log[s - 1]["L_s"] for s in (1, 50, 100, 300) if s <= steps}
+        )
+    row["sign"] = float(model.score_sign)
+    for split in ("train", "val"):
+        vs = videos[split]
+        scores = {v.video_id: row_scores(model, v, TIMELINE, visual) for v in vs}
+        row[f"mAP_{split}"] = evaluate_rows(vs, scores).average
+        context = {v.video_id: context_scores(model, v, TIMELINE, visual) for v in vs}
+        row[f"mAP_context_{split}"] = evaluate_rows(vs, context).average
+    corr = score_correlations(model, videos["val"], TIMELINE, visual)
+    for signal in SIGNALS:
+        for domain in (*YOUTUBE_DOMAINS, "all"):
+            values = [
+                c[signal]
+                for v, c in zip(videos["val"], corr.values())
+                if domain in ("all", v.category)
+            ]
+            row[f"corr {signal} {domain}"] = float(np.mean(values))
+    row["wall_s"] = round(time.time() - start, 1)
+    return row
+
+
+def append(path: Path, row: dict) -> None:
+    """One run's row, appended under a lock (shards finish side by side)."""
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        rows = read(path) + [row]
+        columns = list(dict.fromkeys(k for r in rows for k in r))
+        with open(path, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=columns, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+
+
+def read(path: Path) -> list[dict]:
+    if not path.is_file():
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def key(design, visual, share, seed) -> tuple:
+    return (design, visual, float(share), int(seed))
+
+
+def summarise(path: Path) -> str:
+    """Mean +- std (ddof 1) over seeds of the key columns, per (design, stream, share)."""
+    columns = [
+        "L_s",
+        "L_s_chance",
+        "L_r/visual",
+        "mAP_train",
+        "mAP_val",
+        "mAP_context_train",
+        "mAP_context_val",
+        "corr norm (rgb) all",
+        "corr norm (flow) all",
+        "corr distinctiveness (rgb) all",
+        "train_s",
+    ]
+    groups: dict[tuple, list[dict]] = {}
+    for r in read(path):
+        groups.setdefault((r["design"], r["visual"], r["share"]), []).append(r)
+    lines = [
+        "| design | visual | share | seeds | " + " | ".join(columns) + " |",
+        "|" + "---|" * (4 + len(columns)),
+    ]
+    for (design, visual, share), rows in groups.items():
+        cells = []
+        for c in columns:
+            values = np.array([float(r[c]) for r in rows if r.get(c)])
+            cells.append(
+                f"{values.mean():.3f} ± {sample_std(values):.3f}"
+                if len(values)
+                else "-"
+            )
+        lines.append(
+            f"| {design} | {visual} | {share} | {len(rows)} | "
+            + " | ".join(cells)
+            + " |"
+        )
+    return "\n".join(lines)
+
+
+def baselines(videos: dict, path: Path) -> None:
+    """The label-free baselines' mAP on the train and val splits, as ``method,split,mAP``."""
+    rows = [
+        {"method": name, "split": split, "mAP": baseline_result(name, vs).average}
+        for split, vs in videos.items()
+        for name in BASELINES
+    ]
+    rows += [
+        {"method": "random", "split": split, "mAP": random_baseline(vs)[-1]["expected"]}
+        for split, vs in videos.items()
+    ]
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(
+            f, fieldnames=["method", "split", "mAP"], lineterminator="\n"
+        )
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument(
+        "--out", type=Path, default=Path("results/fidelity/design_study.csv")
+    )
+    p.add_argument(
+        "--summarise", action="store_true", help="print the table of --out and exit"
+    )
+    p.add_argument(
+        "--baselines", type=Path, metavar="CSV", help="write the baselines' mAP and exit"
+    )
+    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    p.add_argument("--steps", type=int, default=500)
+    p.add_argument("--shard", default="0/1", metavar="I/N")
+    p.add_argument("--data", default=default_data_root())
+    a = p.parse_args(argv)
+    if a.summarise:
+        print(summarise(a.out))
+        return
+    configure_cpu()
+    torch.set_num_threads(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the 28 listed videos without a feature file
+        videos = load_feature_benchmark(a.data, "youtube").videos
+    videos = {s: [v for v in videos if v.split == s] for s in ("train", "val")}
+    if a.baselines:
+        baselines(videos, a.baselines)
+        return
+    done = {key(r["design"], r["visual"], r["share"], r["seed"]) for r in read(a.out)}
+    shard, shards = map(int, a.shard.split("/"))
+    for config in runs(a.seeds)[shard::shards]:
+        if key(*config) not in done:
+            append(a.out, run(*config, a.steps, videos))
+            print(*config, "done", flush=True)
+
+
+if __name__ == "__main__":
+    main()
