@@ -207,7 +207,10 @@ def main(argv=None) -> None:
         "--summarise", action="store_true", help="print the table of --out and exit"
     )
     p.add_argument(
-        "--baselines", type=Path, metavar="CSV", help="write the baselines' mAP and exit"
+        "--baselines",
+        type=Path,
+        metavar="CSV",
+        help="write the baselines' mAP and exit",
     )
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--steps", type=int, default=500)
