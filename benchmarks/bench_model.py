@@ -85,9 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         loss.backward()
         opt.step()
 
-    scorer = (
-        model.for_inference()
-    )  # as score_curve scores a long video: attention folded once
+    # as score_curve scores a long video: attention folded once
+    scorer = model.for_inference()
 
     @torch.inference_mode()
     def score():

@@ -25,9 +25,8 @@ import numpy as np
 from rasl.config import ModelConfig, RunConfig, TrainConfig
 from rasl.features import Features, write_cache
 
-MODEL = ModelConfig(
-    dim=512
-)  # the paper's model at half its feature length: 150-step clips, k = 10
+# the paper's model at half its feature length: 150-step clips, k = 10
+MODEL = ModelConfig(dim=512)
 
 
 def write_corpus(folder: Path, videos: int, steps: int, dim: int) -> list[Path]:
@@ -66,9 +65,8 @@ def child(folder: str, mode: str, steps: int, workers: int, out: str) -> None:
             with np.load(p) as z:
                 feats[p.name] = Features(z["visual"], z["audio"], 0.0, {})
         data = clip_set(feats, MODEL.modalities, MODEL.clip_steps)
-    ready = resource.getrusage(
-        resource.RUSAGE_SELF
-    ).ru_maxrss  # the data indexed (or loaded), before training
+    # the data indexed (or loaded), before training
+    ready = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     pretrain(cfg, data, progress=False)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     workers_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

@@ -170,9 +170,8 @@ def main() -> None:
         precisions = (False, True) if cuda else (False,)
         fps = {bf16: swin_fps(a.device, batch, bf16, Path(work)) for bf16 in precisions}
         audio = hubert_speed(a.device, Path(work))
-    variants = [(bf16, False) for bf16 in precisions] + [
-        (False, True)
-    ]  # (bf16, torch.compile)
+    # (bf16, torch.compile)
+    variants = [(bf16, False) for bf16 in precisions] + [(False, True)]
     steps = {v: pretrain_steps_per_s(a.device, *v, a.train_steps) for v in variants}
     frames = a.video_hours * 3600 * 5
     for bf16 in precisions:

@@ -41,7 +41,13 @@ from rasl.clips import clip_set
 from rasl.config import DESIGNS, default_data_root
 from rasl.data import YOUTUBE_DOMAINS, load_feature_benchmark
 from rasl.losses import identical_steps
-from rasl.paper.analysis import SIGNALS, context_scores, score_correlations
+from rasl.paper.analysis import (
+    SIGNALS,
+    context_scores,
+    read_study,
+    score_correlations,
+    summarise_study,
+)
 from rasl.paper.baselines import BASELINES, baseline_result, random_baseline
 from rasl.paper.benchmark import (
     TIMELINES,
@@ -49,7 +55,6 @@ from rasl.paper.benchmark import (
     evaluate_rows,
     pretrain_model,
     row_scores,
-    sample_std,
     video_features,
 )
 from rasl.runtime import configure_cpu
@@ -155,25 +160,19 @@ def summarise(path: Path) -> str:
         "corr distinctiveness (rgb) all",
         "train_s",
     ]
-    groups: dict[tuple, list[dict]] = {}
-    for r in read(path):
-        groups.setdefault((r["design"], r["visual"], r["share"]), []).append(r)
+    by = ("design", "visual", "share")
     lines = [
-        "| design | visual | share | seeds | " + " | ".join(columns) + " |",
+        "| " + " | ".join([*by, "seeds", *columns]) + " |",
         "|" + "---|" * (4 + len(columns)),
     ]
-    for (design, visual, share), rows in groups.items():
-        cells = []
-        for c in columns:
-            values = np.array([float(r[c]) for r in rows if r.get(c)])
-            cells.append(
-                f"{values.mean():.3f} ± {sample_std(values):.3f}"
-                if len(values)
-                else "-"
-            )
+    for row in summarise_study(read_study(path), by, columns):
+        cells = [
+            "-" if row[c] is None else f"{row[c]:.3f} ± {row[f'{c} std'] or 0:.3f}"
+            for c in columns
+        ]
         lines.append(
-            f"| {design} | {visual} | {share} | {len(rows)} | "
-            + " | ".join(cells)
+            "| "
+            + " | ".join(str(x) for x in [*(row[b] for b in by), row["seeds"], *cells])
             + " |"
         )
     return "\n".join(lines)

@@ -152,9 +152,8 @@ def check(out: Path, name: str, data: str, work: Path) -> int:
     )
     torch.set_num_threads(entry["threads"])  # the same threads: the same arithmetic
     with warnings.catch_warnings():
-        warnings.simplefilter(
-            "ignore"
-        )  # the 28 listed YouTube videos without a feature file
+        # the 28 listed YouTube videos without a feature file
+        warnings.simplefilter("ignore")
         rerun = {
             (r["seed"], r["domain"]): r["score"]
             for r in run_benchmark(data, run, work / name, progress=True)
@@ -251,9 +250,8 @@ def main(argv=None) -> int:
             continue
         start = time.time()
         with warnings.catch_warnings():
-            warnings.simplefilter(
-                "ignore"
-            )  # the 28 listed YouTube videos without a feature file
+            # the 28 listed YouTube videos without a feature file
+            warnings.simplefilter("ignore")
             rows = run_benchmark(a.data, run, work / name, progress=True)
         pack_scores(work / name, out / "scores" / f"{name}.npz")
         write_results(rows, out / f"{name}.csv")

@@ -56,9 +56,8 @@ def encoders(kind: str) -> tuple[nn.Module, dict]:
         )
         for m in ("visual", "audio")
     }
-    if (
-        kind == "head"
-    ):  # r of Eq. (3) through one linear map per modality, as CLIP embeds
+    # r of Eq. (3) through one linear map per modality, as CLIP embeds
+    if kind == "head":
         width = model.cfg.channels[-1] * model.branches["visual"].length
         heads = nn.ModuleDict({m: nn.Linear(width, 128) for m in ("visual", "audio")})
         return nn.ModuleList([model, heads]), {

@@ -100,7 +100,6 @@ def test_distinctiveness_default_threshold_and_window():
     scores = distinctiveness_scores(features)
     assert scores.shape == (400,) and scores.argmax() == 200 and scores[200] == 1.0
     _, neighbours = similar_counts(features, 0.0)
-    assert (
-        neighbours.max() == 150 and neighbours[0] == 75
-    )  # +-15 s at 0.2 s, halved at the ends
+    # +-15 s at 0.2 s, halved at the ends
+    assert neighbours.max() == 150 and neighbours[0] == 75
     assert distinctiveness_scores(features[:1]).tolist() == [0.0]

@@ -69,9 +69,8 @@ def test_layout_reader_on_the_real_files(umt):
     assert v.segment_scores.shape == (20, v.n_clips)
     raw = v.stream("audio")
     assert raw.shape == (v.n_clips, 2048)
-    np.testing.assert_allclose(
-        f["audio"][:, [0, -1]], raw[:, [0, -1]], rtol=1e-6
-    )  # end points kept (III-F)
+    # end points kept (III-F)
+    np.testing.assert_allclose(f["audio"][:, [0, -1]], raw[:, [0, -1]], rtol=1e-6)
     both = v.features("rgb+flow")["visual"]
     np.testing.assert_array_equal(
         both, np.concatenate([v.stream("rgb"), v.stream("flow")], axis=1)

@@ -258,9 +258,8 @@ def test_hidden_inputs_have_their_toggle_and_removed_ones_are_gone(built):
         )
         code = " ".join(d.get_text() for d in soup.select("div.cell_input"))
         removed = [c for c in cells if "remove-input" in c["metadata"].get("tags", [])]
-        assert len(removed) >= 2, (
-            rel
-        )  # the parameters and the injected parameters at least
+        # the parameters and the injected parameters at least
+        assert len(removed) >= 2, rel
         for cell in removed:
             assert "".join(cell["source"]).splitlines()[0] not in code, (
                 rel,

@@ -15,9 +15,8 @@ from rasl.files import InputError
 
 
 def steps(t, d=2):
-    return torch.arange(t, dtype=torch.float32)[:, None].repeat(
-        1, d
-    )  # step i holds value i
+    # step i holds value i
+    return torch.arange(t, dtype=torch.float32)[:, None].repeat(1, d)
 
 
 @pytest.mark.parametrize(
@@ -65,9 +64,8 @@ def test_clip_set_skips_videos_without_audio_only_when_audio_is_pretrained():
         UserWarning, match="2 of 3 videos have no audio track .*: silent.mp4, mute.mp4$"
     ) as caught:
         both = clip_set(videos, ("visual", "audio"), 150)
-    assert (
-        Path(caught[0].filename).name != "clips.py"
-    )  # the warning names the caller's line, not rasl's
+    # the warning names the caller's line, not rasl's
+    assert Path(caught[0].filename).name != "clips.py"
     assert both.sources == ["a.mp4", "a.mp4"] and both.fvs["audio"].shape == (2, 150, 8)
     assert both.skipped == ["silent.mp4", "mute.mp4"]
     with warnings.catch_warnings():
@@ -120,9 +118,8 @@ def test_streamed_clips_equal_clip_set_clips(tmp_path, modalities):
         warnings.simplefilter("always")
         in_memory = clip_set(videos, modalities, 150)
         streamed = ClipDataset(_files(tmp_path, videos), modalities, 150)
-    assert len(caught) == (
-        2 if len(modalities) == 2 else 0
-    )  # both name the silent video
+    # both name the silent video
+    assert len(caught) == (2 if len(modalities) == 2 else 0)
     assert len(streamed) == len(in_memory) == (8 if len(modalities) == 2 else 9)
     for m, x in _items(streamed).items():
         assert x.dtype == torch.float32 and torch.equal(x, in_memory.fvs[m])
@@ -142,9 +139,8 @@ def test_steps_and_clips_per_file_come_from_the_headers(tmp_path, monkeypatch):
             [{"visual": 451, "audio": 451}, {"visual": 40}, {"visual": 1, "audio": 1}],
         )
     )
-    assert data.clips_per_file() == dict(
-        zip(files, [4, 0, 1])
-    )  # the silent video left out of audio pretraining
+    # the silent video left out of audio pretraining
+    assert data.clips_per_file() == dict(zip(files, [4, 0, 1]))
     assert list(ClipDataset(files, ("visual",), 150).clips_per_file().values()) == [
         4,
         1,
@@ -205,9 +201,8 @@ def test_dataset_from_videos_cuts_every_listed_video_and_caches_its_features(
         "small",
     ]
     dataset_from_videos([str(small_video)], cfg, tmp_path / "cache")
-    assert (
-        "features: 100%" in capsys.readouterr().err
-    )  # by default, one progress bar over the videos
+    # by default, one progress bar over the videos
+    assert "features: 100%" in capsys.readouterr().err
     empty = [str(tmp_path / "cache"), str(tmp_path / "none")]
     with pytest.raises(
         InputError, match=f"^{re.escape(', '.join(empty))}: no video files found$"

@@ -54,16 +54,14 @@ def test_tvsum_segments(tvsum):
             20,
             v.n_clips,
         )
-        assert (
-            spans[0, 0] == 0 and 0 <= v.duration_s - spans[-1, 1] < 1 / v.fps
-        )  # up to the last frame
+        # up to the last frame
+        assert spans[0, 0] == 0 and 0 <= v.duration_s - spans[-1, 1] < 1 / v.fps
         assert (
             np.allclose(spans[1:, 0], spans[:-1, 1])
             and (np.diff(spans, axis=1) > 0).all()
         )
-        assert (v.user_anno.shape[1] - 1) / v.fps >= spans[
-            -1, 0
-        ]  # the last segment holds a frame
+        # the last segment holds a frame
+        assert (v.user_anno.shape[1] - 1) / v.fps >= spans[-1, 0]
     v = tvsum[0]  # 353.593 s: 176 full segments and one of 1.593 s
     assert v.n_clips == 177
     # the first segment's score is each annotator's rating of the first shot (frame 0)
@@ -106,9 +104,8 @@ def test_youtube_test_split(youtube_root):
         (v.category for v in videos), key=YOUTUBE_DOMAINS.index
     )
     assert {v.split for v in videos} == {"TestTightL", "TestLooseL"}
-    assert (
-        sum(v.fps is not None for v in videos) == 149
-    )  # youtube_anno.json covers 149 of 196
+    # youtube_anno.json covers 149 of 196
+    assert sum(v.fps is not None for v in videos) == 149
     for v in videos:
         assert v.clip_frames.shape == (v.n_clips, 2) and set(np.unique(v.labels)) <= {
             -1,
@@ -174,9 +171,8 @@ def test_youtube_bad_files(tmp_path):
     with pytest.raises(InputError, match="labels must be"):
         load_youtube(tmp_path)
     label.write_text(json.dumps([[[0, 100], [50, 150]], [1, -1]]))
-    video = load_youtube(tmp_path).videos[
-        0
-    ]  # no clip.json: the clips of match_label.json
+    # no clip.json: the clips of match_label.json
+    video = load_youtube(tmp_path).videos[0]
     assert video.fps is None and video.clip_frames.tolist() == [[0, 100], [50, 150]]
     (tmp_path / "dog" / "vlist.json").unlink()
     with pytest.raises(InputError, match="vlist.json"):

@@ -51,9 +51,8 @@ def test_shared_video_probe_and_audio_timeline(shared_video, name):
         assert [len(c) for c in chunks[:-1]] == [40 * 3200] * (len(chunks) - 1)
         wave = np.concatenate(chunks)
         assert wave.dtype == np.float32 and wave.shape == (steps * 3200,)
-        assert (
-            0.001 < np.sqrt(np.mean(wave**2)) < 1
-        )  # the real track, down-mixed, not silence
+        # the real track, down-mixed, not silence
+        assert 0.001 < np.sqrt(np.mean(wave**2)) < 1
 
 
 def test_frames_follow_presentation_time_not_frame_index(tmp_path):
@@ -92,9 +91,8 @@ def test_phone_rotation_is_applied(tmp_path):
         tmp_path / "portrait.mp4", [0, 100], [image, image], rotation=-90
     )
     frame = next(decode.frames(path, 8))[..., 0]
-    assert (frame[:4] > 200).all() and (
-        frame[4:] < 50
-    ).all()  # turned clockwise: the left half is on top
+    # turned clockwise: the left half is on top
+    assert (frame[:4] > 200).all() and (frame[4:] < 50).all()
 
 
 def test_audio_is_downmixed_resampled_and_aligned_to_the_first_frame(tmp_path):

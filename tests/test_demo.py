@@ -115,7 +115,6 @@ def test_data_root_or_demo(demo_root, tmp_path, monkeypatch):
         demo.data_root_or_demo(tmp_path)
     monkeypatch.setenv("RASL_DATA", str(real))
     assert demo.data_root_or_demo() == real
-    monkeypatch.setattr(
-        demo, "default_data_root", lambda: None
-    )  # a clone without ../shared
+    # a clone without ../shared
+    monkeypatch.setattr(demo, "default_data_root", lambda: None)
     assert demo.data_root_or_demo(cache_dir=demo_root) == demo_root

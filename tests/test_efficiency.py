@@ -57,6 +57,5 @@ def test_the_repaired_design_is_counted_too(capsys):
     per_branch = (
         4 * d * d + (d * h + h + h * h + h) + (h * h + h) + h + (h * h + h + h * d + d)
     )
-    assert (
-        report["params"] == 2 * (per_branch + 2 * (h * 8 + 2 * 8)) + 1
-    )  # W^, W' with LN; Gamma
+    # W^, W' with LN; Gamma
+    assert report["params"] == 2 * (per_branch + 2 * (h * 8 + 2 * 8)) + 1

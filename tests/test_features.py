@@ -20,9 +20,8 @@ from rasl.features import extract_features, pool_to_steps, resample_vectors
 from rasl.files import InputError, list_videos
 from rasl.runtime import native_bf16
 
-OFFLINE = FeatureConfig(
-    visual="efficientnet_lite0", audio="mel", batch_size=8
-)  # the smoke profile's encoders
+# the smoke profile's encoders
+OFFLINE = FeatureConfig(visual="efficientnet_lite0", audio="mel", batch_size=8)
 FAST = FeatureConfig(visual="pixels", audio="mel")
 SILENT = {"example.mp4", "cityCC0.mpg"}  # shared videos without an audio track
 
@@ -77,9 +76,8 @@ def test_thirty_seconds_give_150_vectors_per_modality(extracted, shared_video):
 def test_average_pooling_onto_steps_by_hand():
     frames = np.array([[0, 0], [2, 4], [4, 8], [6, 12]], np.float32)
     assert np.array_equal(pool_to_steps(frames, 2), [[1, 2], [5, 10]])
-    five = np.arange(5, dtype=np.float32)[
-        :, None
-    ]  # bins [0, 3) and [2, 5) overlap when uneven
+    # bins [0, 3) and [2, 5) overlap when uneven
+    five = np.arange(5, dtype=np.float32)[:, None]
     assert np.array_equal(pool_to_steps(five, 2), [[1], [3]])
 
 
@@ -125,9 +123,8 @@ def test_cache_follows_video_content_and_configuration(
 
     monkeypatch.setattr(features.encoder_class("pixels"), "version", "gray32/r2")
     features._encoder.cache_clear()
-    extract_features(
-        video, FAST, cache_dir=cache
-    )  # a new encoder version is a new configuration
+    # a new encoder version is a new configuration
+    extract_features(video, FAST, cache_dir=cache)
     assert len(list(cache.iterdir())) == 2
     features._encoder.cache_clear()
 
@@ -137,9 +134,8 @@ def test_bf16_unset_follows_the_hardware_and_set_wins(monkeypatch, native):
     monkeypatch.setattr("rasl.runtime.native_bf16", lambda device: native)
     assert features.visual_bf16(dataclasses.replace(OFFLINE, bf16=None)) is native
     assert features.visual_bf16(dataclasses.replace(OFFLINE, bf16=True)) is True
-    assert (
-        features.visual_bf16(OFFLINE) is False
-    )  # the default, and the paper profile's
+    # the default, and the paper profile's
+    assert features.visual_bf16(OFFLINE) is False
 
 
 def test_bf16_features_stay_close_to_fp32_and_are_cached_apart(
@@ -248,9 +244,8 @@ def test_bad_input_gives_one_line_exit_1_and_no_cache_file(
     kind, tmp_path, request, capfd
 ):
     make, problem = BAD_INPUTS[kind]
-    path = make(
-        tmp_path, lambda name: request.getfixturevalue("shared_video")(name)
-    )  # the data root only if used
+    # the data root only if used
+    path = make(tmp_path, lambda name: request.getfixturevalue("shared_video")(name))
     out = tmp_path / "out"
     assert (
         main(
@@ -349,9 +344,8 @@ def test_the_features_command_fills_the_cache_the_smoke_profile_reads(
         )
         == 0
     )
-    assert (
-        len(list(tmp_path.glob("*.npz"))) == 2
-    )  # float32 features are another cache entry
+    # float32 features are another cache entry
+    assert len(list(tmp_path.glob("*.npz"))) == 2
 
 
 @pytest.mark.parametrize("rank", [0, 1])
@@ -368,9 +362,8 @@ def test_a_process_extracts_its_share_of_the_videos(
         FAST,
         tmp_path / "out",
         progress=False,
-    ) == (
-        [(str(tmp_path / "absent"), "no such file or folder")] if rank == 0 else []
-    )  # a missing input: reported once
+        # a missing input: reported once
+    ) == ([(str(tmp_path / "absent"), "no such file or folder")] if rank == 0 else [])
     assert sorted(p.name.split(".")[0] for p in (tmp_path / "out").iterdir()) == (
         ["v0", "v2"] if rank == 0 else ["v1"]
     )
@@ -424,9 +417,8 @@ def test_decode_workers_list_bad_files_and_cache_the_others(
     demo_clip, small_video, shared_video, tmp_path
 ):
     unreadable = _noise(tmp_path, None)  # fails in the worker's probe
-    truncated = _half_of("big_buck_bunny_0_30.webm")(
-        tmp_path, shared_video
-    )  # fails after its first frames
+    # fails after its first frames
+    truncated = _half_of("big_buck_bunny_0_30.webm")(tmp_path, shared_video)
     inputs = [str(truncated), str(demo_clip), str(unreadable), str(small_video)]
     failures = features.extract_many(
         inputs, FAST, tmp_path / "out", progress=False, workers=2

@@ -42,9 +42,8 @@ def test_masked_steps_share_one_representation():  # item 1: why Eq. (10) alone 
     x[:, ::2] = 0  # M . rho with every other step masked
     r = model.branches["visual"].encode(model.attended("visual", {"visual": x}))
     masked = r[:, ::2].flatten(2)
-    assert torch.allclose(
-        masked, masked[:, :1].expand_as(masked), atol=1e-6
-    )  # identical rows
+    # identical rows
+    assert torch.allclose(masked, masked[:, :1].expand_as(masked), atol=1e-6)
     assert not torch.allclose(r[:, 1], r[:, 3])  # unmasked steps differ
 
 
@@ -64,9 +63,8 @@ def test_standardised_eta_cannot_be_raised_by_an_offset_or_a_scale():  # item 2
     assert (raised > raw).all()
     # by hand: s = (0, 1, 2, 3) standardised with the sample std sqrt(5/3); top step 3, bottom step 0, k = 1
     s1 = torch.tensor([[0.0, 1.0, 2.0, 3.0]])
-    z1 = torch.tensor(
-        [[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.0, 1.0]]]
-    )  # cos(z3, z0) = 0
+    # cos(z3, z0) = 0
+    z1 = torch.tensor([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.0, 1.0]]])
     eta1, _ = k_point_eta(s1, z1, 1, proj, proj, proj, standardise=True)
     assert eta1.item() == pytest.approx(1.5 / math.sqrt(5 / 3), rel=1e-6)
 
@@ -76,9 +74,8 @@ def test_identical_steps_are_no_negatives():  # item 5
     a2, v2 = torch.randn(1, 2, 4, generator=g), torch.randn(1, 2, 4, generator=g)
 
     def tile(x):
-        return x.repeat(
-            1, 3, 1
-        )  # a clip tiled from a 2-step video: steps 0, 2, 4 are identical
+        # a clip tiled from a 2-step video: steps 0, 2, 4 are identical
+        return x.repeat(1, 3, 1)
 
     fvs = {"visual": tile(v2), "audio": tile(a2)}
     same = identical_steps(fvs)

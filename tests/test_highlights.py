@@ -32,9 +32,8 @@ def test_threshold_merges_a_short_gap_and_drops_the_sliver():
         TIMES, SCORES, threshold=0.5, min_segment_s=1.0, max_gap_s=1.0
     )
     assert (seg.start_s, seg.end_s) == (0.0, 2.0)
-    assert seg.mean_score == pytest.approx(
-        (5 * 0.9 + 2 * 0.1 + 3 * 0.8) / 10
-    )  # the bridged gap counts
+    # the bridged gap counts
+    assert seg.mean_score == pytest.approx((5 * 0.9 + 2 * 0.1 + 3 * 0.8) / 10)
     assert seg.peak_score == pytest.approx(0.9)
 
 
@@ -80,12 +79,10 @@ def test_the_last_step_ends_at_the_video_duration():
 
 
 def test_total_is_a_budget_filled_with_the_best_steps():
-    assert spans(select_segments(TIMES, SCORES, total_s=1.0)) == [
-        (0.0, 1.0)
-    ]  # the five 0.9 steps
-    assert spans(select_segments(TIMES, SCORES, total_s=1.1)) == [
-        (0.0, 1.0)
-    ]  # nothing more fits
+    # the five 0.9 steps
+    assert spans(select_segments(TIMES, SCORES, total_s=1.0)) == [(0.0, 1.0)]
+    # nothing more fits
+    assert spans(select_segments(TIMES, SCORES, total_s=1.1)) == [(0.0, 1.0)]
 
 
 def test_total_is_never_exceeded_by_a_bridged_gap():
@@ -110,9 +107,8 @@ def test_a_single_step_is_a_segment_when_short_segments_are_kept():
     assert spans(select_segments(TIMES, TIMES, threshold=3.8, min_segment_s=0.2)) == [
         (3.8, 4.0)
     ]  # one step only
-    assert (
-        select_segments(TIMES, SCORES, total_s=0.1, min_segment_s=0.2) == []
-    )  # even one step is over budget
+    # even one step is over budget
+    assert select_segments(TIMES, SCORES, total_s=0.1, min_segment_s=0.2) == []
 
 
 def test_total_longer_than_the_video_selects_everything():
@@ -137,13 +133,11 @@ def test_random_curves_keep_every_invariant(seed):
             times, scores, total_s=total, min_segment_s=1.0, max_gap_s=0.6
         )
         kept = sum(s.length_s for s in segs)
-        assert (
-            total - 3.0 < kept <= total + 1e-9
-        )  # within budget, short of it by less than a bridged run
+        # within budget, short of it by less than a bridged run
+        assert total - 3.0 < kept <= total + 1e-9
         assert all(s.length_s >= 1.0 - 1e-9 for s in segs)
-        assert all(
-            b.start_s - a.end_s > 0.6 + 1e-9 for a, b in zip(segs, segs[1:])
-        )  # sorted, gaps not bridgeable
+        # sorted, gaps not bridgeable
+        assert all(b.start_s - a.end_s > 0.6 + 1e-9 for a, b in zip(segs, segs[1:]))
         for s in segs:
             inside = scores[round(s.start_s / 0.2) : round(s.end_s / 0.2)]
             assert (

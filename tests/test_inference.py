@@ -19,9 +19,8 @@ from rasl.inference import (
 from rasl.model import RASLModel
 from rasl.train import build, save_checkpoint
 
-MODEL = ModelConfig(
-    dim=64, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4
-)  # N = 150
+# N = 150
+MODEL = ModelConfig(dim=64, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4)
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +59,8 @@ def test_full_clip_scores_equal_the_model_activations_normalised(model):
         s = model.score({"visual": torch.from_numpy(f.visual)[None]})[0]
     curve = score_curve(model, f)
     assert np.allclose(curve, minmax(s), atol=1e-6)
-    assert (
-        curve.argmax() == s.argmax() and curve.argmin() == s.argmin()
-    )  # the highest activation scores 1
+    # the highest activation scores 1
+    assert curve.argmax() == s.argmax() and curve.argmin() == s.argmin()
 
 
 def test_short_video_is_scored_as_its_repetition(model):
@@ -110,9 +108,8 @@ def test_normalise_by_hand():
         normalise(torch.tensor([2.0, 6.0, 3.0, 4.0])),
         torch.tensor([0.0, 1.0, 0.25, 0.5]),
     )
-    assert torch.equal(
-        normalise(torch.full((5,), 3.0)), torch.zeros(5)
-    )  # a constant curve ranks nothing
+    # a constant curve ranks nothing
+    assert torch.equal(normalise(torch.full((5,), 3.0)), torch.zeros(5))
 
 
 def test_each_clip_is_standardised_before_the_curve_is_normalised(model):
@@ -143,6 +140,14 @@ def test_standardise_clips_by_hand():
 PIXELS = FeatureConfig(
     visual="pixels", audio="mel"
 )  # 1024-d grey levels: no weights, fast
+ADAPTING = RunConfig(  # a small model adapting on a video's pixel features
+    name="t",
+    model=ModelConfig(
+        clip_steps=20, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4
+    ),
+    features=PIXELS,
+    train=TrainConfig(batch_size=2),
+)
 
 
 def checkpoint(tmp_path, dim):
@@ -169,12 +174,10 @@ def checkpoint(tmp_path, dim):
 
 def test_a_checkpoint_scores_the_video_with_its_own_encoders(small_video, tmp_path):
     path, model = checkpoint(tmp_path, 1024)
-    curve = score_video(
-        small_video, checkpoint=str(path)
-    )  # its config names the pixel encoder
-    expected = score_curve(
-        model, extract_features(small_video, PIXELS)
-    )  # 48 steps: clips of 20, 20 and 8
+    # its config names the pixel encoder
+    curve = score_video(small_video, checkpoint=str(path))
+    # 48 steps: clips of 20, 20 and 8
+    expected = score_curve(model, extract_features(small_video, PIXELS))
     assert curve.scores.shape == (48,) and np.array_equal(curve.scores, expected)
     assert np.allclose(curve.times_s, np.arange(48) * 0.2)
     assert curve.meta["checkpoint"] == str(path) and curve.meta["adapt_steps"] is None
@@ -191,14 +194,7 @@ def test_a_checkpoint_for_other_features_is_one_error(small_video, tmp_path):
 def test_without_a_checkpoint_the_model_adapts_to_the_video(
     small_video, tmp_path, capsys
 ):
-    cfg = RunConfig(
-        name="t",
-        model=ModelConfig(
-            clip_steps=20, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4
-        ),
-        features=PIXELS,
-        train=TrainConfig(batch_size=2),
-    )
+    cfg = ADAPTING
     fresh, adapted = (score_video(small_video, cfg=cfg, adapt_steps=n) for n in (0, 3))
     assert (
         fresh.meta["adapt_steps"] == 0
@@ -216,9 +212,8 @@ def test_without_a_checkpoint_the_model_adapts_to_the_video(
     assert capsys.readouterr().err == ""  # no progress bars unless asked
     score_video(small_video, cfg=cfg, adapt_steps=1, progress=True)
     err = capsys.readouterr().err
-    assert (
-        "small.mp4" in err and "adapt" in err
-    )  # the feature and adaptation bars, when asked
+    # the feature and adaptation bars, when asked
+    assert "small.mp4" in err and "adapt" in err
 
 
 def test_the_adapted_model_pairs_the_audio_when_the_video_has_it():
@@ -250,13 +245,6 @@ def test_self_adaptation_trains_on_clips_of_the_configured_length(
             lengths.append(clips.fvs["visual"].shape[1]) or real_adapt(cfg, clips, *a)
         ),
     )
-    cfg = RunConfig(
-        name="t",
-        model=ModelConfig(
-            clip_steps=20, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4
-        ),
-        features=PIXELS,
-        train=TrainConfig(batch_size=2),
-    )
+    cfg = ADAPTING
     score_video(small_video, cfg=cfg, adapt_steps=1)
     assert lengths == [20]

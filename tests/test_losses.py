@@ -39,9 +39,8 @@ def test_top_and_bottom_k_are_sorted_in_a_full_clip():  # Eq. (6), (7) at N = 15
         (top, s.topk(10).values.flip(-1)),
         (bottom, -(-s).topk(10).values),
     ):
-        assert torch.equal(
-            s.gather(1, idx), expected
-        )  # the k extreme values, ascending
+        # the k extreme values, ascending
+        assert torch.equal(s.gather(1, idx), expected)
 
 
 S = torch.tensor([[2.0, 0.0, -1.0, 1.0]])
@@ -74,16 +73,14 @@ def test_k_point_loss_without_contrastive_uses_mean_top_k():  # Fig. 6 ablation
 
 
 def test_eta_is_one_value_per_clip_and_contrastive_by_default():  # Eq. (8) over a batch
-    s = torch.cat(
-        [S, -S]
-    )  # two clips: the second's top step is the first's bottom step
+    # two clips: the second's top step is the first's bottom step
+    s = torch.cat([S, -S])
     eta, sim = k_point_eta(
         s, Z.expand(2, -1, -1), 1, nn.Identity(), nn.Identity(), nn.Identity()
     )
     assert eta.shape == (2,) and sim is not None
-    assert eta.tolist() == pytest.approx(
-        [2.0 * (1 - 0.0), 1.0 * (1 - 0.0)]
-    )  # clip 2: top step 2 (s=1), bottom 0
+    # clip 2: top step 2 (s=1), bottom 0
+    assert eta.tolist() == pytest.approx([2.0 * (1 - 0.0), 1.0 * (1 - 0.0)])
     loss = k_point_contrastive_loss(eta)
     assert loss.item() == pytest.approx(
         (math.log(1 + math.exp(-2.0)) + math.log(1 + math.exp(-1.0))) / 2
@@ -104,9 +101,8 @@ def test_k_point_loss_applies_the_projections():
 def test_symmetric_contrastive_loss_by_hand(scale, capped):  # Eq. (9)
     a = torch.tensor([[[1.0, 0.0], [0.0, 1.0]]])
     v = torch.tensor([[[1.0, 0.0], [1.0, 0.0]]])
-    gamma = torch.tensor(
-        math.log(scale)
-    )  # logits exp(Gamma) * [[1, 1], [0, 0]], exp(Gamma) capped at 100 (CLIP)
+    # logits exp(Gamma) * [[1, 1], [0, 0]], exp(Gamma) capped at 100 (CLIP)
+    gamma = torch.tensor(math.log(scale))
     audio_to_visual = (math.log(2) + math.log(2)) / 2
     visual_to_audio = (
         math.log1p(math.exp(-capped)) + capped + math.log1p(math.exp(-capped))

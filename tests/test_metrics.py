@@ -77,9 +77,8 @@ def test_long_curves_with_ties_keep_clip_order():
 def test_all_negative_and_all_positive(protocol):
     scores = np.array([0.3, 0.1, 0.2])
     with warnings.catch_warnings():
-        warnings.simplefilter(
-            "error"
-        )  # no positive is a defined case, not scikit-learn's warning
+        # no positive is a defined case, not scikit-learn's warning
+        warnings.simplefilter("error")
         assert youtube_ap(scores, np.array([-1, -1, 0]), protocol=protocol) == 0.0
     assert youtube_ap(scores, np.array([1, 1, 1]), protocol=protocol) == pytest.approx(
         1.0
@@ -114,9 +113,8 @@ def test_tvsum_labels_match_torch_lower_median():
 
 
 ANNOTATORS = np.array([[5, 4, 3, 2, 1, 1], [1, 1, 1, 5, 5, 5]], dtype=float)
-SCORES = np.array(
-    [6, 5, 4, 3, 2, 1], dtype=float
-)  # ranks clips 0..5; top 5 = clips 0..4
+# ranks clips 0..5; top 5 = clips 0..4
+SCORES = np.array([6, 5, 4, 3, 2, 1], dtype=float)
 
 
 def test_tvsum_top5_by_hand():
@@ -139,16 +137,13 @@ def test_tvsum_fewer_than_five_clips():
 
 
 def test_tvsum_without_positives_in_top5_scores_zero():
-    annotators = np.array(
-        [[1, 1, 1, 1, 1, 5, 5, 5, 5, 5], [2] * 10], dtype=float
-    )  # second: none > median
-    scores = np.arange(
-        10, 0, -1, dtype=float
-    )  # top 5 = clips 0..4, all negative for both
+    # second: none > median
+    annotators = np.array([[1, 1, 1, 1, 1, 5, 5, 5, 5, 5], [2] * 10], dtype=float)
+    # top 5 = clips 0..4, all negative for both
+    scores = np.arange(10, 0, -1, dtype=float)
     assert tvsum_top5_ap(scores, annotators) == 0.0
-    assert tvsum_top5_ap(-scores, annotators) == pytest.approx(
-        0.5
-    )  # first annotator 1, second 0
+    # first annotator 1, second 0
+    assert tvsum_top5_ap(-scores, annotators) == pytest.approx(0.5)
 
 
 @pytest.mark.parametrize(
@@ -197,10 +192,8 @@ def test_means():
     )
     assert list(per_category) == ["y", "x"]
     assert per_category == pytest.approx({"y": 0.9, "x": 0.3})
-    assert benchmark_mean(per_category) == pytest.approx(
-        0.6
-    )  # categories weigh equally
-    by_name = category_means(
-        values, {"a": "x", "b": "z", "c": "y"}
-    )  # without an order: sorted by name
+    # categories weigh equally
+    assert benchmark_mean(per_category) == pytest.approx(0.6)
+    # without an order: sorted by name
+    by_name = category_means(values, {"a": "x", "b": "z", "c": "y"})
     assert list(by_name.items()) == [("x", 0.2), ("y", 0.9), ("z", 0.4)]

@@ -36,9 +36,8 @@ def test_self_attention_matches_equations_1_and_2():
     q, k, v = rho @ sa.w_q.weight.T, rho @ sa.w_k.weight.T, rho @ sa.w_v.weight.T
     o = torch.softmax(q @ k.transpose(1, 2) / math.sqrt(8), -1) @ v
     assert torch.allclose(sa(rho), rho + o @ sa.w_o.weight.T, atol=1e-6)
-    assert (
-        sum(p.numel() for p in sa.parameters()) == 4 * 8 * 8
-    )  # four bias-free d x d projections
+    # four bias-free d x d projections
+    assert sum(p.numel() for p in sa.parameters()) == 4 * 8 * 8
 
 
 def test_autoencoder_shapes():
@@ -50,9 +49,8 @@ def test_autoencoder_shapes():
     z, s = ae.processed(step_rows(r)), ae.activate(r)
     assert z.shape == (2, 20, 8 * 8) and s.shape == (2, 20)
     assert ae.decode(s, r).shape == x.shape
-    convs = [
-        m for m in ae.encoder if isinstance(m, torch.nn.Conv1d)
-    ]  # RowConv1d is one
+    # RowConv1d is one
+    convs = [m for m in ae.encoder if isinstance(m, torch.nn.Conv1d)]
     assert [c.stride[0] for c in convs] == [2, 2, 2] and ae.w.bias is None
 
 
@@ -198,9 +196,8 @@ def test_lowrank_and_mlp_fusions_by_hand():  # Table IV's two learned fusions
     g = torch.Generator().manual_seed(0)
     v, a = torch.randn(2, 3, 8, generator=g), torch.randn(2, 3, 8, generator=g)
     lowrank = LowRankFusion(8, rank=2)
-    assert (
-        sum(p.numel() for p in lowrank.parameters()) == 2 * 9 * 2 * 8
-    )  # the appended 1 is the only bias
+    # the appended 1 is the only bias
+    assert sum(p.numel() for p in lowrank.parameters()) == 2 * 9 * 2 * 8
     one = torch.ones(2, 3, 1)
     hv = (torch.cat([v, one], -1) @ lowrank.visual.weight.T).unflatten(-1, (2, 8))
     ha = (torch.cat([a, one], -1) @ lowrank.audio.weight.T).unflatten(-1, (2, 8))
@@ -399,9 +396,8 @@ def test_the_activation_is_equation_4_with_its_gradients():
         torch.autograd.grad((literal * weights).sum(), wrt),
     ):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
-    assert (
-        ae.activate(torch.zeros_like(r)).abs().min() > 1e-3
-    )  # beta: psi's bias through w
+    # beta: psi's bias through w
+    assert ae.activate(torch.zeros_like(r)).abs().min() > 1e-3
 
 
 @pytest.mark.parametrize(

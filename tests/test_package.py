@@ -51,9 +51,8 @@ def test_the_import_graph_has_no_cycle():
         assert m not in path, " -> ".join([*path[path.index(m) :], m])
         if m not in done:
             path.append(m)
-            for d in graph[m] - {
-                p for p in graph if m.startswith(p + ".")
-            }:  # a package's __init__ is not a cycle
+            # a package's __init__ is not a cycle
+            for d in graph[m] - {p for p in graph if m.startswith(p + ".")}:
                 visit(d)
             path.pop()
             done.add(m)

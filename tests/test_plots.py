@@ -129,9 +129,8 @@ def test_k_sweep_draws_both_curves_with_a_band_and_the_baseline():
     assert len(curves) == 2 and all(
         list(line.get_xdata()) == [1, 3, 7] for line in curves
     )
-    assert np.allclose(
-        curves[0].get_ydata(), [0.53, 0.55, 0.59]
-    )  # the means over seeds
+    # the means over seeds
+    assert np.allclose(curves[0].get_ydata(), [0.53, 0.55, 0.59])
     assert len(ax.collections) >= 2, "no sd band drawn"
     labels = {t.get_text() for t in ax.get_legend().get_texts()}
     assert labels == {"with k-point contrast", "without k-point contrast", "norm (rgb)"}

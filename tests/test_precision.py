@@ -32,9 +32,8 @@ def curve(bf16, clips, steps=100):
 
 def clip_set(seed):
     g = torch.Generator().manual_seed(seed)
-    base = torch.rand(
-        16, 1, 64, generator=g
-    )  # clips whose steps share a pattern, as video rows do
+    # clips whose steps share a pattern, as video rows do
+    base = torch.rand(16, 1, 64, generator=g)
     return ClipSet(
         {
             m: base + 0.3 * torch.rand(16, 12, 64, generator=g)
@@ -52,9 +51,8 @@ def test_bf16_training_follows_the_fp32_loss_curve():
     ]
     fp32, bf16 = curves[0]
     assert not np.array_equal(fp32, bf16)  # it did compute in bfloat16
-    assert bf16[0] == pytest.approx(
-        fp32[0], rel=0.01
-    )  # the same start, up to bf16 rounding
+    # the same start, up to bf16 rounding
+    assert bf16[0] == pytest.approx(fp32[0], rel=0.01)
     assert all(f[-20:].mean() < 0.9 * f[0] for f, _ in curves)  # the curves fall ...
     level = np.mean([[f[-20:].mean(), b[-20:].mean()] for f, b in curves], axis=0)
     assert level[1] == pytest.approx(level[0], rel=0.05)  # ... to the same level
@@ -70,6 +68,5 @@ def test_the_activations_stay_float32_under_autocast():
         z16, s16 = ae.processed(step_rows(r)), ae.activate(r)
     assert s16.dtype == z16.dtype == torch.float32
     torch.testing.assert_close(s16, s32, rtol=0, atol=0)
-    assert (
-        s32.std(-1).min() < 0.03 * s32.abs().max()
-    )  # the case: differences below bf16's resolution
+    # the case: differences below bf16's resolution
+    assert s32.std(-1).min() < 0.03 * s32.abs().max()

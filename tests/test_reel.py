@@ -68,17 +68,14 @@ def test_reel_frames_and_sound_come_from_the_segment_starts(videos_dir, tmp_path
     offset = 0.0
     for start, end in spans:
         reel_frame = frame_at(out, offset)
-        assert (
-            np.abs(reel_frame - frame_at(src, start)).mean() < 4
-        )  # re-encoding noise only
-        assert (
-            np.abs(reel_frame - frame_at(src, start + 1.5)).mean() > 10
-        )  # the check can tell times apart
+        # re-encoding noise only
+        assert np.abs(reel_frame - frame_at(src, start)).mean() < 4
+        # the check can tell times apart
+        assert np.abs(reel_frame - frame_at(src, start + 1.5)).mean() > 10
         sound = mono_audio(out, offset + 0.1, 0.5)
         assert np.corrcoef(sound, mono_audio(src, start + 0.1, 0.5))[0, 1] > 0.99
-        assert (
-            np.corrcoef(sound, mono_audio(src, start + 0.11, 0.5))[0, 1] < 0.5
-        )  # 10 ms off is not a match
+        # 10 ms off is not a match
+        assert np.corrcoef(sound, mono_audio(src, start + 0.11, 0.5))[0, 1] < 0.5
         offset += end - start
 
 

@@ -41,9 +41,8 @@ def test_span_clips_mark_overlapping_two_second_clips():
     clips, labels = span_clips(7.0, [(1.0, 3.5)])
     assert clips.tolist() == [[0, 2], [2, 4], [4, 6], [6, 7]]
     assert labels.tolist() == [1, 1, -1, -1]
-    _, touching = span_clips(
-        6.0, [(2.0, 4.0)]
-    )  # a span ending where a clip starts does not overlap it
+    # a span ending where a clip starts does not overlap it
+    _, touching = span_clips(6.0, [(2.0, 4.0)])
     assert touching.tolist() == [-1, 1, -1]
 
 
@@ -69,30 +68,31 @@ def test_every_variant_is_a_valid_config(tmp_path):
         ).model.k_point_contrastive
         is False
     )
-    assert (
-        sweep_variant(10, True, base.model.k) == "full"
-    )  # the profile's own setting is the full model
+    # the profile's own setting is the full model
+    assert sweep_variant(10, True, base.model.k) == "full"
+
+
+TINY_RUN = RunConfig(
+    name="test",
+    model=ModelConfig(
+        dim=64, clip_steps=20, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4
+    ),
+    train=TrainConfig(steps=2, batch_size=2, checkpoint_every=2),
+)
+VIDEO = np.random.default_rng(0).random((45, 64), dtype=np.float32)
+FEATURES = {"a.mp4": Features(VIDEO, VIDEO.copy(), 9.0, {})}
 
 
 def test_pretrain_variant_reuses_only_an_identical_run(tmp_path):
-    base = RunConfig(
-        name="test",
-        model=ModelConfig(
-            dim=64, clip_steps=20, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4
-        ),
-        train=TrainConfig(steps=2, batch_size=2, checkpoint_every=2),
-    )
-    v = np.random.default_rng(0).random((45, 64), dtype=np.float32)
-    feats = {"a.mp4": Features(v, v.copy(), 9.0, {})}
+    base, feats = TINY_RUN, FEATURES
     ckpt = pretrain_variant(base, "full", feats, tmp_path)
     assert ckpt == checkpoint(tmp_path, "full")
     stamp = ckpt.stat().st_mtime_ns
     pretrain_variant(base, "full", feats, tmp_path)
     assert ckpt.stat().st_mtime_ns == stamp  # reused
     pretrain_variant(base.replace(train={"steps": 3}), "full", feats, tmp_path)
-    assert (
-        torch.load(ckpt, weights_only=False)["step"] == 3
-    )  # retrained: the config changed
+    # retrained: the config changed
+    assert torch.load(ckpt, weights_only=False)["step"] == 3
 
 
 def test_benchmark_results_evaluates_with_the_frame_rates_of_the_video_files(
@@ -141,15 +141,8 @@ def test_labelled_baselines_beside_the_models_ap():
 
 
 def test_load_checkpoints_keeps_what_the_profile_can_score(tmp_path):
-    base = RunConfig(
-        name="test",
-        model=ModelConfig(
-            dim=64, clip_steps=20, k=3, channels=(4, 8, 16), psi_channels=8, proj_dim=4
-        ),
-        train=TrainConfig(steps=1, batch_size=2, checkpoint_every=1),
-    )
-    v = np.random.default_rng(0).random((45, 64), dtype=np.float32)
-    pretrain_variant(base, "full", {"a.mp4": Features(v, v.copy(), 9.0, {})}, tmp_path)
+    base = TINY_RUN
+    pretrain_variant(base, "full", FEATURES, tmp_path)
     models, left_out = runs.load_checkpoints(tmp_path, ["full", "visual_only"], base)
     assert list(models) == ["full"] and left_out == [
         "visual_only: no checkpoint at runs/visual_only/last.pt (its chapter has not run): left out"

@@ -84,10 +84,8 @@ def test_configure_cpu_keeps_freed_memory_for_the_next_step():
         )
         for mode in ("configured", "default")
     }
-    assert (
-        faults["default"] > 20_000
-    )  # by default each step faults in thousands of fresh pages (43k-122k in 6 runs)
-    assert (
-        faults["configured"] < faults["default"] / 3
-    )  # configured, it mostly reuses what the last step freed
+    # by default each step faults in thousands of fresh pages (43k-122k in 6 runs)
+    assert faults["default"] > 20_000
+    # configured, it mostly reuses what the last step freed
+    assert faults["configured"] < faults["default"] / 3
     # (0 to 8k in the same 6 runs: where glibc places the heap still varies)

@@ -50,9 +50,8 @@ def corpus(tmp_path_factory):
     folder = tmp_path_factory.mktemp("corpus")
     rng = np.random.default_rng(0)
     for i, steps in enumerate((80, 75, 70)):
-        base = rng.random(
-            (1, 64), np.float32
-        )  # steps that share a pattern, as video features do
+        # steps that share a pattern, as video features do
+        base = rng.random((1, 64), np.float32)
         v, a = (base + 0.3 * rng.random((steps, 64), np.float32) for _ in range(2))
         write_cache(folder / f"v{i}.npz", Features(v, a, steps * 0.2, {}))
     return folder
@@ -207,9 +206,8 @@ def test_the_paper_profile_from_local_weights_to_the_benchmark_tables(
     ]
     assert main(argv) == 0
     assert capsys.readouterr().out == f"{out / 'last.pt'}\n"
-    assert (
-        len(list(cache.glob("*.npz"))) == 2
-    )  # pretraining found the features rasl features cached
+    # pretraining found the features rasl features cached
+    assert len(list(cache.glob("*.npz"))) == 2
     cfg = load_config(out / "last.pt")
     assert (
         cfg.name == "paper"
@@ -239,9 +237,8 @@ def test_the_paper_profile_from_local_weights_to_the_benchmark_tables(
             .read_text()
             .splitlines()
         )
-        assert (
-            curve[0] == "time_s,score" and len(curve) == 1 + 12
-        )  # fire2.mp4: 12 steps of 0.2 s
+        # fire2.mp4: 12 steps of 0.2 s
+        assert curve[0] == "time_s,score" and len(curve) == 1 + 12
 
 
 def test_torchrun_shares_out_feature_extraction_and_lists_every_failure(

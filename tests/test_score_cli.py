@@ -89,15 +89,13 @@ def test_score_writes_the_curve_one_row_per_step(videos_dir, tmp_path, capsys):
         "--json",
         "--quiet",
     ]
-    assert (
-        main([*argv, "--adapt-steps", "0"]) == 0
-    )  # the pipeline end to end; adaptation is tested elsewhere
+    # the pipeline end to end; adaptation is tested elsewhere
+    assert main([*argv, "--adapt-steps", "0"]) == 0
     stdout, stderr = capsys.readouterr()
     assert stderr == ""  # --quiet: no progress bars
     rows = json.loads(stdout)
-    assert [r["time_s"] for r in rows] == pytest.approx(
-        np.arange(10) * 0.2
-    )  # 2.0 s of video
+    # 2.0 s of video
+    assert [r["time_s"] for r in rows] == pytest.approx(np.arange(10) * 0.2)
     assert all(0.0 <= r["score"] <= 1.0 for r in rows)
     written = list(csv.DictReader(io.StringIO(out.read_text())))
     assert [(float(r["time_s"]), float(r["score"])) for r in written] == [
@@ -133,22 +131,19 @@ def test_highlights_cuts_a_reel_end_to_end(videos_dir, tmp_path, capsys):
     assert stderr != ""  # progress bars, without --quiet
     result = json.loads(stdout)
     total = sum(s["end_s"] - s["start_s"] for s in result["segments"])
-    assert 1.0 <= total <= 2.0 and result["total_s"] == pytest.approx(
-        total
-    )  # the budget is never exceeded
+    # the budget is never exceeded
+    assert 1.0 <= total <= 2.0 and result["total_s"] == pytest.approx(total)
     with av.open(str(reel)) as c:
-        assert c.duration / av.time_base == pytest.approx(
-            total, abs=0.2
-        )  # fire2 has ~10 fps
+        # fire2 has ~10 fps
+        assert c.duration / av.time_base == pytest.approx(total, abs=0.2)
         assert len(c.streams.audio) == 1
 
 
 def test_highlights_selection_segments_file_and_reel(
     small_video, tmp_path, capsys, monkeypatch
 ):
-    scores = (
-        [0.1] * 10 + [0.9] * 10 + [0.2] * 10 + [0.8] * 5 + [0.1] * 13
-    )  # small_video: 48 steps
+    # small_video: 48 steps
+    scores = [0.1] * 10 + [0.9] * 10 + [0.2] * 10 + [0.8] * 5 + [0.1] * 13
     monkeypatch.setattr("rasl.inference.score_video", fake_curve(scores))
     seg_file, reel = tmp_path / "segs.json", tmp_path / "reel.mp4"
     argv = [
@@ -254,9 +249,8 @@ def test_unwritable_or_misnamed_output_fails_before_scoring(
 def test_a_video_too_short_to_score_is_one_line_and_no_file(
     tmp_path, capsys, name, n_frames, command
 ):
-    video = write_video(
-        tmp_path / name, n_frames
-    )  # one frame at 25 fps lasts 0.04 s < one 0.2-s step
+    # one frame at 25 fps lasts 0.04 s < one 0.2-s step
+    video = write_video(tmp_path / name, n_frames)
     out = tmp_path / "out" / "o.csv"
     extra = ["--total", "3", "--segments"] if command == "highlights" else ["--out"]
     assert main([command, str(video), *extra, str(out), "--quiet"]) == 1
@@ -267,8 +261,7 @@ def test_a_video_too_short_to_score_is_one_line_and_no_file(
 def test_computing_commands_configure_cpu_before_anything_else(monkeypatch, tmp_path):
     calls = []
     monkeypatch.setattr("rasl.runtime.configure_cpu", lambda: calls.append("flushed"))
-    assert (
-        main(["score", str(tmp_path / "missing.mp4")]) == 1
-    )  # fails on the video, after flushing
+    # fails on the video, after flushing
+    assert main(["score", str(tmp_path / "missing.mp4")]) == 1
     assert main(["efficiency", "--json"]) == 0
     assert calls == ["flushed"]

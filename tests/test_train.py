@@ -119,16 +119,14 @@ def test_compiled_objective_trains_as_the_eager_one(tmp_path, clips, monkeypatch
     )
     assert [r["step"] for r in compiled] == [1, 2, 3]
     for a, b in zip(eager, compiled):
-        assert b == pytest.approx(
-            a, rel=1e-4, abs=1e-5
-        )  # fused kernels round differently
+        # fused kernels round differently
+        assert b == pytest.approx(a, rel=1e-4, abs=1e-5)
     weights = [
         torch.load(tmp_path / x / "last.pt", weights_only=True)["model"]
         for x in ("eager", "compiled")
     ]
-    assert (
-        weights[0].keys() == weights[1].keys()
-    )  # the checkpoint holds the model, not the compiled wrapper
+    # the checkpoint holds the model, not the compiled wrapper
+    assert weights[0].keys() == weights[1].keys()
     assert all(
         torch.allclose(weights[0][k], weights[1][k], rtol=1e-3, atol=1e-5)
         for k in weights[0]
@@ -267,9 +265,8 @@ def test_streamed_clips_train_exactly_as_the_same_clips_in_memory(tmp_path):
 def test_a_batch_that_does_not_split_over_the_processes_is_one_clear_error(
     tmp_path, clips, monkeypatch
 ):
-    monkeypatch.setattr(
-        train, "distributed", lambda device: (0, 3)
-    )  # as under torchrun --nproc-per-node 3
+    # as under torchrun --nproc-per-node 3
+    monkeypatch.setattr(train, "distributed", lambda device: (0, 3))
     with pytest.raises(
         InputError, match="^--batch-size: 4 clips do not split over 3 processes$"
     ):

@@ -142,9 +142,8 @@ def human_agreement(
             s = v.segment_scores  # (A, n)
             aps = []
             for i in range(len(s)):
-                order = np.lexsort(
-                    (rng.random(s.shape[1]), -s[i])
-                )  # by score, ties at random
+                # by score, ties at random
+                order = np.lexsort((rng.random(s.shape[1]), -s[i]))
                 ranked = np.empty(s.shape[1])
                 ranked[order] = -np.arange(s.shape[1], dtype=float)
                 aps.append(

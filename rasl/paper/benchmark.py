@@ -73,12 +73,10 @@ TIMELINES = {
     for t in (
         Timeline("native15", clip_steps=15, k=1),  # ~30 s per clip
         Timeline("native30", clip_steps=30, k=2),  # ~60 s per clip
-        Timeline(
-            "repeat150", clip_steps=150, k=10, repeat=10
-        ),  # the paper's N and k on a 0.2-s axis
-        Timeline(
-            "native150", clip_steps=150, k=10
-        ),  # the paper's N and k, ~5 min per clip
+        # the paper's N and k on a 0.2-s axis
+        Timeline("repeat150", clip_steps=150, k=10, repeat=10),
+        # the paper's N and k, ~5 min per clip
+        Timeline("native150", clip_steps=150, k=10),
     )
 }
 
@@ -124,9 +122,8 @@ class BenchmarkRun:
             raise ValueError(
                 f"visual must be one of {sorted(VISUAL_STREAMS)}, got {self.visual!r}"
             )
-        variant_changes(
-            self.variant
-        )  # an unknown variant fails here, not after the first runs
+        # an unknown variant fails here, not after the first runs
+        variant_changes(self.variant)
 
     def config(self, seed: int, dim: int) -> RunConfig:
         """The run configuration of one seed on ``dim``-long visual rows: ``benchmark_config``
@@ -343,9 +340,8 @@ def run_benchmark(
             paths = {
                 v: out_dir / "scores" / str(seed) / f"{v.video_id}.csv" for v in test
             }
-            if not all(
-                path.is_file() for path in paths.values()
-            ):  # a killed run's complete runs are kept
+            # a killed run's complete runs are kept
+            if not all(path.is_file() for path in paths.values()):
                 model = pretrain_model(cfg, train, run.timeline, run.visual)
                 for v, path in paths.items():
                     write_row_scores(

@@ -104,9 +104,8 @@ def _evaluate(sub) -> None:
             else:
                 print(format_rows(rows, "csv", RESULT_COLUMNS), end="")
             return 0
-        if is_row_folder(
-            a.scores
-        ):  # rasl benchmark's scores: one per feature row of umt/
+        # rasl benchmark's scores: one per feature row of umt/
+        if is_row_folder(a.scores):
             from rasl.paper.benchmark import evaluate_row_folder
 
             result = evaluate_row_folder(data, a.benchmark, a.scores)

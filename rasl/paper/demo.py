@@ -38,9 +38,8 @@ PALETTE = np.array(
     [[70, 90, 120], [95, 110, 70], [120, 85, 80], [80, 80, 95], [60, 105, 105]],
     np.float32,
 )
-_Y, _X = np.mgrid[0:HEIGHT, 0:WIDTH].astype(
-    np.float32
-)  # pixel coordinates, (HEIGHT, WIDTH) each
+# pixel coordinates, (HEIGHT, WIDTH) each
+_Y, _X = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -55,9 +54,8 @@ class DemoClip:
 CLIPS = (
     DemoClip("synthetic_01.mp4", 12.0, 15, ((4.0, 7.0),), seed=1),
     DemoClip("synthetic_02.mp4", 20.0, 12, ((3.0, 6.0), (13.0, 16.0)), seed=2),
-    DemoClip(
-        "synthetic_03.mp4", 34.0, 10, ((10.0, 15.0), (26.0, 30.0)), seed=3
-    ),  # longer than a 30-s clip
+    # longer than a 30-s clip
+    DemoClip("synthetic_03.mp4", 34.0, 10, ((10.0, 15.0), (26.0, 30.0)), seed=3),
     DemoClip("synthetic_04.mp4", 16.0, 25, ((9.0, 12.0),), seed=4),
 )
 
