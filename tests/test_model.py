@@ -54,6 +54,25 @@ def test_autoencoder_shapes():
     assert [c.stride[0] for c in convs] == [2, 2, 2] and ae.w.bias is None
 
 
+def test_the_repaired_autoencoder_by_hand():  # Eq. (3)-(5) with per-step maps
+    torch.manual_seed(0)
+    cfg = ModelConfig(**TINY, design="repaired", hidden=6)
+    ae = RASLModel(cfg).branches["visual"]
+    x = torch.rand(2, 20, 64)
+    e1, e2 = ae.encoder[0], ae.encoder[2]
+    r = torch.relu(x @ e1.weight.T + e1.bias) @ e2.weight.T + e2.bias  # E, per step
+    torch.testing.assert_close(ae.encode(x), r)
+    z = r @ ae.psi.weight.T + ae.psi.bias
+    s = z @ ae.w.weight[0]  # Eq. (4): the bias-free weighted sum of psi(r_i)
+    torch.testing.assert_close(ae.activate(r), s)
+    d1, d2 = ae.decoder[0], ae.decoder[2]
+    rebuilt = (
+        torch.relu((s[..., None] * r) @ d1.weight.T + d1.bias) @ d2.weight.T + d2.bias
+    )
+    torch.testing.assert_close(ae.decode(s, r), rebuilt)  # Eq. (5): D(s . r)
+    assert ae.rows(r) is r and ae.processed(r).shape == (2, 20, 6)
+
+
 def test_the_autoencoder_in_chunks_of_rows_computes_what_one_call_does(monkeypatch):
     # on a CPU encode and decode run CPU_ROWS_PER_CALL steps at a time; 40 steps in chunks of 7
     def run():
@@ -84,8 +103,9 @@ def test_decoder_reads_s_times_r():  # Eq. (5): a zero activation removes a step
     assert not torch.allclose(out[0, 4], zero[0, 4])
 
 
-def test_every_parameter_learns_including_the_temperature():
-    model = RASLModel(ModelConfig(**TINY))
+@pytest.mark.parametrize("design", DESIGNS)
+def test_every_parameter_learns_including_the_temperature(design):
+    model = RASLModel(ModelConfig(**TINY, design=design))
     terms = model.losses(fvs(), torch.Generator().manual_seed(0))
     assert set(terms) == {
         f"L_{t}/{m}" for t in ("e", "r", "au") for m in ("visual", "audio")

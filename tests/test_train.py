@@ -7,7 +7,7 @@ import torch
 from rasl import train
 from rasl.cli import main
 from rasl.clips import ClipDataset, ClipSet, clip_set
-from rasl.config import ModelConfig, RunConfig, TrainConfig
+from rasl.config import DESIGNS, ModelConfig, RunConfig, TrainConfig
 from rasl.features import Features, write_cache
 from rasl.files import InputError
 from rasl.inference import score_curve
@@ -88,11 +88,13 @@ def test_checkpoint_holds_everything_and_reloads_to_identical_scores(tmp_path, c
     assert (score_curve(model, feats) == score_curve(again, feats)).all()
 
 
-def test_resume_continues_the_same_loss_curve(tmp_path, clips):
-    pretrain(run_cfg(tmp_path / "straight"), clips, progress=False)
-    pretrain(run_cfg(tmp_path / "split", steps=3), clips, progress=False)
+@pytest.mark.parametrize("design", DESIGNS)
+def test_resume_continues_the_same_loss_curve(tmp_path, clips, design):
+    model = {"design": design, "hidden": 16}
+    pretrain(run_cfg(tmp_path / "straight", model=model), clips, progress=False)
+    pretrain(run_cfg(tmp_path / "split", steps=3, model=model), clips, progress=False)
     pretrain(
-        run_cfg(tmp_path / "split"),
+        run_cfg(tmp_path / "split", model=model),
         clips,
         resume=str(tmp_path / "split" / "last.pt"),
         progress=False,
@@ -100,6 +102,11 @@ def test_resume_continues_the_same_loss_curve(tmp_path, clips):
     straight = read_loss_log(tmp_path / "straight" / "losses.jsonl")
     split = read_loss_log(tmp_path / "split" / "losses.jsonl")
     assert split == straight
+    a, b = (
+        load_model(tmp_path / run / "last.pt")[0].state_dict()
+        for run in ("straight", "split")
+    )
+    assert all(torch.equal(a[k], b[k]) for k in a)  # the weights and the orientation
 
 
 def test_compiled_objective_trains_as_the_eager_one(tmp_path, clips, monkeypatch):
