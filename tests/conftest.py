@@ -117,6 +117,15 @@ def demo_clip(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def seeded_torch():
+    """Every test starts from torch's seed 0: models built from the global generator must
+    not depend on which tests ran before (at the tests' tiny widths a random start can
+    leave a ReLU layer dead: the audio decoder of test_ablation_removes_its_part in 3 of
+    30 seeds, so it failed or passed with the order of the suite)."""
+    torch.manual_seed(0)
+
+
 @pytest.fixture
 def gen() -> torch.Generator:
     return torch.Generator().manual_seed(0)

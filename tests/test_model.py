@@ -110,18 +110,27 @@ def test_every_parameter_learns_including_the_temperature(design):
     assert set(terms) == {
         f"L_{t}/{m}" for t in ("e", "r", "au") for m in ("visual", "audio")
     } | {"L_s"}
-    total_loss(terms).backward()
-    assert without_gradient(model) == []
+    assert without_gradient(ModelConfig(**TINY, design=design)) == []
     assert model.log_temperature.item() == pytest.approx(3.1)
 
 
-def without_gradient(model):
-    """Names of the parameters that the last backward pass left without any gradient."""
-    return [
-        n
-        for n, p in model.named_parameters()
-        if p.grad is None or not p.grad.abs().sum() > 0
-    ]
+def without_gradient(cfg: ModelConfig, seeds=range(4)) -> list[str]:
+    """Names of the parameters of ``RASLModel(cfg)`` that no loss term reaches: without a
+    gradient at every one of ``seeds``' initialisations. One seed is not enough at these
+    tiny widths: a start can leave a ReLU layer dead (the printed decoder in about 1 of 10
+    seeds), which is an accident of that start, not a parameter cut off from the loss."""
+    missed = None
+    for seed in seeds:
+        torch.manual_seed(seed)
+        model = RASLModel(cfg)
+        total_loss(model.losses(fvs(), torch.Generator().manual_seed(0))).backward()
+        dead = {
+            n
+            for n, p in model.named_parameters()
+            if p.grad is None or not p.grad.abs().sum() > 0
+        }
+        missed = dead if missed is None else missed & dead
+    return sorted(missed)
 
 
 def names(model):
@@ -155,8 +164,7 @@ def test_ablation_removes_its_part(change, absent_terms, absent_params):
     if absent_params:
         assert not any(absent_params in n for n in names(model))
         assert any(absent_params in n for n in names(full))
-    total_loss(terms).backward()
-    assert without_gradient(model) == []
+    assert without_gradient(ModelConfig(**{**TINY, **change})) == []
 
 
 @pytest.mark.parametrize("standardise", [False, True])
@@ -191,8 +199,7 @@ def test_fusion_feeds_one_branch(fusion, fused_len):  # Table IV
     assert set(terms) == {"L_e/fused", "L_r/fused", "L_au/fused"}
     assert model.attended("fused", x).shape == (2, 20, fused_len)
     assert model.score(x).shape == (2, 20)
-    total_loss(terms).backward()
-    assert without_gradient(model) == []
+    assert without_gradient(ModelConfig(**TINY, fusion=fusion)) == []
 
 
 @pytest.mark.parametrize("fusion", ["sum", "concat", "mlp", "lowrank"])
