@@ -14,8 +14,9 @@
 # # The data this book runs on
 #
 # Every other chapter reads its videos from one **data root**. This page lists what is in
-# it: each video's duration, frame rate, size and sound track ({numref}`tbl-videos`), the
-# human highlight labels that come with them, and a few frames ({numref}`fig-frames`).
+# it: each video's duration, frame rate, size and sound track
+# ({ref}`the table of videos <tbl-videos>`), the human highlight labels that come with
+# them, and a few frames ({ref}`one of each video <fig-frames>`).
 # With the `smoke` profile and no data root set (a fresh clone without `../shared/data`),
 # the data root is a small **synthetic** demo set that the project generates itself; it
 # is labelled as such wherever it appears.
@@ -72,21 +73,21 @@ infos = [probe(v) for v in videos]
 table = pd.DataFrame(
     {
         "video": [v.name for v in videos],
-        "duration_s": [round(i.duration_s, 2) for i in infos],
-        "fps": [round(i.fps, 2) for i in infos],
-        "size": [f"{i.width}x{i.height}" for i in infos],
-        "audio_channels": [i.audio_channels for i in infos],  # 0: no sound track
-        "audio_hz": [i.audio_rate for i in infos],
-        "steps": [i.steps for i in infos],
+        "duration (s)": [round(i.duration_s, 2) for i in infos],
+        "frames per second": [round(i.fps, 2) for i in infos],
+        "size (pixels)": [f"{i.width} x {i.height}" for i in infos],
+        "sound channels": [i.audio_channels for i in infos],  # 0: no sound track
+        "sound rate (Hz)": [i.audio_rate for i in infos],
+        "steps of 0.2 s": [i.steps for i in infos],
     }
-)
+).set_index("video")
 glue("videos", table, display=False)
 
 # %% [markdown]
 # ```{glue:figure} videos
 # :name: tbl-videos
 #
-# The videos of the data root; `audio_channels` 0: no sound track.
+# The videos of the data root; 0 sound channels: no sound track.
 # ```
 
 # %% [markdown]
@@ -97,14 +98,16 @@ glue("videos", table, display=False)
 
 # %% tags=["hide-input"]
 labels = pd.read_csv(root / "videos" / "labels.csv")
-labels
+labels.rename(
+    columns={"start_s": "start (s)", "end_s": "end (s)", "source": "marked by"}
+).set_index("video")
 
 # %% [markdown]
 # ## Frames
 #
 # Four frames per video, at 1/8, 3/8, 5/8 and 7/8 of its duration, decoded as the
-# feature extractor decodes them (the frame on screen at each 0.2-s step);
-# {numref}`fig-frames` shows the second of each, the explorer below all four.
+# feature extractor decodes them (the frame on screen at each 0.2-s step); the figure at
+# the top shows the second of each, the explorer below all four.
 
 # %% tags=["hide-input"]
 FRACTIONS = (1 / 8, 3 / 8, 5 / 8, 7 / 8)

@@ -18,14 +18,15 @@
 # We count the parameters of our implementation and its floating-point operations with
 # `torch.utils.flop_counter`, and put them beside the paper's numbers for its model and
 # the three methods it compares with (those rows are the paper's, not measured here).
-# {numref}`tbl-efficiency` is the result; {numref}`fig-efficiency` draws it.
+# The table below is the result; the bars further down draw it.
 #
 # ```{glue:figure} efficiency
 # :name: tbl-efficiency
 #
-# Table VI: the paper's rows and ours, counted here (`flops_G`: multiply-adds, the
-# paper's convention; `torch_flops_G`: 2 FLOPs per multiply-add; `inference_macs_G`: the
-# cost of scoring one clip). Empty cells: the paper gives no such number.
+# **Table VI of the paper, with ours**: the paper's rows and ours, counted here (FLOPs as
+# multiply-adds, the paper's convention; torch's convention counts 2 FLOPs per
+# multiply-add; scoring: the cost of scoring one clip). Empty cells: the paper gives no
+# such number.
 # ```
 
 # %% tags=["parameters", "remove-input"]
@@ -64,15 +65,13 @@ display(run_settings(profile=profile))
 # 1280-d vectors instead of Swin-B's 1024, so its network is wider. It is counted for
 # reference; it is not the paper's configuration.
 
-# %%
+# %% tags=["hide-input"]
 ours = count_paper_configuration()
 ours_repaired = count_paper_configuration("repaired")
 smoke_model = run_profile("smoke").model
 ours_smoke = count(smoke_model)
-
-# %% tags=["hide-input"]
 paper = pd.DataFrame(published.load("table6_efficiency"))
-print(published.citation("table6_efficiency"))
+display(Markdown(published.citation("table6_efficiency")))
 
 
 def measured_row(name: str, report: dict) -> dict:
@@ -84,7 +83,7 @@ def measured_row(name: str, report: dict) -> dict:
         "torch_flops_G": round(report["flops_torch"] / 1e9, 2),
         "inference_macs_G": round(report["flops_inference_macs"] / 1e9, 2),
         "input": report["input"],
-        "source": "measured here",
+        "source": "counted here",
     }
 
 
@@ -115,26 +114,43 @@ columns = [
     "input",
     "source",
 ]
+HEADINGS = {
+    "training": "training",
+    "parameters_M": "parameters (M)",
+    "flops_G": "FLOPs (G multiply-adds)",
+    "torch_flops_G": "FLOPs, torch's count (G)",
+    "inference_macs_G": "scoring a clip (G multiply-adds)",
+    "input": "input",
+    "source": "source",
+}
 glue(
     "efficiency",
-    table[columns].set_index("method").astype(object).fillna(""),
+    table[columns]
+    .set_index("method")
+    .astype(object)
+    .fillna("")
+    .rename(columns=HEADINGS),
     display=False,
 )
 
 # %% tags=["hide-input"]
 shown = table[table.method != f"Ours, smoke profile (d = {smoke_model.dim})"]
 shown = shown.replace({"method": {"Ours": "Ours (paper)"}})
-axes = {"parameters_M": "parameters (millions)", "flops_G": "FLOPs (G, multiply-adds)"}
+axes = {
+    "parameters_M": "parameters (millions)",
+    "flops_G": "FLOPs (G multiply-adds)",
+}
 plots.glue_figure("efficiency-bars", plots.efficiency_bars(shown, axes))
 
 # %% [markdown]
 # ```{glue:figure} efficiency-bars
 # :name: fig-efficiency
 #
-# {numref}`tbl-efficiency` drawn: black, the paper's numbers; orange, counted here.
+# **Table VI of the paper, as bars**: black, the paper's numbers; orange, counted here.
 # ```
 
 # %% [markdown]
+# (efficiency-found)=
 # ## What we found
 
 # %% tags=["hide-input"]

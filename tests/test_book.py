@@ -7,6 +7,7 @@ Marked ``book`` (deselect with ``-m "not book"``). The browser checks need Debia
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import time
 from pathlib import Path
 
 import jupytext
+import matplotlib.pyplot as plt
 import pytest
 from bs4 import BeautifulSoup
 
@@ -67,11 +69,30 @@ def data_root(tmp_path_factory) -> Path:
     return data_root_or_demo(cache_dir=tmp_path_factory.mktemp("demo"))
 
 
+@contextlib.contextmanager
+def _stderr_to(path: Path):
+    """File descriptor 2 (this process's and the kernels' it starts) into ``path``."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(path, "w") as f:
+        os.dup2(f.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory, data_root) -> Path:
-    """``rasl book`` (smoke) into a fresh folder; returns its ``_build``."""
+    """``rasl book`` (smoke) into a fresh folder; returns its ``_build``; what it printed
+    on stderr is kept in ``_build/../build.log`` (and echoed)."""
     out = tmp_path_factory.mktemp("book")
-    assert main(["book", "--out", str(out), "--data-root", str(data_root)]) == 0
+    with _stderr_to(out / "build.log"):
+        status = main(["book", "--out", str(out), "--data-root", str(data_root)])
+    print((out / "build.log").read_text())
+    assert status == 0
     return out / "_build"
 
 
@@ -207,6 +228,47 @@ def test_no_page_names_a_folder_of_the_build_machine(built, data_root):
         assert _leaks(path.read_text(errors="replace"), forbidden) == [], path
 
 
+def test_the_build_reports_progress_and_no_kernel_noise(built):
+    log = (built.parent / "build.log").read_text()
+    for src in rasl_book.toc_notebooks():
+        assert re.search(rf"\] {src.stem}: cell 1/\d+, .* \(\d+ s\)", log), src.stem
+    # the ablations chapter reports each variant it trains, with the time so far
+    assert re.search(r"04_ablations:   Table IV: summation: \d+ pretraining", log)
+    assert "without encryption" not in log and "KeyboardInterrupt" not in log
+
+
+def test_no_figure_or_table_carries_a_number_of_the_book(built):
+    """The paper's numbers are the only ones: Sphinx numbers none of the book's own."""
+    for page in (built / "html").rglob("*.html"):
+        soup = BeautifulSoup(page.read_text(), "html.parser")
+        assert not soup.select(".caption-number"), page.name
+    captions = [
+        c.get_text(" ", strip=True)
+        for page in (built / "html" / "notebooks").glob("0[1345]_*.html")
+        for c in BeautifulSoup(page.read_text(), "html.parser").select("figcaption")
+    ]
+    for number in ("Fig. 1", "Table I ", "Table II ", "Tables III and IV", "Fig. 6"):
+        assert any(number in c for c in captions), number
+    assert any("Table VI" in c for c in captions)
+
+
+def test_the_ledger_has_a_row_per_claim_linked_to_its_section(built):
+    intro = built / "html" / "book" / "intro.html"
+    soup = BeautifulSoup(intro.read_text(), "html.parser")
+    table = next(
+        t for t in soup.select("table") if "verdict" in t.find("tr").get_text()
+    )
+    rows = table.select("tbody tr")
+    assert len(rows) == 9
+    for row in rows:
+        verdict = row.select("td")[3].get_text(" ", strip=True)
+        assert re.match(r"(not )?reproduced|not testable here", verdict), verdict
+        (link,) = row.select("td")[4].select("a")
+        target, _, anchor = link["href"].partition("#")
+        page = intro.parent / target
+        assert BeautifulSoup(page.read_text(), "html.parser").find(id=anchor), link
+
+
 def test_the_copyright_is_the_build_year(built):
     footer = BeautifulSoup(
         (built / "html" / "book" / "intro.html").read_text(), "html.parser"
@@ -275,6 +337,32 @@ def test_notebook_code_fits_the_page_column():
                     line for line in cell.source.splitlines() if len(line) > CODE_WIDTH
                 ]
                 assert not wide, (src.name, wide)
+
+
+def test_progress_names_each_code_cell_and_the_steps_its_kernel_reports(capsys):
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# Title"),
+            new_code_cell("a = 1"),
+            new_markdown_cell("(label)=\n## Part two\n\nText."),
+            new_code_cell("b = 2"),
+        ]
+    )
+    progress = rasl_book._Progress("ch")
+    with progress.running():
+        for i in range(len(nb.cells)):
+            progress.cell_started(nb, i)
+        rasl_book.report("variant x: 2 steps")  # what a kernel's cell does
+    assert os.environ.get(rasl_book.PROGRESS) is None
+    rasl_book.report("outside a build: nothing")
+    lines = re.findall(r"\[rasl book\] (.*) \(\d+ s\)", capsys.readouterr().err)
+    assert lines == [
+        "ch: cell 1/2, Title",
+        "ch: cell 2/2, Part two",
+        "ch:   variant x: 2 steps",
+    ]
 
 
 def test_copyright_and_run_settings_by_hand(tmp_path, monkeypatch):
@@ -377,22 +465,42 @@ def test_browser_draws_the_figure_and_the_widgets(built, data_root, tmp_path):
 
 
 # Where the page's first heading and first visible code (a cell's source, or a code block
-# outside an output) are, once laid out; written onto <body> for --dump-dom to carry out.
-PROBE = """<script>window.addEventListener("load", () => setTimeout(() => {
+# outside an output) are, once laid out.
+FIRST_SCREEN = """
   const top = e => e.getBoundingClientRect().top + window.scrollY;
   const h = [...document.querySelectorAll("main h1")].find(e => e.offsetParent !== null);
   const code = [...document.querySelectorAll("div.cell_input, div.highlight")]
     .filter(e => e.offsetParent !== null && !e.closest(".cell_output, details:not([open])"));
-  document.body.dataset.probe = JSON.stringify({
-    heading: h ? h.textContent.trim() : null, headingTop: h ? top(h) : null,
-    codeTop: code.length ? Math.min(...code.map(top)) : null});
-}, 300));</script>"""
+  return {heading: h ? h.textContent.trim() : null, headingTop: h ? top(h) : null,
+    codeTop: code.length ? Math.min(...code.map(top)) : null};"""
+# Every visible table wider than the article's column (by its first header or cell), and
+# every figure drawn at less than WIDTH_KEPT of its own width (its text shrinks with it).
+WIDTH_KEPT = 0.8
+FITS = f"""
+  const column = document.querySelector("article.bd-article").getBoundingClientRect();
+  const visible = e => e.offsetParent !== null && !e.closest("details:not([open])");
+  const wide = [...document.querySelectorAll("article.bd-article table")].filter(visible)
+    .filter(t => t.getBoundingClientRect().right > column.right + 1
+      || t.scrollWidth > t.clientWidth + 1)
+    .map(t => t.querySelector("th, td").textContent.trim().slice(0, 40)
+      + ": " + Math.round(t.getBoundingClientRect().width) + " px");
+  const shrunk = [...document.querySelectorAll("article.bd-article img")].filter(visible)
+    .filter(i => i.naturalWidth > 300 && i.width < {WIDTH_KEPT} * i.naturalWidth)
+    .map(i => i.src.split("/").pop().slice(0, 12) + ": " + i.width + " of "
+      + i.naturalWidth + " px");
+  return {{column: column.width, wide: wide, shrunk: shrunk}};"""
 
 
-def _first_screen(page: Path, tmp_path: Path) -> dict:
-    """The page laid out in a 1280 x 900 window: its first heading and where the first code is."""
+def _laid_out(page: Path, script: str, tmp_path: Path, window: str) -> dict:
+    """Run ``script`` (a function body returning a JSON-able value) on ``page`` laid out
+    in headless Chromium in a ``window`` (``W,H``) window, 300 ms after it loaded."""
     probe = page.with_name(f"_probe_{page.name}")
-    probe.write_text(page.read_text().replace("</body>", PROBE + "</body>"))
+    hook = (
+        '<script>window.addEventListener("load", () => setTimeout(() => {'
+        f"document.body.dataset.probe = JSON.stringify((() => {{{script}}})());"
+        "}, 300));</script>"
+    )
+    probe.write_text(page.read_text().replace("</body>", hook + "</body>"))
     try:
         cmd = [
             str(CHROMIUM),
@@ -403,7 +511,7 @@ def _first_screen(page: Path, tmp_path: Path) -> dict:
             "--disable-component-update",
             "--disable-sync",
             "--no-first-run",
-            "--window-size=1280,900",
+            f"--window-size={window}",
             f"--user-data-dir={tmp_path / 'profile'}",
             "--virtual-time-budget=10000",
             "--dump-dom",
@@ -417,19 +525,59 @@ def _first_screen(page: Path, tmp_path: Path) -> dict:
     return json.loads(body["data-probe"])
 
 
+def _pages(built: Path) -> list[Path]:
+    """Every page of the book, in reading order."""
+    return [
+        built / "html" / src.relative_to(REPO).with_suffix(".html")
+        for src in rasl_book.toc_notebooks()
+    ] + [
+        built / "html" / "book" / f"{name}.html"
+        for name in ("implementation-notes", "reproducibility")
+    ]
+
+
 @pytest.mark.skipif(
     not CHROMIUM.is_file(),
     reason="needs Debian's chromium: apt-get install -y chromium",
 )
 def test_browser_first_screen_of_each_chapter_is_a_heading_and_no_code(built, tmp_path):
-    pages = [
-        built / "html" / src.relative_to(REPO).with_suffix(".html")
-        for src in rasl_book.toc_notebooks()
-    ]
-    for page in pages:
-        screen = _first_screen(page, tmp_path)
+    for page in _pages(built)[:-2]:
+        screen = _laid_out(page, FIRST_SCREEN, tmp_path, "1280,900")
         assert screen["heading"] and screen["headingTop"] < 300, (page.name, screen)
         assert screen["codeTop"] is None or screen["codeTop"] > 900, (page.name, screen)
+
+
+@pytest.mark.skipif(
+    not CHROMIUM.is_file(),
+    reason="needs Debian's chromium: apt-get install -y chromium",
+)
+def test_browser_every_table_and_figure_fits_the_column_at_1400_px(built, tmp_path):
+    for page in _pages(built):
+        laid = _laid_out(page, FITS, tmp_path, "1400,2000")
+        assert laid["column"] > 600, (page.name, laid)
+        assert laid["wide"] == [] and laid["shrunk"] == [], (page.name, laid)
+
+
+@pytest.mark.skipif(
+    not CHROMIUM.is_file(),
+    reason="needs Debian's chromium: apt-get install -y chromium",
+)
+def test_the_width_probe_finds_a_wide_table_and_a_shrunk_figure(tmp_path):
+    cells = "".join(f"<td>{'wide' * 20}{i}</td>" for i in range(12))
+    png = tmp_path / "f.png"
+    fig = plt.figure(figsize=(12, 2), dpi=100)
+    fig.savefig(png)
+    plt.close(fig)
+    page = tmp_path / "p.html"
+    page.write_text(
+        '<html><body><main><article class="bd-article" style="width:700px">'
+        f"<table><tr><td>a</td>{cells}</tr></table>"
+        f'<table><tr><td>fits</td></tr></table><img src="{png.name}" width="700">'
+        "</article></main></body></html>"
+    )
+    laid = _laid_out(page, FITS, tmp_path, "1400,2000")
+    assert [w.split(":")[0] for w in laid["wide"]] == ["a"]
+    assert laid["shrunk"] == ["f.png: 700 of 1200 px"]
 
 
 @pytest.mark.skipif(

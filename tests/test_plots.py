@@ -179,7 +179,8 @@ def test_loss_curves_has_one_panel_per_term():
     fig = plots.loss_curves(log, ["L_e", "L_r", "L_s"])
     shown = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
     assert [ax.get_title() for ax in shown] == ["L_e", "L_r", "L_s"]
-    assert all(ax.get_yscale() == "log" for ax in shown)
+    # log scale where a term spans more than a factor of 3 (L_e), else linear
+    assert [ax.get_yscale() for ax in shown] == ["log", "linear", "linear"]
 
 
 def test_run_comparison_overlays_the_runs():

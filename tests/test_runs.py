@@ -93,6 +93,12 @@ def test_pretrain_variant_reuses_only_an_identical_run(tmp_path):
     pretrain_variant(base.replace(train={"steps": 3}), "full", feats, tmp_path)
     # retrained: the config changed
     assert torch.load(ckpt, weights_only=False)["step"] == 3
+    # a shorter run of the ablations chapter goes apart, and is found after runs/
+    short = pretrain_variant(base, "visual_only", feats, tmp_path, runs="ablations")
+    assert short == checkpoint(tmp_path, "visual_only", "ablations")
+    assert runs.find_checkpoint(tmp_path, "visual_only") == short
+    assert runs.find_checkpoint(tmp_path, "full") == ckpt
+    assert runs.find_checkpoint(tmp_path, "no_sa") == checkpoint(tmp_path, "no_sa")
 
 
 def test_benchmark_results_evaluates_with_the_frame_rates_of_the_video_files(
@@ -143,12 +149,14 @@ def test_labelled_baselines_beside_the_models_ap():
 def test_load_checkpoints_keeps_what_the_profile_can_score(tmp_path):
     base = TINY_RUN
     pretrain_variant(base, "full", FEATURES, tmp_path)
-    models, left_out = runs.load_checkpoints(tmp_path, ["full", "visual_only"], base)
+    wanted = {name: checkpoint(tmp_path, name) for name in ("full", "visual_only")}
+    models, left_out = runs.load_checkpoints(wanted, base)
     assert list(models) == ["full"] and left_out == [
-        "visual_only: no checkpoint at runs/visual_only/last.pt (its chapter has not run): left out"
+        "visual_only: no checkpoint at runs/visual_only/last.pt (its chapter has not "
+        "run): left out"
     ]
     other = base.replace(features={"visual": "pixels"})
-    models, (line,) = runs.load_checkpoints(tmp_path, ["full"], other)
+    models, (line,) = runs.load_checkpoints({"full": wanted["full"]}, other)
     assert models == {} and line.startswith(
         "full: trained on swin/hubert features, this profile extracts pixels/hubert"
     )

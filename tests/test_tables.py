@@ -13,10 +13,12 @@ from rasl.paper.benchmark import read_archive, read_results, write_archive
 from rasl.paper.book import ROOT
 from rasl.paper.tables import (
     BASELINE_COLUMNS,
+    ablation_comparison,
     benchmark_table,
     example_curves,
     headline,
     read_baselines,
+    with_spread,
     write_baselines,
 )
 
@@ -107,13 +109,53 @@ def test_benchmark_table_puts_every_column_beside_the_measured_one(baselines):
     assert table["UMT (supervised)"]["VT"] == pytest.approx(0.8754)
 
 
+def test_with_spread_merges_each_std_column_into_its_mean():
+    columns = {
+        "videos": {"VT": 5, "Average": 50},
+        "transfer": {"VT": 0.51234, "Average": None},
+        "transfer std": {"VT": 0.0123, "Average": None},
+        "norm (rgb)": {"VT": 0.4, "Average": 0.55},
+    }
+    assert with_spread(columns) == {
+        "videos": {"VT": "5", "Average": "50"},
+        "transfer": {"VT": "0.512 ±\u00a00.012", "Average": "–"},
+        "norm (rgb)": {"VT": "0.400", "Average": "0.550"},
+    }
+
+
+def test_ablation_comparison_sets_each_design_beside_the_papers_row():
+    cell = {"mean": {"Average": 0.6}, "std": {"Average": 0.01}}
+    rows = _rows("youtube", "in-domain", "full", cell)
+    rows += _rows("youtube", "in-domain", "no_sa", {"mean": {"Average": 0.5}})
+    rows += _rows("youtube", "in-domain", "repaired_no_sa", cell)
+    rows += _rows("tvsum", "in-domain", "repaired", cell)  # not the ablations' cells
+    assert ablation_comparison(rows, ("full", "no_sa", "fusion_mlp")) == [
+        {
+            "method": "Ours",
+            "paper": "0.651",
+            "printed": "0.600 ± 0.010",
+            "repaired": "–",
+        },
+        {
+            "method": "w/o SA",
+            "paper": "0.638",
+            "printed": "0.500",
+            "repaired": "0.600 ± 0.010",
+        },
+        {"method": "submodule MLP", "paper": "0.589", "printed": "–", "repaired": "–"},
+    ]
+    assert [list(r) for r in ablation_comparison(rows[:2], ("full",))] == [
+        ["method", "paper", "printed"]  # a design without any committed cell: no column
+    ]
+
+
 def test_benchmark_table_shows_the_variants_it_is_given(baselines):
     rows = _rows("tvsum", "transfer", "full", {"mean": {"Average": 0.6}})
     rows += _rows("tvsum", "transfer", "other", {"mean": {"Average": 0.7}})
     assert benchmark_table("tvsum", rows, baselines)["transfer"]["Average"] == 0.6
     both = benchmark_table("tvsum", rows, baselines, ("other", "full"))
     measured = [name for name in both if name.startswith("transfer")]
-    assert measured == ["transfer (other)", "transfer (full)"]
+    assert measured == ["transfer (other)", "transfer (printed)"]
     assert both["transfer (other)"]["Average"] == 0.7
 
 

@@ -20,6 +20,11 @@ never writes into them. Everything it makes lives under ``OUT/_build/`` (``OUT``
   build writes over the checkout's placeholder ``book/reproducibility.md``;
 - ``html/``: the site, built by ``jupyter-book build -W --keep-going`` from ``source/``
   with execution off. Any notebook error or any Sphinx warning fails the build.
+
+While it runs it prints, on stderr, each notebook, each code cell as it starts (with the
+heading it is under) and the steps that long cells report (:func:`report`), each with the
+seconds elapsed. The kernels are :class:`rasl.paper.kernels.BookKernelManager`'s, which
+print nothing of their own unless something is wrong.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,12 +56,91 @@ STAGED = (
 )  # copied as they are; notebooks are executed
 
 
+PROGRESS = "RASL_BOOK_PROGRESS"  # the file a notebook's kernel reports its steps to
+HEARTBEAT_S = 30.0  # a cell still running says so this often
+
+
 class BuildError(Exception):
     """A notebook failed or ``jupyter-book build`` reported an error or a warning."""
 
 
 def _log(message: str) -> None:
     print(f"[rasl book] {message}", file=sys.stderr, flush=True)
+
+
+def report(message: str) -> None:
+    """Show ``message``, a step of a long cell, on the terminal of the ``rasl book`` that
+    executes this notebook; outside a build it does nothing. It never enters the
+    notebook's outputs."""
+    path = os.environ.get(PROGRESS)
+    if path:
+        with open(path, "a") as f:
+            f.write(message + "\n")
+
+
+class _Progress:
+    """While a notebook executes: each code cell as it starts (its number and the heading it
+    is under), the steps its kernel reports (:func:`report`) and, in a cell running longer
+    than :data:`HEARTBEAT_S`, a line that says so, each with the time since the notebook
+    started."""
+
+    def __init__(self, name: str):
+        self.name, self.t0 = name, time.perf_counter()
+        self.current, self.since = "", self.t0
+        self.done = threading.Event()
+
+    def say(self, message: str) -> None:
+        _log(f"{self.name}: {message} ({time.perf_counter() - self.t0:.0f} s)")
+
+    def cell_started(self, nb, index: int) -> None:
+        """Cell ``index`` of ``nb`` (the notebook as papermill runs it) starts."""
+        if nb.cells[index].cell_type != "code":
+            return
+        code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+        heading = next(
+            (
+                lines[-1].lstrip("# ")
+                for c in reversed(nb.cells[:index])
+                if c.cell_type == "markdown"
+                and (lines := [x for x in c.source.splitlines() if x.startswith("#")])
+            ),
+            "",
+        )
+        self.since = time.perf_counter()
+        self.current = f"cell {code.index(index) + 1}/{len(code)}"
+        self.say(f"{self.current}, {heading}" if heading else self.current)
+
+    def _print_steps(self, f) -> None:
+        for line in f.read().splitlines():
+            self.say(f"  {line}")
+
+    def _watch(self, steps: str) -> None:
+        with open(steps) as f:
+            while not self.done.wait(1.0):
+                self._print_steps(f)
+                if time.perf_counter() - self.since >= HEARTBEAT_S:
+                    self.since = time.perf_counter()
+                    self.say(f"still in {self.current}")
+            self._print_steps(f)
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[None]:
+        before = os.environ.get(PROGRESS)
+        with tempfile.NamedTemporaryFile("r", suffix=".steps") as steps:
+            os.environ[PROGRESS] = steps.name
+            watcher = threading.Thread(
+                target=self._watch, args=(steps.name,), daemon=True
+            )
+            watcher.start()
+            try:
+                yield
+            finally:
+                self.done.set()
+                watcher.join()
+                if before is None:
+                    del os.environ[PROGRESS]
+                else:
+                    os.environ[PROGRESS] = before
 
 
 def toc_notebooks(root: Path = ROOT) -> list[Path]:
@@ -78,24 +164,30 @@ def execute_notebook(src: Path, dest: Path, parameters: dict) -> None:
     """Convert ``src`` (jupytext percent) and execute it with papermill into ``dest`` (.ipynb).
 
     The kernel's working folder is ``dest``'s folder, as it is when nbval re-executes the
-    copy. Raises :class:`BuildError` naming ``src``, the failing cell and its error; no
-    ``dest`` is left behind then.
+    copy. Progress goes to stderr (:class:`_Progress`). Raises :class:`BuildError` naming
+    ``src``, the failing cell and its error; no ``dest`` is left behind then.
     """
     import jupytext
     import papermill
 
+    from rasl.paper.kernels import ENGINE
+
     nb = jupytext.read(src)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    progress = _Progress(src.stem)
     try:
-        nb = papermill.execute_notebook(
-            nb,
-            None,
-            parameters=parameters,
-            kernel_name=KERNEL,
-            language="python",
-            cwd=str(dest.parent),
-            progress_bar=False,
-        )
+        with progress.running():
+            nb = papermill.execute_notebook(
+                nb,
+                None,
+                parameters=parameters,
+                engine_name=ENGINE,
+                kernel_name=KERNEL,
+                language="python",
+                cwd=str(dest.parent),
+                progress_bar=False,
+                on_cell=progress.cell_started,
+            )
     except papermill.PapermillExecutionError as e:
         raise BuildError(
             f"{src}: cell {e.exec_count} failed: {e.ename}: {e.evalue}"
@@ -159,6 +251,7 @@ def run_jupyter_book(source: Path, out: Path) -> None:
         str(out),
         "-W",
         "--keep-going",
+        "--quiet",  # Sphinx's progress; its warnings and errors are still printed
     ]
     if subprocess.run(cmd, stdout=sys.stderr).returncode:
         raise BuildError("jupyter-book build failed: see its warnings and errors above")
@@ -242,9 +335,10 @@ def build_book(
     (build / "reads").mkdir()
     try:
         with this_python_as_kernel(build / "kernel"):
-            for src in notebooks:
+            for i, src in enumerate(notebooks, 1):
                 t = time.perf_counter()
                 rel = src.relative_to(root)
+                _log(f"notebook {i}/{len(notebooks)}: {rel}")
                 reads = build / "reads" / f"{rel.stem}.txt"
                 reads.touch()
                 os.environ[provenance.READS] = str(reads)
@@ -261,13 +355,21 @@ def build_book(
                         str(rel), seconds, reads.read_text().splitlines()
                     )
                 )
-                _log(f"executed {rel} ({profile}) in {seconds:.1f} s")
+                _log(
+                    f"executed {rel} ({profile}) in {seconds:.1f} s, "
+                    f"{time.perf_counter() - t0:.0f} s since the start"
+                )
     finally:
         for name in (provenance.READS, provenance.DATA):
             os.environ.pop(name, None)
     (source / "book" / "reproducibility.md").write_text(
         provenance.page(
-            chapters, data, is_synthetic(data), profile, provenance.git_commit(root)
+            chapters,
+            data,
+            is_synthetic(data),
+            profile,
+            provenance.git_commit(root),
+            root,
         )
     )
     t = time.perf_counter()

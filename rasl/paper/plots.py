@@ -13,9 +13,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
 
-from rasl.config import STEP_S
+from rasl.config import DESIGNS, STEP_S
 
 # One colour per method or group, the same on every page. Our model's protocols and
 # variants are blues and greens, label-free baselines warm or grey, the paper black,
@@ -49,8 +50,21 @@ HIGHLIGHT_SHADE = dict(color=PALETTE["highlights"], alpha=0.15, lw=0)
 
 
 def colour(name: str) -> str:
-    """The method's colour; a method outside :data:`PALETTE` is a KeyError (add it there)."""
-    return PALETTE[name]
+    """The method's colour; ``<method> (<design>)`` (a column of both designs) has the
+    method's, lighter for the repaired design; a method outside :data:`PALETTE` is a
+    KeyError (add it there)."""
+    if name in PALETTE:
+        return PALETTE[name]
+    method, _, design = name.rpartition(" (")
+    if design.rstrip(")") not in DESIGNS:
+        raise KeyError(name)
+    rgb = np.array(to_rgb(PALETTE[method]))
+    return to_hex(rgb + (1 - rgb) * 0.45 if design == "repaired)" else rgb)
+
+
+def colours(names) -> dict[str, str]:
+    """:func:`colour` of each name, a palette for seaborn."""
+    return {n: colour(n) for n in dict.fromkeys(names)}
 
 
 def _figure(
@@ -68,7 +82,12 @@ def summary_bars(rows: pd.DataFrame) -> Figure:
     number is drawn as a dashed line when a ``paper`` method is present.
     """
     benchmarks = list(dict.fromkeys(rows["benchmark"]))
-    fig, axes = _figure(5 * len(benchmarks), 3.6, len(benchmarks), sharey=True)
+    fig, axes = _figure(
+        4 * len(benchmarks),
+        0.5 + 0.28 * rows["method"].nunique(),
+        len(benchmarks),
+        sharey=True,
+    )
     for ax, benchmark in zip(axes, benchmarks):
         part = rows[rows["benchmark"] == benchmark]
         methods = list(dict.fromkeys(part["method"]))
@@ -78,7 +97,7 @@ def summary_bars(rows: pd.DataFrame) -> Figure:
             y="method",
             hue="method",
             order=methods,
-            palette=PALETTE,
+            palette=colours(methods),
             errorbar="sd",
             capsize=0.3,
             saturation=1,
@@ -108,14 +127,14 @@ def per_domain(
     ``baselines``: name -> {domain: mAP}, drawn as one marker per domain.
     """
     domains = list(dict.fromkeys(rows["domain"]))
-    fig, (ax,) = _figure(max(6.0, 1.1 * len(domains)), 3.4)
+    fig, (ax,) = _figure(8.0, 3.6)
     sns.barplot(
         rows,
         x="domain",
         y="score",
         hue="protocol",
         order=domains,
-        palette=PALETTE,
+        palette=colours(rows["protocol"]),
         errorbar="sd",
         capsize=0.15,
         saturation=1,
@@ -137,7 +156,7 @@ def per_domain(
     ax.set_xlabel("")
     ax.set_ylabel("mAP")
     ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=7, ncol=3, loc="upper left")
+    ax.legend(fontsize=8, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.1))
     fig.tight_layout()
     return fig
 
@@ -175,7 +194,7 @@ def k_sweep(
         )
     ax.set_xlabel("k")
     ax.set_ylabel(y)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -216,7 +235,7 @@ def counts_over_time(steps: Mapping[str, tuple], suffix: str = "") -> Figure:
     ``steps``: name -> (duration_s, spans (n, 2), counts (T,), window sizes (T,)).
     """
     fig, axes = plt.subplots(
-        len(steps), 1, figsize=(10, 2.3 * len(steps)), squeeze=False
+        len(steps), 1, figsize=(8, 2.3 * len(steps)), squeeze=False
     )
     for ax, (name, (duration, spans, counts, neighbours)) in zip(
         axes[:, 0], steps.items()
@@ -238,15 +257,17 @@ def counts_over_time(steps: Mapping[str, tuple], suffix: str = "") -> Figure:
 
 
 def loss_curves(
-    log: pd.DataFrame, terms: Sequence[str], title: str = "", cols: int = 4
+    log: pd.DataFrame, terms: Sequence[str], title: str = "", cols: int = 3
 ) -> Figure:
-    """One log-scale panel per loss term against the step (``log`` indexed by step)."""
+    """One panel per loss term against the step (``log`` indexed by step), log scale
+    where the term spans more than a factor of 3."""
     rows = -(-len(terms) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(12, 2.5 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(8.5, 2.4 * rows), squeeze=False)
     for ax, term in zip(axes.flat, terms):
         ax.plot(log.index, log[term], color=PALETTE["ours"])
-        ax.set_title(term, fontsize=9)
-        ax.set_yscale("log")
+        ax.set_title(term, fontsize=10)
+        if log[term].min() > 0 and log[term].max() > 3 * log[term].min():
+            ax.set_yscale("log")  # a term that barely moves keeps a linear axis
         ax.set_xlabel("step")
     for ax in axes.flat[len(terms) :]:
         ax.axis("off")
@@ -261,8 +282,13 @@ def run_comparison(
     smooth: int = 10,
     title: str = "",
 ) -> Figure:
-    """Logged quantities of several runs side by side, each smoothed over ``smooth`` steps."""
-    fig, axes = _figure(2.4 * len(columns), 2.8, len(columns))
+    """Logged quantities of several runs, a panel each (three to a row), each smoothed
+    over ``smooth`` steps."""
+    rows = -(-len(columns) // 3)
+    fig, axes = plt.subplots(rows, 3, figsize=(8.5, 2.6 * rows + 0.4), squeeze=False)
+    axes = axes.ravel()
+    for ax in axes[len(columns) :]:
+        fig.delaxes(ax)
     for ax, column in zip(axes, columns):
         for label, run in runs.items():
             ax.plot(
@@ -273,7 +299,7 @@ def run_comparison(
         ax.set_title(column, fontsize=9)
         ax.set_xlabel("step")
     axes[0].set_yscale("symlog", linthresh=1e-3)
-    axes[0].legend(fontsize=7)
+    axes[0].legend(fontsize=8)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
@@ -284,7 +310,7 @@ def efficiency_bars(table: pd.DataFrame, columns: Mapping[str, str]) -> Figure:
 
     ``table``: columns ``method``, ``source`` and those of ``columns`` (column -> axis label).
     """
-    fig, axes = _figure(5 * len(columns), 3.2, len(columns), sharey=True)
+    fig, axes = _figure(4 * len(columns), 3.2, len(columns), sharey=True)
     colours = [
         PALETTE["paper"] if s.startswith("paper") else PALETTE["measured here"]
         for s in table.source
@@ -292,7 +318,7 @@ def efficiency_bars(table: pd.DataFrame, columns: Mapping[str, str]) -> Figure:
     for ax, (column, label) in zip(axes, columns.items()):
         ax.barh(table.method, table[column], color=colours)
         ax.set_xscale("log")
-        ax.set_xlabel(label + ", log scale")
+        ax.set_xlabel(label + "\nlog scale")
     axes[0].invert_yaxis()
     fig.tight_layout()
     return fig
@@ -313,7 +339,7 @@ def frame_grid(
 ) -> Figure:
     """One thumbnail per entry: name -> (frame, (width, height), caption)."""
     rows = -(-len(frames) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(10, 2.2 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(8, 1.9 * rows), squeeze=False)
     for ax, (frame, size, caption) in zip(axes.flat, frames.values()):
         show_frame(ax, frame, size, caption)
     for ax in axes.flat[len(frames) :]:
@@ -338,7 +364,7 @@ def score_panel(
     scores, one per 0.2-s step; ``spans``: labelled highlight spans (s), shaded;
     ``marks_s``: times of the thumbnails, marked under the curves.
     """
-    fig = plt.figure(figsize=(10, 5))
+    fig = plt.figure(figsize=(8, 4.6))
     grid = fig.add_gridspec(3, max(len(frames), 1), height_ratios=(0.9, 1, 1.5))
     for i, (frame, caption) in enumerate(frames):
         show_frame(fig.add_subplot(grid[0, i]), frame, size, caption)
@@ -393,7 +419,7 @@ def segments_panel(
 ) -> Figure:
     """A score curve with the selected segments shaded green, labelled spans as red bars on
     top, and a thumbnail per segment (up to ``max_frames``) below."""
-    fig = plt.figure(figsize=(10, 3.4))
+    fig = plt.figure(figsize=(8, 3.2))
     grid = fig.add_gridspec(2, max_frames, height_ratios=(1.3, 1))
     ax = fig.add_subplot(grid[0, :])
     for seg in segments:
@@ -427,7 +453,7 @@ def row_curves(
     published features), each min-max scaled over the video so curves of other scales
     compare; ``curves``: method (a :data:`PALETTE` name) -> (n,) scores; ``positives``:
     (n,) bool, the clips labelled as highlights, shaded (None: labels not at hand)."""
-    fig, (ax,) = _figure(10, 2.8)
+    fig, (ax,) = _figure(8, 2.8)
     for i in np.flatnonzero(positives if positives is not None else []):
         ax.axvspan(i - 0.5, i + 0.5, **HIGHLIGHT_SHADE)
     for name, scores in curves.items():

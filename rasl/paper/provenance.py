@@ -8,9 +8,13 @@ Paths are shown relative to the data root: the page names no folder of the build
 
 from __future__ import annotations
 
+import csv
+import fnmatch
 import hashlib
+import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -134,6 +138,179 @@ def versions() -> dict[str, str]:
     return found
 
 
+def _span(values) -> str:
+    """Seeds as a page shows them: ``0-4`` for a run of consecutive ones, else a list."""
+    seeds = sorted({int(float(v)) for v in values})
+    if not seeds:
+        return "–"
+    if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)):
+        return f"{seeds[0]}-{seeds[-1]}"
+    return ", ".join(map(str, seeds))
+
+
+def _readme_commands(results: Path) -> list[tuple[str, str]]:
+    """(path pattern relative to ``results``, command) of each row of the table in
+    ``results/README.md``; "the same with ..." is resolved against the row above."""
+    readme = results / "README.md"
+    rows, previous = [], ""
+    for line in readme.read_text().splitlines() if readme.is_file() else []:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) < 3 or not cells[0].startswith("`"):
+            continue
+        made_by = cells[1]
+        command = (
+            f"{previous}, {made_by}" if made_by.startswith("the same") else made_by
+        )
+        previous = command if not made_by.startswith("the same") else previous
+        pattern = re.sub(r"<[^>]+>", "*", cells[0].strip("`"))
+        rows.append((pattern, command))
+    return rows
+
+
+def _script_command(root: Path, rel: str) -> str | None:
+    """The ``python experiments/...`` line of a script's docstring that names ``rel``."""
+    for script in sorted((root / "experiments").glob("*.py")):
+        for line in script.read_text().splitlines():
+            line = line.strip()
+            if line.startswith("python experiments/") and rel in line:
+                return f"`{line}`"
+    return None
+
+
+def _committed_by(root: Path, path: Path) -> str:
+    """The commit that last changed ``path``, or why there is none."""
+    out = subprocess.run(
+        ["git", "-C", str(root), "log", "-1", "--format=%h", "--", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    return (
+        f"`{out.stdout.strip()}` (committed)" if out.stdout.strip() else "not committed"
+    )
+
+
+def result_records(root: Path) -> list[dict]:
+    """What made each committed result file under ``root/results``: one record per file
+    (a benchmark cell's CSV and its score archive share one), with ``file``, ``command``,
+    ``commit``, ``seeds``, ``steps`` and ``wall`` (text as the page shows it).
+
+    Benchmark cells read ``results/benchmarks/manifest.json`` (the runs record their
+    command, the code's commit, seeds, steps and wall time); the other files read their own
+    rows (``seed``, ``steps`` and ``wall_s`` or ``train_s`` columns), their command from
+    ``results/README.md`` or the docstring of the script that writes them, and the commit
+    that last changed them (their runs record none)."""
+    results = root / "results"
+    records = []
+    manifest_path = results / "benchmarks" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    for cell, entry in manifest.items():
+        files = [
+            f"benchmarks/{cell}.csv",
+            *(
+                [f"benchmarks/scores/{cell}.npz"]
+                if (results / "benchmarks" / "scores" / f"{cell}.npz").is_file()
+                else []
+            ),
+        ]
+        records.append(
+            {
+                "file": files,
+                "command": f"`{entry['command']}`",
+                "commit": f"`{entry['commit']}`",
+                "seeds": _span(entry["seeds"]) if "seeds" in entry else "–",
+                "steps": str(entry.get("steps", "–")),
+                "wall": f"{entry['wall_s']:,.0f} s" if "wall_s" in entry else "–",
+            }
+        )
+    commands = _readme_commands(results)
+    for path in sorted((results / "fidelity").glob("*")):
+        rel = str(path.relative_to(results))
+        command = next(
+            (c for pattern, c in commands if fnmatch.fnmatch(rel, pattern)), None
+        ) or _script_command(root, f"results/{rel}")
+        rows = []
+        if path.suffix == ".csv":
+            with open(path, newline="") as f:
+                rows = list(csv.DictReader(f))
+        variants = sorted({r["variant"] for r in rows if r.get("variant")})
+        wall = next((c for c in ("wall_s", "train_s") if rows and c in rows[0]), None)
+        records.append(
+            {
+                "file": [rel],
+                "command": (command or "not recorded")
+                + (f" (variants: {', '.join(variants)})" if variants else ""),
+                "commit": _committed_by(root, path),
+                "seeds": _span(r["seed"] for r in rows if r.get("seed")),
+                "steps": ", ".join(sorted({r["steps"] for r in rows if r.get("steps")}))
+                or "–",
+                "wall": (
+                    f"{sum(float(r[wall]) for r in rows):,.0f} s"
+                    + (" (pretraining only)" if wall == "train_s" else "")
+                    if wall
+                    else "not recorded"
+                ),
+            }
+        )
+    return records
+
+
+def commits_apart(results_dir: Path, cells: list[str], reference: str) -> str:
+    """One sentence naming the commits that ``cells`` of ``results_dir/manifest.json`` ran
+    at, where they differ from the ``reference`` cell's ("" when all agree): a table that
+    compares cells run at different commits says so."""
+    manifest_path = Path(results_dir) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    if reference not in manifest:
+        return ""
+    at = manifest[reference]["commit"]
+    apart: dict[str, list[str]] = {}
+    for cell in cells:
+        if cell in manifest and manifest[cell]["commit"] != at:
+            apart.setdefault(manifest[cell]["commit"], []).append(cell)
+    if not apart:
+        return ""
+    others = ", ".join(
+        f"`{k}` ({len(v)} cell{'s' if len(v) > 1 else ''})" for k, v in apart.items()
+    )
+    return (
+        f"Not every cell here ran at the same code: `{reference}` at `{at}`, "
+        f"{sum(map(len, apart.values()))} of the others at {others} (the "
+        "Reproducibility page lists each cell's command and commit)."
+    )
+
+
+def results_section(root: Path) -> str:
+    """The page's section on the committed results (:func:`result_records`)."""
+    records = result_records(root)
+    rows = [
+        [
+            "<br>".join(f"`{f}`" for f in r["file"]),
+            r["command"],
+            r["commit"],
+            r["seeds"],
+            r["steps"],
+            r["wall"],
+        ]
+        for r in records
+    ]
+    return "\n\n".join(
+        [
+            "## Committed results",
+            "What made each file under `results/` that the book reads or the notes "
+            "cite: the command, the commit of the code it ran (benchmark cells: as the "
+            "run recorded it, `-dirty` when only documentation differed; the other "
+            "files record none, so the commit that last changed the file is given), "
+            "the seeds, the pretraining steps and the wall time (the sum over the "
+            "file's runs, one thread each on a shared 2-core machine). Benchmark cells "
+            "come from `results/benchmarks/manifest.json`, the others from their own "
+            "rows; `results/README.md` describes every file.",
+            _table(["file", "command", "commit", "seeds", "steps", "wall time"], rows)
+            if rows
+            else "No committed results.",
+        ]
+    )
+
+
 def _table(header: list[str], rows: list[list]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     return "\n".join(
@@ -142,9 +319,15 @@ def _table(header: list[str], rows: list[list]) -> str:
 
 
 def page(
-    chapters: list[Chapter], data: Path, synthetic: bool, profile: str, commit: str
+    chapters: list[Chapter],
+    data: Path,
+    synthetic: bool,
+    profile: str,
+    commit: str,
+    root: Path | None = None,
 ) -> str:
-    """The Reproducibility page (MyST Markdown) of a build of ``chapters`` on ``data``."""
+    """The Reproducibility page (MyST Markdown) of a build of ``chapters`` on ``data``;
+    ``root``: the checkout whose committed results it lists (None: none)."""
     files = sorted({f for c in chapters for f in c.reads})
     hashes = {f: sha256(data / f) for f in files}
     read_by = {f: [c.name for c in chapters if f in c.reads] for f in files}
@@ -192,8 +375,8 @@ def page(
                 "`notebooks/*.py` with an `.ipynb`); chapters after the pretraining chapter read the "
                 "checkpoints it writes into `artifacts`:",
                 f"```bash\ncd notebooks\n../.venv/bin/jupytext --to ipynb {stem}.py\n"
-                f"../.venv/bin/papermill {stem}.ipynb {stem}.out.ipynb -p profile {profile} "
-                f"-p artifacts ../_build/artifacts\n```",
+                f"../.venv/bin/papermill {stem}.ipynb {stem}.out.ipynb \\\n"
+                f"    -p profile {profile} -p artifacts ../_build/artifacts\n```",
                 "## Chapters",
                 _table(["chapter", "wall time (s)", "data files read"], chapter_rows),
                 "## Data files read",
@@ -207,6 +390,7 @@ def page(
                     else "none"
                 )
                 + "\n:::",
+                *([results_section(root)] if root else []),
                 "## Packages",
                 _table(
                     ["package", "version"],

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,21 +31,32 @@ from rasl.inference import score_curve
 from rasl.metrics import youtube_ap
 from rasl.model import RASLModel
 from rasl.paper.baselines import distinctiveness_scores
-from rasl.paper.variants import variant_changes
+from rasl.paper.book import report
+from rasl.paper.variants import variant, variant_changes
 from rasl.train import load_config, load_model, pretrain
 
 LABEL_CLIP_S = 2.0  # a labelled video is split into 2-s clips, as YouTube Highlights' 100-frame ones
 
 
-def variant_config(base: RunConfig, name: str, artifacts: str | Path) -> RunConfig:
-    """``base`` with the variant's changes, writing under ``artifacts/runs/<name>``."""
+def variant_config(
+    base: RunConfig, name: str, artifacts: str | Path, runs: str = "runs"
+) -> RunConfig:
+    """``base`` with the variant's changes, writing under ``artifacts/<runs>/<name>``."""
     return base.replace(
-        **variant_changes(name), out_dir=str(Path(artifacts) / "runs" / name)
+        **variant_changes(name), out_dir=str(Path(artifacts) / runs / name)
     )
 
 
-def checkpoint(artifacts: str | Path, name: str) -> Path:
-    return Path(artifacts) / "runs" / name / "last.pt"
+def checkpoint(artifacts: str | Path, name: str, runs: str = "runs") -> Path:
+    return Path(artifacts) / runs / name / "last.pt"
+
+
+def find_checkpoint(artifacts: str | Path, name: str) -> Path:
+    """The checkpoint of variant ``name`` that the book's chapters made: under ``runs/``
+    (the profile's own steps), else under ``ablations/`` (the shorter runs of the
+    ablations chapter); the first when neither exists."""
+    found = [checkpoint(artifacts, name, runs) for runs in ("runs", "ablations")]
+    return next((p for p in found if p.is_file()), found[0])
 
 
 @dataclass
@@ -112,12 +124,14 @@ def pretrain_variant(
     data: dict[str, Features] | ClipDataset,
     artifacts: str | Path,
     progress: bool = False,
+    runs: str = "runs",
 ) -> Path:
     """Pretrain variant ``name`` on ``data`` (the videos' features, cut in memory, or their clips
-    streamed from the cache), unless its checkpoint was trained with exactly this configuration
-    already (then it is reused); returns the checkpoint."""
-    cfg = variant_config(base, name, artifacts)
-    ckpt = checkpoint(artifacts, name)
+    streamed from the cache) into ``artifacts/<runs>/<name>``, unless its checkpoint was
+    trained with exactly this configuration already (then it is reused); returns the
+    checkpoint."""
+    cfg = variant_config(base, name, artifacts, runs)
+    ckpt = checkpoint(artifacts, name, runs)
     if not (ckpt.is_file() and load_config(ckpt) == cfg):
         clips = (
             clip_set(data, cfg.model.modalities, cfg.model.clip_steps)
@@ -193,10 +207,13 @@ def evaluate_variant(
     root: str | Path,
     artifacts: str | Path,
     pretraining_videos: list[Path],
+    runs: str = "runs",
 ) -> dict[str, float]:
-    """Pretrain variant ``name`` (or reuse it) and evaluate it: the benchmarks' averages
-    (``evaluate_on == "benchmarks"``) or the mean AP over the data root's labelled videos."""
-    cfg = variant_config(base, name, artifacts)
+    """Pretrain variant ``name`` (or reuse it) into ``artifacts/<runs>/<name>`` and evaluate
+    it: the benchmarks' averages (``evaluate_on == "benchmarks"``) or the mean AP over the
+    data root's labelled videos. Features are cached in ``artifacts/features``."""
+    cfg = variant_config(base, name, artifacts, runs)
+    report(f"{variant(name).label}: {cfg.train.steps} pretraining steps, then scoring")
     cache = Path(artifacts) / "features"
     data = dataset_from_videos(
         [str(v) for v in pretraining_videos],
@@ -205,7 +222,7 @@ def evaluate_variant(
         progress=False,  # streamed
         workers=cfg.train.num_workers,
     )
-    ckpt = pretrain_variant(base, name, data, artifacts)
+    ckpt = pretrain_variant(base, name, data, artifacts, runs=runs)
     if base.evaluate_on == "benchmarks":
         results = benchmark_results(
             ckpt, root, Path(artifacts) / "scores" / name, cache, cfg.features.device
@@ -251,25 +268,25 @@ def labelled_baselines(
 
 
 def load_checkpoints(
-    artifacts: str | Path, names: list[str], cfg: RunConfig
+    checkpoints: Mapping[str, Path], cfg: RunConfig
 ) -> tuple[dict[str, RASLModel], list[str]]:
-    """The variants' checkpoints under ``artifacts/runs`` that ``cfg`` can score: trained on the
-    encoders its profile extracts. Returns the models by name, and one line per variant left
-    out saying why (no checkpoint yet, or other encoders)."""
+    """The checkpoints (name -> path) that ``cfg`` can score: trained on the encoders its
+    profile extracts. Returns the models by name, and one line per checkpoint left out
+    saying why (none yet, or other encoders)."""
     models, left_out = {}, []
-    for name in names:
-        ckpt = checkpoint(artifacts, name)
+    for name, ckpt in checkpoints.items():
         if not ckpt.is_file():
+            shown = Path(*ckpt.parts[-3:])
             left_out.append(
-                f"{name}: no checkpoint at runs/{name}/last.pt (its chapter has not run): left out"
+                f"{name}: no checkpoint at {shown} (its chapter has not run): left out"
             )
             continue
         model, trained = load_model(ckpt, device=cfg.train.device)
         encoders = (cfg.features.visual, cfg.features.audio)
         if (trained.features.visual, trained.features.audio) != encoders:
             left_out.append(
-                f"{name}: trained on {trained.features.visual}/{trained.features.audio} features, this "
-                f"profile extracts {encoders[0]}/{encoders[1]}: left out"
+                f"{name}: trained on {trained.features.visual}/{trained.features.audio} "
+                f"features, this profile extracts {encoders[0]}/{encoders[1]}: left out"
             )
             continue
         models[name] = model

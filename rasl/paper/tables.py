@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rasl.config import DESIGNS
 from rasl.data import BENCHMARKS, find_benchmark, load_feature_benchmark
 from rasl.evaluate import Result
 from rasl.files import InputError, atomic_path, write_rows
@@ -35,7 +36,7 @@ from rasl.paper.benchmark import (
     scored_videos,
     write_archive,
 )
-from rasl.paper.variants import variant
+from rasl.paper.variants import variant, variant_name
 
 PAPER_TABLES = {
     "youtube": "table1_youtube",
@@ -142,10 +143,23 @@ def baseline_columns(
     return columns
 
 
+# the variant of each design's full model -> the design, as the book names it
+DESIGN_OF = {variant_name("full", d): d for d in DESIGNS}
+
+
 def measured_name(protocol: str, variant: str, variants: tuple[str, ...]) -> str:
-    """A measured column's name: the protocol, with the variant in brackets when a table
-    shows more than one."""
-    return protocol if len(variants) == 1 else f"{protocol} ({variant})"
+    """A measured column's name: the protocol, with the design (``printed``, ``repaired``;
+    another variant: its name) in brackets when a table shows more than one."""
+    shown = DESIGN_OF.get(variant, variant)
+    return protocol if len(variants) == 1 else f"{protocol} ({shown})"
+
+
+def designs_measured(results_dir: str | Path, benchmark: str = "*") -> tuple[str, ...]:
+    """The full-model variants (``full``, ``repaired``) that have committed result files
+    in ``results_dir``, in :data:`rasl.config.DESIGNS`' order."""
+    return tuple(
+        v for v in DESIGN_OF if any(Path(results_dir).glob(f"{benchmark}_*_{v}.csv"))
+    )
 
 
 def measured_columns(
@@ -197,6 +211,29 @@ def benchmark_table(
     }
 
 
+def with_spread(columns: dict[str, dict], digits: int = 3) -> dict[str, dict[str, str]]:
+    """Columns as a page shows them: each ``<name> std`` column merged into ``<name>`` as
+    "mean ± std" (a no-break space after ±, so a narrow cell wraps before it), other
+    scores to ``digits`` decimals, counts (int) as they are and a missing value as "–"."""
+
+    def cell(value, spread) -> str:
+        if value is None:
+            return "–"
+        if isinstance(value, int):
+            return str(value)
+        return f"{value:.{digits}f}" + (
+            "" if spread is None else f" ±\u00a0{spread:.{digits}f}"
+        )
+
+    return {
+        name: {
+            t: cell(v, columns.get(f"{name} std", {}).get(t)) for t, v in col.items()
+        }
+        for name, col in columns.items()
+        if not name.endswith(" std")
+    }
+
+
 def ablation_table(
     rows: list[dict], timeline: Timeline = TIMELINES["native15"]
 ) -> dict[str, dict]:
@@ -227,6 +264,59 @@ def ablation_table(
     return {
         label: table[label] for label in sorted(table, key=lambda t: (t != "Ours", t))
     }
+
+
+# the printed design's variants of Tables III and IV
+TABLE3 = ("no_rasl", "no_sa", "no_auxiliary", "audio_only", "visual_only")
+TABLE4 = ("fusion_sum", "fusion_concat", "fusion_mlp", "fusion_lowrank")
+# printed-design variant -> (the paper's table, its row) for Tables III and IV
+PAPER_ROWS = {
+    "no_rasl": ("table3_ablation", "Ours w/o RASL"),
+    "no_sa": ("table3_ablation", "Ours w/o SA"),
+    "no_auxiliary": ("table3_ablation", "Ours w/o auxiliary"),
+    "audio_only": ("table3_ablation", "Ours w/o vision"),
+    "visual_only": ("table3_ablation", "Ours w/o audio"),
+    "fusion_sum": ("table4_fusion", "Summation"),
+    "fusion_concat": ("table4_fusion", "Concatenation"),
+    "fusion_mlp": ("table4_fusion", "Submodule MLP [10]"),
+    "fusion_lowrank": ("table4_fusion", "low-rank fusion [9]"),
+    "full": ("table3_ablation", "Ours"),
+}
+
+
+def ablation_comparison(rows: list[dict], names: tuple[str, ...]) -> list[dict]:
+    """Tables III/IV measured beside the paper's: per printed-design variant of ``names``
+    (:data:`PAPER_ROWS`), its label as the paper's table names it, the paper's YouTube
+    Highlights mAP, and for each design with committed results (``rows`` of
+    ``read_results``, the YouTube Highlights in-domain cells) the mean ± std over seeds of
+    the Average, "–" where that variant has none."""
+    found = {
+        (r["variant"], r["seed"]): r["score"]
+        for r in rows
+        if (r["benchmark"], r["protocol"], r["domain"])
+        == ("youtube", "in-domain", "Average")
+    }
+    designs = [
+        d for d in DESIGNS if any((variant_name(n, d), "mean") in found for n in names)
+    ]
+    out = []
+    for name in names:
+        table, paper_row = PAPER_ROWS[name]
+        paper = {r["method"]: r["youtube_highlights"] for r in published.load(table)}
+        row = {
+            "method": variant(name).label.split(": ", 1)[-1],
+            "paper": f"{paper[paper_row]:.3f}",
+        }
+        for design in designs:
+            v = variant_name(name, design)
+            mean, std = found.get((v, "mean")), found.get((v, "std"))
+            row[design] = (
+                "–"
+                if mean is None
+                else f"{mean:.3f}" + ("" if std is None else f" ± {std:.3f}")
+            )
+        out.append(row)
+    return out
 
 
 HEADLINE_BASELINES = ("random", "norm (rgb)", "norm (flow)")
