@@ -129,13 +129,15 @@ def record(manifest_path: Path, name: str, entry: dict) -> None:
         manifest_path.write_text(json.dumps(manifest, indent=1) + "\n")
 
 
-def check(out: Path, name: str, data: str, work: Path) -> int:
-    """Rerun committed cell ``name`` as its manifest says and compare it seed by seed."""
+def check(out: Path, name: str, data: str, work: Path, seeds: int | None = None) -> int:
+    """Rerun committed cell ``name`` as its manifest says and compare it seed by seed
+    (its first ``seeds`` seeds only, if given)."""
     entry = json.loads((out / "manifest.json").read_text())[name]
+    chosen = entry["seeds"][:seeds] if seeds else entry["seeds"]
     committed = [
         r
         for r in read_results([out / f"{name}.csv"])
-        if r["seed"] not in ("mean", "std")
+        if r["seed"] not in ("mean", "std") and int(r["seed"]) in chosen
     ]
     benchmark, protocol, variant = next(
         (c.benchmark, c.protocol, c.variant)
@@ -146,7 +148,7 @@ def check(out: Path, name: str, data: str, work: Path) -> int:
         benchmark,
         protocol,
         variant,
-        tuple(entry["seeds"]),
+        tuple(chosen),
         entry["steps"],
         TIMELINES[entry["timeline"]],
     )
@@ -208,7 +210,8 @@ def main(argv=None) -> int:
         "--check",
         metavar="CELL",
         help="rerun the committed cell CELL of OUT (e.g. youtube_in-domain_full) with the "
-        "manifest's settings and compare it seed by seed; exit 1 if any value differs",
+        "manifest's settings and compare it seed by seed (with --seeds N: its first N "
+        "seeds only); exit 1 if any value differs",
     )
     a = p.parse_args(argv)
     out = Path(a.out)
@@ -222,7 +225,7 @@ def main(argv=None) -> int:
         return 0
     configure_cpu()
     if a.check:
-        return check(out, a.check, a.data, work)
+        return check(out, a.check, a.data, work, a.seeds)
     at = commit()
     out.mkdir(parents=True, exist_ok=True)
     if a.set == "baselines":

@@ -45,6 +45,7 @@ from rasl.files import list_videos
 from rasl.paper import plots
 from rasl.paper.book import run_settings
 from rasl.paper.demo import data_root_or_demo, is_synthetic
+from rasl.paper.tables import one_header
 
 root = data_root_or_demo(data_root)
 synthetic = is_synthetic(root)
@@ -81,6 +82,7 @@ table = pd.DataFrame(
         "steps of 0.2 s": [i.steps for i in infos],
     }
 ).set_index("video")
+table = one_header(table)
 glue("videos", table, display=False)
 
 # %% [markdown]
@@ -98,9 +100,11 @@ glue("videos", table, display=False)
 
 # %% tags=["hide-input"]
 labels = pd.read_csv(root / "videos" / "labels.csv")
-labels.rename(
-    columns={"start_s": "start (s)", "end_s": "end (s)", "source": "marked by"}
-).set_index("video")
+one_header(
+    labels.rename(
+        columns={"start_s": "start (s)", "end_s": "end (s)", "source": "marked by"}
+    ).set_index("video")
+)
 
 # %% [markdown]
 # ## Frames

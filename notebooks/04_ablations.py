@@ -357,9 +357,14 @@ fig.suptitle(
 )
 fig.tight_layout()
 plt.show()
-sweep_here.round(3).set_index(["k", "k-point contrast"]).rename(
-    index={True: "with", False: "without"}
-)
+# the contrast as words before it joins the index, where k = 1 would equal True
+sweep_here.round(3).assign(
+    **{
+        "k-point contrast": sweep_here["k-point contrast"].map(
+            {True: "with", False: "without"}
+        )
+    }
+).set_index(["k", "k-point contrast"])
 
 # %% [markdown]
 # ## What we found

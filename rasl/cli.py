@@ -245,7 +245,8 @@ def _add_scoring(p) -> None:
     _add_design(
         p,
         DEFAULT_DESIGN,
-        "the one the YouTube Highlights train split supports (a checkpoint has its own)",
+        "the paper's unless the YouTube Highlights train split separates the other "
+        "(a checkpoint has its own)",
     )
     p.add_argument(
         "--adapt-steps",

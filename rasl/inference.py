@@ -27,8 +27,9 @@ from rasl.files import InputError
 from rasl.model import RASLModel
 from rasl.train import adapt, load_model
 
-# the design that self-adaptation builds, chosen on the YouTube Highlights train split
-# (implementation notes, "Two designs")
+# the design that self-adaptation builds: the one the design study finds better on the
+# YouTube Highlights train split beyond the spread over seeds, else the paper's
+# (rasl.paper.analysis.design_on_train; implementation notes, "Two designs")
 DEFAULT_DESIGN = "printed"
 ADAPT_STEPS = 10  # self-adaptation steps without a checkpoint (notes: "The tool", without a checkpoint)
 

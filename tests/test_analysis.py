@@ -9,15 +9,18 @@ import torch
 
 from rasl.config import ModelConfig
 from rasl.data import FeatureVideo
+from rasl.inference import DEFAULT_DESIGN
 from rasl.losses import random_step_mask
 from rasl.model import RASLModel
 from rasl.paper.analysis import (
     context_scores,
+    design_on_train,
     read_study,
     score_correlations,
     summarise_study,
 )
 from rasl.paper.benchmark import Timeline
+from rasl.paper.book import ROOT
 
 CFG = ModelConfig(
     dim=64, clip_steps=8, k=1, channels=(4, 8, 16), psi_channels=8, proj_dim=4
@@ -88,3 +91,30 @@ def test_summarise_study_by_hand(tmp_path):
         and repaired["L_s"] == 2.0
         and repaired["L_s std"] is None
     )
+
+
+def test_design_on_train_by_hand():
+    def run(design, mAP, visual="rgb", share=1.0):
+        return dict(design=design, visual=visual, share=share, mAP_train=mAP)
+
+    rows = [
+        run("printed", 0.50),
+        run("printed", 0.52),  # 0.51 ± 0.014
+        run("repaired", 0.54),
+        run("repaired", 0.56),  # 0.55 ± 0.014: wholly above
+        # other settings do not vote, however high
+        run("printed", 0.99, visual="flow"),
+        run("printed", 0.99, share=0.25),
+    ]
+    assert design_on_train(rows) == "repaired"
+    rows[1]["mAP_train"] = 0.60  # printed 0.55 ± 0.071: the intervals overlap
+    assert design_on_train(rows) == "printed"
+    rows[0]["mAP_train"] = 0.58  # printed 0.59 ± 0.014, above repaired's interval
+    assert design_on_train(rows) == "printed"
+    rows[2:4] = [run("repaired", 0.70), run("repaired", 0.72)]
+    assert design_on_train(rows) == "repaired"
+
+
+def test_the_tools_default_design_is_the_committed_studys_choice():
+    study = read_study(ROOT / "results" / "fidelity" / "design_study.csv")
+    assert DEFAULT_DESIGN == design_on_train(study)

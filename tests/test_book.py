@@ -421,8 +421,9 @@ def test_nbval_reproduces_the_executed_notebooks(built):
     assert re.search(rf"\b{cells} passed\b", run.stdout), run.stdout[-2000:]
 
 
-def _dom(page: Path, tmp_path: Path) -> BeautifulSoup:
-    """The page's DOM after headless Chromium ran its scripts (10 s of virtual time)."""
+def _dom(page: Path, tmp_path: Path, window: str = "1280,900") -> BeautifulSoup:
+    """The page's DOM after headless Chromium laid it out in a ``window`` (``W,H``) window
+    and ran its scripts (10 s of virtual time)."""
     cmd = [
         str(CHROMIUM),
         "--headless",
@@ -432,6 +433,7 @@ def _dom(page: Path, tmp_path: Path) -> BeautifulSoup:
         "--disable-component-update",
         "--disable-sync",
         "--no-first-run",
+        f"--window-size={window}",
         f"--user-data-dir={tmp_path / 'profile'}",
         "--virtual-time-budget=10000",
         "--dump-dom",
@@ -502,26 +504,10 @@ def _laid_out(page: Path, script: str, tmp_path: Path, window: str) -> dict:
     )
     probe.write_text(page.read_text().replace("</body>", hook + "</body>"))
     try:
-        cmd = [
-            str(CHROMIUM),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            f"--window-size={window}",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--virtual-time-budget=10000",
-            "--dump-dom",
-            probe.as_uri(),
-        ]
-        run = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+        body = _dom(probe, tmp_path, window).body
     finally:
         probe.unlink()
-    body = BeautifulSoup(run.stdout, "html.parser").body
-    assert body is not None and body.get("data-probe"), run.stderr[-2000:]
+    assert body is not None and body.get("data-probe"), page.name
     return json.loads(body["data-probe"])
 
 

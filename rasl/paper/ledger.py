@@ -286,7 +286,8 @@ def claims(
             untestable=(
                 "its variants change the encoders, which run on the videos; the "
                 "benchmarks' videos are not on this machine, only their published "
-                "I3D/PANN features. The smoke profile runs the four targets on a few "
+                "I3D/PANN features. The smoke profile runs the targets it can build "
+                "offline (pixels and mel-spectrograms beside its own encoders) on a few "
                 "videos as a pipeline check, not a measurement"
             ),
         ),

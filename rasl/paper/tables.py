@@ -486,3 +486,9 @@ def write_result(result: Result, out: str | Path) -> tuple[Path, Path]:
     with atomic_path(md_path) as tmp:
         tmp.write_text(to_markdown(result))
     return csv_path, md_path
+
+
+def one_header(table):
+    """A DataFrame as a page shows it: the index's name moved into the header row, so that
+    pandas draws one header row rather than a second one of empty cells."""
+    return table.rename_axis(index=None, columns=table.index.name)
