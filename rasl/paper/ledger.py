@@ -197,13 +197,15 @@ def ordering_claim(
         ]
         if common:
             worse = [b.mean for *_, b in found]
-            shown = f"{short_label(found[0][1])} {found[0][2]}; " + (
+            shown = f"in-domain: {short_label(found[0][1])} {found[0][2]}; " + (
                 f"the others {min(worse):.3f}-{max(worse):.3f}"
                 if len(found) > 1
                 else f"{found[0][0]} {found[0][3]}"
             )
         else:
-            shown = "; ".join(f"{n}: {a} vs {b}" for n, _, a, b in found)
+            shown = "in-domain: " + "; ".join(
+                f"{n}: {a} vs {b}" for n, _, a, b in found
+            )
         out[design] = Judged(
             shown,
             not failed,
