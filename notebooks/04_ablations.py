@@ -10,7 +10,6 @@
 #     name: python3
 # ---
 
-
 # %% [markdown]
 # # Ablations: Tables III, IV, V and Fig. 6
 #
@@ -40,8 +39,8 @@
 # :name: fig-ksweep
 #
 # **Fig. 6 of the paper, measured**: mAP against k (of 15 rows per clip), with and
-# without k-point contrastive learning, one panel per design; bands are one standard
-# deviation over seeds, the dashed line the rgb feature norm.
+# without k-point contrastive learning, one panel per design whose sweep is committed;
+# bands are one standard deviation over seeds, the dashed line the rgb feature norm.
 # ```
 #
 # **The profile's own runs** (the sections after it): with `paper` the variants are
@@ -164,7 +163,12 @@ if ablation_rows and (results_dir / "baselines.csv").is_file():
     points = per_seed.merge(
         sweep[["variant", "k", "k-point contrast", "design"]], on="variant"
     ).astype({"k-point contrast": bool})
-    designs = [d for d in DESIGNS if d in set(points.design)]
+    # a design's sweep is drawn once it has runs with and without the contrast
+    designs = [
+        d
+        for d in DESIGNS
+        if set(points[points.design == d]["k-point contrast"]) == {True, False}
+    ]
     fig, axes = plt.subplots(
         1, len(designs), figsize=(4.2 * len(designs), 3.2), squeeze=False, sharey=True
     )
