@@ -31,7 +31,6 @@ import argparse
 import csv
 import fcntl
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +38,7 @@ import torch
 
 from rasl.clips import clip_set
 from rasl.config import DESIGNS, default_data_root
-from rasl.data import YOUTUBE_DOMAINS, load_feature_benchmark
+from rasl.data import YOUTUBE_DOMAINS
 from rasl.losses import identical_steps
 from rasl.paper.analysis import (
     SIGNALS,
@@ -56,6 +55,7 @@ from rasl.paper.benchmark import (
     pretrain_model,
     row_scores,
     video_features,
+    youtube_splits,
 )
 from rasl.runtime import configure_cpu
 
@@ -221,10 +221,7 @@ def main(argv=None) -> None:
         return
     configure_cpu()
     torch.set_num_threads(1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the 28 listed videos without a feature file
-        videos = load_feature_benchmark(a.data, "youtube").videos
-    videos = {s: [v for v in videos if v.split == s] for s in ("train", "val")}
+    videos = youtube_splits(a.data)
     if a.baselines:
         baselines(videos, a.baselines)
         return

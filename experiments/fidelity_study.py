@@ -18,15 +18,13 @@ import csv
 import json
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from rasl.config import default_data_root
-from rasl.data import load_feature_benchmark
-from rasl.paper.analysis import activation_norm_correlation
+from rasl.paper.analysis import score_correlations
 from rasl.paper.benchmark import (
     TIMELINES,
     Timeline,
@@ -35,6 +33,7 @@ from rasl.paper.benchmark import (
     pretrain_model,
     row_scores,
     sample_std,
+    youtube_splits,
 )
 from rasl.runtime import configure_cpu
 
@@ -83,8 +82,9 @@ def run(
             row[f"mAP_{split}{'' if standardise else '_minmax'}"] = evaluate_rows(
                 videos[split], scores
             ).average
-        row[f"corr_norm_{split}"] = activation_norm_correlation(
-            model, videos[split], tl
+        correlations = score_correlations(model, videos[split], tl)
+        row[f"corr_norm_{split}"] = float(
+            np.mean([c["norm (rgb)"] for c in correlations.values()])
         )
     return row
 
@@ -166,10 +166,7 @@ def main(argv=None) -> None:
         p.error("--out is required to run")
     configure_cpu()
     torch.set_num_threads(1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the 28 listed videos without a feature file
-        videos = load_feature_benchmark(a.data, "youtube").videos
-    videos = {s: [v for v in videos if v.split == s] for s in ("train", "val")}
+    videos = youtube_splits(a.data)
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     rows = []

@@ -40,6 +40,7 @@ from rasl.paper.benchmark import (
     write_feature_files,
     write_results,
     write_row_scores,
+    youtube_splits,
 )
 from rasl.paper.book import ROOT as REPO
 
@@ -494,3 +495,12 @@ def test_each_committed_archive_evaluates_to_its_committed_csv(
         write_results(rows, tmp_path / "rows.csv").read_bytes()
         == committed.read_bytes()
     )
+
+
+def test_youtube_splits_are_umts_lists_with_a_feature_file(umt_root):
+    splits = youtube_splits(umt_root)
+    # UMT's lists: 234 train and 157 val videos with a feature file (notes: "The data")
+    assert {s: len(v) for s, v in splits.items()} == {"train": 234, "val": 157}
+    assert not {v.video_id for v in splits["train"]} & {
+        v.video_id for v in splits["val"]
+    }

@@ -2,9 +2,12 @@
 the method and tool (rasl/) into the reproduction (rasl/paper/)."""
 
 import ast
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 import rasl
 
@@ -71,3 +74,17 @@ def test_the_public_api_resolves_and_import_rasl_stays_light():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.split() == ["True", "True"]
+
+
+@pytest.mark.parametrize(
+    "script",
+    sorted((Path(__file__).parents[1] / "benchmarks").glob("*.py"))
+    + sorted((Path(__file__).parents[1] / "experiments").glob("*.py")),
+    ids=lambda p: f"{p.parent.name}/{p.name}",
+)
+def test_every_script_imports(script, monkeypatch):
+    """A script that no test runs still imports what exists: a name moved or renamed in
+    the package breaks it here, not when someone reruns a study."""
+    monkeypatch.syspath_prepend(str(script.parent))  # as ``python SCRIPT`` would
+    spec = importlib.util.spec_from_file_location(f"_script_{script.stem}", script)
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import json
+import warnings
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -252,6 +253,16 @@ def scored_videos(
         if taken[v.category] <= limit:
             kept.append(v)
     return kept
+
+
+def youtube_splits(data_root: str | Path) -> dict[str, list[FeatureVideo]]:
+    """YouTube Highlights' videos with a feature file, by UMT split (``train``, ``val``):
+    the studies' choices are made on train, val is reported only. The 28 listed videos
+    without a feature file are skipped without a warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        videos = load_feature_benchmark(data_root, "youtube").videos
+    return {s: [v for v in videos if v.split == s] for s in ("train", "val")}
 
 
 def protocol_runs(
