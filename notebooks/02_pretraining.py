@@ -60,6 +60,7 @@ from rasl.paper.benchmark import TIMELINES, benchmark_config, pretrain_model
 from rasl.paper.book import ROOT, report, run_settings
 from rasl.paper.demo import data_root_or_demo, is_synthetic
 from rasl.paper.runs import pretrain_variant, pretraining_videos, variant_config
+from rasl.paper.tables import one_header
 from rasl.runtime import configure_cpu
 from rasl.train import read_loss_log
 
@@ -124,7 +125,7 @@ pd.DataFrame(
         ],
         "30-s clips": list(data.clips_per_file().values()),
     }
-).set_index("video")
+).set_index("video").pipe(one_header)
 
 # %% [markdown]
 # ## Training

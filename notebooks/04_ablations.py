@@ -258,11 +258,12 @@ if smoke:
             + (" (**SYNTHETIC**)" if is_synthetic(root) else "")
             + f" and scored on its {len(labelled)} labelled video(s), where random "
             f"scores get **{chance:.3f}** AP on average. After {steps} steps a model "
-            "is still close to its random initialisation, so its AP lands anywhere "
-            "around that, high or low, in no meaningful order between variants: the "
-            "tables show that every variant builds, trains, saves, reloads and "
-            "scores, and say nothing about the ablations (the measured section above "
-            "does)."
+            "is still close to its initialisation, which every variant draws from "
+            "the same seed, so variants often score alike, well above or below "
+            "chance, as that start and its orientation happen to fall on these few "
+            "videos; the order between them means nothing. The tables show that "
+            "every variant builds, trains, saves, reloads and scores, and say nothing "
+            "about the ablations (the measured section above does)."
         )
     )
 
@@ -392,7 +393,7 @@ found.append(
     "pretrained for "
     f"{steps} steps and scored"
     + (
-        f" (AP {ours_here.min():.2f} to {ours_here.max():.2f} around chance "
+        f" (AP {ours_here.min():.2f} to {ours_here.max():.2f}, chance "
         f"{chance:.2f}: too little training to rank them)."
         if smoke
         else "."

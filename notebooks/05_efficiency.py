@@ -43,6 +43,7 @@ from rasl.config import profile as run_profile
 from rasl.paper import plots, published
 from rasl.paper.book import run_settings
 from rasl.paper.efficiency import count, count_paper_configuration
+from rasl.paper.tables import one_header
 
 display(run_settings(profile=profile))
 
@@ -129,7 +130,8 @@ glue(
     .set_index("method")
     .astype(object)
     .fillna("")
-    .rename(columns=HEADINGS),
+    .rename(columns=HEADINGS)
+    .pipe(one_header),
     display=False,
 )
 

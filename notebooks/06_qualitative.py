@@ -43,7 +43,7 @@ data_root = None  # None: RASL_DATA, ../shared/data, or the generated synthetic 
 artifacts = "artifacts"
 # committed benchmark results; None: results/benchmarks in the checkout
 results_dir = None
-designs = ["full", "repaired"]  # the model designs whose benchmark curves are shown
+designs = ["full", "repaired"]  # full-model variants whose benchmark curves are shown
 
 # %% tags=["remove-input"]
 import warnings
@@ -74,7 +74,7 @@ from rasl.paper.runs import (
     root_features,
     span_clips,
 )
-from rasl.paper.tables import example_curves
+from rasl.paper.tables import DESIGN_OF, example_curves, one_header
 from rasl.train import load_config
 
 root = data_root_or_demo(data_root)
@@ -228,17 +228,31 @@ for video in spans:
     )
     rows.append(row)
 ap = pd.DataFrame(rows).set_index("video")
+# a curve below random scores on its video points the wrong way: said, not hidden
+inverted = [
+    f"{model} on {video}"
+    for video, row in ap.iterrows()
+    for model, value in row.items()
+    if model in MODELS.values() and value < row["chance"]
+]
 if profile == "smoke":
     display(
         Markdown(
             "The smoke profile's models are pretrained for "
             + ", ".join(f"{trained[n]} steps ({MODELS[n]})" for n in models)
-            + " on a few short videos: their curves are close to an untrained "
-            "network's, so each AP lands anywhere around chance, above or below it. "
-            "They show the pipeline and the figures, not how the three models compare."
+            + " on a few short videos: far too little training for a measurement. "
+            "Each score's direction is set by the orientation rule, which is "
+            'unreliable on so little video (implementation notes, "Two designs")'
+            + (
+                "; below random, so pointing the wrong way: " + ", ".join(inverted)
+                if inverted
+                else ""
+            )
+            + ". They show the pipeline and the figures, not how the three models "
+            "compare."
         )
     )
-ap.round(3)
+one_header(ap.round(3))
 
 # %% [markdown]
 # ## Explorer: from a curve to highlight segments
@@ -345,7 +359,8 @@ def benchmark_panel(video, design):
     fig = plots.row_curves(
         example["designs"][design],
         labels.get(video),
-        f"{video} ({example['category']}), design {design!r}, seed 0; {labelled}",
+        f"{video} ({example['category']}), {DESIGN_OF[design]} design, seed 0; "
+        f"{labelled}",
     )
     out = widgets.Output()
     out.append_display_data(fig)
@@ -369,7 +384,9 @@ else:
         options=[(f"{v} ({e['category']})", v) for v, e in examples.items()],
         description="video",
     )
-    design_choice = widgets.Dropdown(options=shown, description="design")
+    design_choice = widgets.Dropdown(
+        options=[DESIGN_OF[d] for d in shown], description="design"
+    )
     stacks = []
     for video in examples:
         stack = widgets.Stack(
@@ -389,7 +406,12 @@ benchmark_explorer
 
 # %% tags=["hide-input"]
 models_named = ", ".join(MODELS[name] for name in models)
-best = ap.drop(columns="chance").idxmax(axis=1)
+scored = ap.drop(columns="chance")
+# every model at the video's highest AP: a tie names them all
+best = {
+    video: " and ".join(m for m, v in row.items() if v == row.max())
+    for video, row in scored.iterrows()
+}
 lines = [
     f"`{video}`: "
     + ", ".join(

@@ -60,6 +60,7 @@ from rasl.paper.analysis import (
     train_intervals,
 )
 from rasl.paper.book import ROOT, run_settings
+from rasl.paper.tables import one_header
 
 results_dir = Path(results_dir) if results_dir else ROOT / "results" / "fidelity"
 display(run_settings(results="results/fidelity/design_study.csv"))
@@ -156,7 +157,9 @@ streams = shown(
 glue("streams-table", streams.set_index(["design", "visual"]), display=False)
 glue(
     "baselines-table",
-    baseline.rename(columns={"train": "mAP train", "val": "mAP val"}).round(3),
+    baseline.rename(columns={"train": "mAP train", "val": "mAP val"})
+    .round(3)
+    .pipe(one_header),
     display=False,
 )
 
