@@ -56,8 +56,8 @@ from rasl.paper import plots
 from rasl.paper.analysis import (
     SIGNALS,
     read_study,
+    separated_design,
     summarise_study,
-    train_intervals,
 )
 from rasl.paper.book import ROOT, run_settings
 from rasl.paper.tables import one_header
@@ -267,10 +267,7 @@ means = {
     )
 }
 higher = max(means, key=lambda d: means[d]["mAP_train"])
-intervals = train_intervals(study)
-separated = all(
-    intervals[higher][0] > high for d, (_, high) in intervals.items() if d != higher
-)
+separated = separated_design(study) is not None
 norm_train, norm_val = (
     baseline.loc["norm (rgb)", "train"],
     baseline.loc["norm (rgb)", "val"],

@@ -15,6 +15,9 @@ from matplotlib.patches import Rectangle  # noqa: E402
 
 from rasl.highlights import Segment  # noqa: E402
 from rasl.paper import plots  # noqa: E402
+from rasl.paper.benchmark import read_results  # noqa: E402
+from rasl.paper.book import ROOT  # noqa: E402
+from rasl.paper.tables import designs_measured, headline, read_baselines  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -32,16 +35,15 @@ def bars(ax) -> list[Rectangle]:
 
 
 def test_every_method_has_its_own_colour_where_methods_meet():
-    together = [
-        "paper",
-        "transfer",
-        "in-domain",
-        "per-video",
-        "random",
-        "norm (rgb)",
-        "norm (flow)",
-        "UMT (supervised)",
-    ]
+    # the methods of the book's summary, both designs of every protocol among them
+    results = ROOT / "results" / "benchmarks"
+    variants = designs_measured(results)
+    rows = read_results(
+        p for v in variants for p in sorted(results.glob(f"*_*_{v}.csv"))
+    )
+    table, _ = headline(rows, read_baselines(results / "baselines.csv"), variants)
+    together = list(dict.fromkeys(r["method"] for r in table))
+    assert len(variants) == 2 and "per-video (repaired)" in together
     assert len({plots.colour(m) for m in together}) == len(together)
     with pytest.raises(KeyError):
         plots.colour("a method nobody drew")
