@@ -14,12 +14,15 @@ label read), 15-row clips, k = 1, batch 8, RMSprop 1e-3, and reports:
   norm and Fig. 1's distinctiveness (``rasl.paper.analysis.score_correlations``).
 
 The runs: both designs on each visual stream (rgb, flow, rgb+flow: item 3), and on the
-first 25 % and 50 % of the train videos (rgb: item 4), seeds 0-2. Rows go to ``--out``
+first 25 % and 50 % of the train videos (rgb: item 4), seeds 0-2. ``--balance`` runs the
+loss-balance study instead (item 1): the repaired design, rgb, L_s weighted 4 and 16 times
+in Eq. (11) (``ModelConfig.scl_weight``; the main study's runs weigh it 1). Rows go to ``--out``
 (one CSV line per run, appended as each finishes, so a killed study resumes);
 ``--shard I/N`` runs every N-th run from the I-th, for N processes of one thread.
 
     python experiments/design_study.py --out results/fidelity/design_study.csv
     python experiments/design_study.py --summarise results/fidelity/design_study.csv
+    python experiments/design_study.py --balance --out results/fidelity/loss_balance.csv
     python experiments/design_study.py --baselines results/fidelity/design_study_baselines.csv
 
 ``--baselines`` writes the label-free baselines' mAP on the same two splits.
@@ -61,13 +64,18 @@ from rasl.runtime import configure_cpu
 
 STREAMS = ("rgb", "flow", "rgb+flow")
 FRACTIONS = (0.25, 0.5, 1.0)
+SCL_WEIGHTS = (4.0, 16.0)  # the balance study's weights of L_s in Eq. (11)
 TIMELINE = TIMELINES["native15"]
 
 
-def runs(seeds: list[int]) -> list[tuple[str, str, float, int]]:
-    """(design, visual stream, share of the train videos, seed) of every run, in order."""
-    configs = [(d, v, 1.0) for v in STREAMS for d in DESIGNS]
-    configs += [(d, "rgb", f) for f in FRACTIONS[:-1] for d in DESIGNS]
+def runs(seeds: list[int], balance: bool = False) -> list[tuple]:
+    """(design, visual stream, share of the train videos, weight of L_s, seed) of every run
+    of the main study, or of the balance study, in order."""
+    if balance:
+        configs = [("repaired", "rgb", 1.0, w) for w in SCL_WEIGHTS]
+    else:
+        configs = [(d, v, 1.0, 1.0) for v in STREAMS for d in DESIGNS]
+        configs += [(d, "rgb", f, 1.0) for f in FRACTIONS[:-1] for d in DESIGNS]
     return [(*c, s) for c in configs for s in seeds]
 
 
@@ -78,9 +86,11 @@ def chance(clips) -> float:
     return float(torch.log(n - same.sum(-1).float() + 1).mean())
 
 
-def run(design, visual, share, seed, steps, videos) -> dict:
+def run(design, visual, share, scl_weight, seed, steps, videos) -> dict:
     train = videos["train"][: max(1, round(share * len(videos["train"])))]
-    cfg = benchmark_config(TIMELINE, steps=steps, seed=seed, design=design)
+    cfg = benchmark_config(
+        TIMELINE, steps=steps, seed=seed, design=design, scl_weight=scl_weight
+    )
     if visual == "rgb+flow":
         cfg = cfg.replace(model={"dim": 2048})
     log: list[dict] = []
@@ -89,6 +99,7 @@ def run(design, visual, share, seed, steps, videos) -> dict:
         cfg, train, TIMELINE, visual, lambda s, rec, m: log.append(rec)
     )
     row = {"design": design, "visual": visual, "share": share, "videos": len(train)}
+    row["scl_weight"] = scl_weight
     row.update(seed=seed, steps=steps, train_s=round(time.time() - start, 1))
     tail = log[-50:]
     row.update({k: float(np.mean([r[k] for r in tail])) for k in tail[0]})
@@ -141,8 +152,8 @@ def read(path: Path) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-def key(design, visual, share, seed) -> tuple:
-    return (design, visual, float(share), int(seed))
+def key(design, visual, share, scl_weight, seed) -> tuple:
+    return (design, visual, float(share), float(scl_weight), int(seed))
 
 
 def summarise(path: Path) -> str:
@@ -160,12 +171,13 @@ def summarise(path: Path) -> str:
         "corr distinctiveness (rgb) all",
         "train_s",
     ]
-    by = ("design", "visual", "share")
+    by = ("design", "visual", "share", "scl_weight")
     lines = [
         "| " + " | ".join([*by, "seeds", *columns]) + " |",
-        "|" + "---|" * (4 + len(columns)),
+        "|" + "---|" * (len(by) + 1 + len(columns)),
     ]
-    for row in summarise_study(read_study(path), by, columns):
+    rows = [{"scl_weight": 1.0, **r} for r in read_study(path)]  # first rows: weight 1
+    for row in summarise_study(rows, by, columns):
         cells = [
             "-" if row[c] is None else f"{row[c]:.3f} ± {row[f'{c} std'] or 0:.3f}"
             for c in columns
@@ -211,6 +223,11 @@ def main(argv=None) -> None:
         metavar="CSV",
         help="write the baselines' mAP and exit",
     )
+    p.add_argument(
+        "--balance",
+        action="store_true",
+        help="run the loss-balance study (L_s weighted in Eq. (11)) instead",
+    )
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--steps", type=int, default=500)
     p.add_argument("--shard", default="0/1", metavar="I/N")
@@ -225,9 +242,13 @@ def main(argv=None) -> None:
     if a.baselines:
         baselines(videos, a.baselines)
         return
-    done = {key(r["design"], r["visual"], r["share"], r["seed"]) for r in read(a.out)}
+    done = {
+        # the main study's first rows predate the weight's column: they weighed L_s 1
+        key(r["design"], r["visual"], r["share"], r.get("scl_weight") or 1, r["seed"])
+        for r in read(a.out)
+    }
     shard, shards = map(int, a.shard.split("/"))
-    for config in runs(a.seeds)[shard::shards]:
+    for config in runs(a.seeds, a.balance)[shard::shards]:
         if key(*config) not in done:
             append(a.out, run(*config, a.steps, videos))
             print(*config, "done", flush=True)

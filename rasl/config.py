@@ -47,6 +47,8 @@ class ModelConfig:
     fusion: str = "scl"
     # Gamma of Eq. (9), a log-scale (see implementation notes)
     temperature_init: float = 3.1
+    # weight of L_s in Eq. (11); 1: the plain sum as printed (notes: "loss balance")
+    scl_weight: float = 1.0
     lowrank_rank: int = 4  # rank of the low-rank fusion (Ye et al.), Table IV only
     design: str = (
         "printed"  # "printed": Section III as printed; "repaired": see the notes
@@ -62,6 +64,8 @@ class ModelConfig:
             raise ValueError(f"modalities must be a non-empty subset of {MODALITIES}")
         if self.fusion != "scl" and set(self.modalities) != set(MODALITIES):
             raise ValueError("a fusion scheme needs both modalities")
+        if self.scl_weight < 0:
+            raise ValueError(f"scl_weight must be >= 0, got {self.scl_weight}")
         if self.k < 0 or 2 * self.k > self.clip_steps:
             raise ValueError(f"k must be in [0, clip_steps/2], got {self.k}")
         if self.design == "printed" and self.dim % 2 ** len(self.channels):

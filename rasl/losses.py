@@ -129,6 +129,9 @@ def random_step_mask(
     return (ranks >= round(ratio * n)).float()
 
 
-def total_loss(terms: dict[str, torch.Tensor]) -> torch.Tensor:
-    """L_total of Eq. (11): the plain sum of every active term (L_e, L_r, L_au per modality, L_s)."""
-    return torch.stack(list(terms.values())).sum()
+def total_loss(terms: dict[str, torch.Tensor], scl_weight: float = 1.0) -> torch.Tensor:
+    """L_total of Eq. (11): the sum of every active term (L_e, L_r, L_au per modality, L_s),
+    L_s times ``scl_weight`` (1 as printed: the plain sum)."""
+    return torch.stack(
+        [v * scl_weight if k == "L_s" else v for k, v in terms.items()]
+    ).sum()

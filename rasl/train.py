@@ -202,7 +202,7 @@ def train_steps(
         stats: dict[str, torch.Tensor] = {}
         with bf16_autocast(cfg.train.device, cfg.train.bf16):
             terms = objective(fvs, masks(step), stats)
-            loss = total_loss(terms)
+            loss = total_loss(terms, cfg.model.scl_weight)
         values = torch.stack([loss, *terms.values(), *stats.values()]).detach().float()
         if isinstance(objective, DistributedDataParallel):
             dist.all_reduce(values)

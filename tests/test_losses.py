@@ -136,3 +136,9 @@ def test_mask_covers_half_of_the_steps(gen):  # M of Eq. (10)
 def test_total_loss_is_the_sum():  # Eq. (11)
     terms = {"a": torch.tensor(1.5), "b": torch.tensor(0.25), "c": torch.tensor(2.0)}
     assert total_loss(terms).item() == pytest.approx(3.75)
+
+
+def test_total_loss_weights_only_l_s():  # Eq. (11) with the balance study's weight
+    terms = {"L_e/visual": torch.tensor(1.5), "L_s": torch.tensor(2.0)}
+    assert total_loss(terms, scl_weight=4.0).item() == pytest.approx(1.5 + 4 * 2.0)
+    assert total_loss(terms, scl_weight=0.0).item() == pytest.approx(1.5)

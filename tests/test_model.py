@@ -274,6 +274,8 @@ def test_config_rejects_inconsistent_ablations():
         ModelConfig(k=100)
     with pytest.raises(ValueError, match="fusion must be one of .*, got 'product'"):
         ModelConfig(fusion="product")
+    with pytest.raises(ValueError, match="scl_weight must be >= 0, got -1"):
+        ModelConfig(scl_weight=-1)
 
 
 @pytest.mark.parametrize(
