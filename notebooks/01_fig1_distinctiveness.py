@@ -69,7 +69,7 @@ from rasl.paper.baselines import pairwise_mse, similar_counts
 from rasl.paper.book import ROOT, run_settings
 from rasl.paper.demo import data_root_or_demo, is_synthetic
 from rasl.paper.runs import read_labels, span_clips
-from rasl.paper.tables import read_baselines
+from rasl.paper.tables import one_header, read_baselines
 
 root = data_root_or_demo(data_root)
 cfg = run_profile(profile)
@@ -223,7 +223,7 @@ table = table.assign(
     similar_per_step=table.similar / table.steps,
     share_similar=table.similar / table.neighbours,
 )
-table[list(NAMES)].unstack("part").round(3).rename(columns=NAMES)
+table[list(NAMES)].unstack("part").round(3).rename(columns=NAMES).pipe(one_header)
 
 # %% [markdown]
 # ## Fig. 1: highlights vs the rest

@@ -95,6 +95,7 @@ from rasl.paper.tables import (
     ablation_comparison,
     ablation_table,
     baseline_columns,
+    one_header,
     read_baselines,
 )
 from rasl.paper.variants import VARIANTS, sweep_variant, variant
@@ -148,7 +149,7 @@ if ablation_rows and (results_dir / "baselines.csv").is_file():
     compared = compared.set_index(["table", "method"]).rename(
         columns={"paper": "paper (YouTube Highlights)"}
     )
-    glue("ablations", compared, display=False)
+    glue("ablations", one_header(compared), display=False)
     sweep = pd.DataFrame.from_dict(ablation_table(ablation_rows), orient="index")
     sweep = sweep.dropna(subset=["k"]).assign(
         design=lambda t: [variant(v).design for v in t.variant]
@@ -230,6 +231,7 @@ if ablation_rows:
         .set_index(["design", "k", "contrast"])[["measured"]]
         .rename_axis(["design", "k", "k-point contrast"])
         .sort_index()
+        .pipe(one_header)
     )
 
 # %% [markdown]
@@ -330,9 +332,10 @@ display(
     pd.DataFrame(published.load("table5_targets"))
     .set_index(["visual_target", "audio_target"])
     .rename_axis(["visual target", "audio target"])
-    .rename(columns={"youtube_highlights": "YouTube Highlights", "tvsum": "TVSum"}),
+    .rename(columns={"youtube_highlights": "YouTube Highlights", "tvsum": "TVSum"})
+    .pipe(one_header),
     Markdown(f"**Measured here ({profile} profile, {steps} steps)**"),
-    table5.round(3).rename_axis("visual + audio encoders"),
+    table5.round(3).rename_axis("visual + audio encoders").pipe(one_header),
 )
 
 # %% [markdown]
@@ -369,7 +372,7 @@ sweep_here.round(3).assign(
             {True: "with", False: "without"}
         )
     }
-).set_index(["k", "k-point contrast"])
+).set_index(["k", "k-point contrast"]).pipe(one_header)
 
 # %% [markdown]
 # ## What we found

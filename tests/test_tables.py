@@ -6,6 +6,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from rasl.files import InputError, write_rows
@@ -17,6 +18,7 @@ from rasl.paper.tables import (
     benchmark_table,
     example_curves,
     headline,
+    one_header,
     read_baselines,
     with_spread,
     write_baselines,
@@ -253,3 +255,20 @@ def test_example_curves_take_the_first_video_of_each_category(tmp_path):
     np.testing.assert_array_equal(designs["full"]["transfer"], [1, 2, 3])
     np.testing.assert_array_equal(designs["other"]["norm (rgb)"], [ord("a")] * 3)
     assert example_curves(tmp_path / "absent") == {}
+
+
+@pytest.mark.parametrize("index", [["method"], ["table", "method"]])
+def test_one_header_draws_one_header_row(index):
+    frame = pd.DataFrame(
+        {"table": ["III", "IV"], "method": ["a", "b"], "mAP": [0.5, 0.6]}
+    )
+    table = frame.set_index(index)[["mAP"]]
+
+    def header(frame):
+        return frame.to_html().split("</thead>")[0]
+
+    assert header(table).count("<tr") == 2  # pandas draws a row of index names
+    shown = header(one_header(table))
+    assert shown.count("<tr") == 1 and "<th>method</th>" in shown
+    assert one_header(table).index.equals(table.index)  # the same rows, names aside
+    assert set(one_header(table).index.names) == {None}

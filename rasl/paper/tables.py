@@ -489,6 +489,11 @@ def write_result(result: Result, out: str | Path) -> tuple[Path, Path]:
 
 
 def one_header(table):
-    """A DataFrame as a page shows it: the index's name moved into the header row, so that
-    pandas draws one header row rather than a second one of empty cells."""
-    return table.rename_axis(index=None, columns=table.index.name)
+    """A DataFrame as a page shows it: no header row of index names under the column
+    headings. The (last) index level's name moves into the header row where the columns
+    have one level; where they have several, their level names head the index column."""
+    names = list(table.index.names)
+    unnamed = table.rename_axis(index=[None] * len(names) if len(names) > 1 else None)
+    if table.columns.nlevels > 1:
+        return unnamed
+    return unnamed.rename_axis(columns=names[-1])
