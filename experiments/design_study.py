@@ -15,8 +15,9 @@ label read), 15-row clips, k = 1, batch 8, RMSprop 1e-3, and reports:
 
 The runs: both designs on each visual stream (rgb, flow, rgb+flow: item 3), and on the
 first 25 % and 50 % of the train videos (rgb: item 4), seeds 0-2. ``--balance`` runs the
-loss-balance study instead (item 1): the repaired design, rgb, L_s weighted 4 and 16 times
-in Eq. (11) (``ModelConfig.scl_weight``; the main study's runs weigh it 1). Rows go to ``--out``
+balance study instead (item 1): the repaired design, rgb, with L_s weighted 4 and 16 times
+in Eq. (11) (``ModelConfig.scl_weight``; the main study weighs it 1), and with RMSprop's
+learning rate at 1e-4 and 3e-4 instead of the paper's 1e-3. Rows go to ``--out``
 (one CSV line per run, appended as each finishes, so a killed study resumes);
 ``--shard I/N`` runs every N-th run from the I-th, for N processes of one thread.
 
@@ -40,7 +41,7 @@ import numpy as np
 import torch
 
 from rasl.clips import clip_set
-from rasl.config import DESIGNS, default_data_root
+from rasl.config import DESIGNS, ModelConfig, TrainConfig, default_data_root
 from rasl.data import YOUTUBE_DOMAINS
 from rasl.losses import identical_steps
 from rasl.paper.analysis import (
@@ -65,17 +66,22 @@ from rasl.runtime import configure_cpu
 STREAMS = ("rgb", "flow", "rgb+flow")
 FRACTIONS = (0.25, 0.5, 1.0)
 SCL_WEIGHTS = (4.0, 16.0)  # the balance study's weights of L_s in Eq. (11)
+LRS = (1e-4, 3e-4)  # and its learning rates (the paper's: 1e-3)
+# the settings the main study's rows were made with, before they had columns
+DEFAULTS = {"scl_weight": ModelConfig().scl_weight, "lr": TrainConfig().lr}
 TIMELINE = TIMELINES["native15"]
 
 
 def runs(seeds: list[int], balance: bool = False) -> list[tuple]:
-    """(design, visual stream, share of the train videos, weight of L_s, seed) of every run
-    of the main study, or of the balance study, in order."""
+    """(design, visual stream, share of the train videos, weight of L_s, learning rate,
+    seed) of every run of the main study, or of the balance study, in order."""
+    w, lr = DEFAULTS["scl_weight"], DEFAULTS["lr"]
     if balance:
-        configs = [("repaired", "rgb", 1.0, w) for w in SCL_WEIGHTS]
+        configs = [("repaired", "rgb", 1.0, weight, lr) for weight in SCL_WEIGHTS]
+        configs += [("repaired", "rgb", 1.0, w, rate) for rate in LRS]
     else:
-        configs = [(d, v, 1.0, 1.0) for v in STREAMS for d in DESIGNS]
-        configs += [(d, "rgb", f, 1.0) for f in FRACTIONS[:-1] for d in DESIGNS]
+        configs = [(d, v, 1.0, w, lr) for v in STREAMS for d in DESIGNS]
+        configs += [(d, "rgb", f, w, lr) for f in FRACTIONS[:-1] for d in DESIGNS]
     return [(*c, s) for c in configs for s in seeds]
 
 
@@ -86,11 +92,11 @@ def chance(clips) -> float:
     return float(torch.log(n - same.sum(-1).float() + 1).mean())
 
 
-def run(design, visual, share, scl_weight, seed, steps, videos) -> dict:
+def run(design, visual, share, scl_weight, lr, seed, steps, videos) -> dict:
     train = videos["train"][: max(1, round(share * len(videos["train"])))]
     cfg = benchmark_config(
         TIMELINE, steps=steps, seed=seed, design=design, scl_weight=scl_weight
-    )
+    ).replace(train={"lr": lr})
     if visual == "rgb+flow":
         cfg = cfg.replace(model={"dim": 2048})
     log: list[dict] = []
@@ -99,7 +105,7 @@ def run(design, visual, share, scl_weight, seed, steps, videos) -> dict:
         cfg, train, TIMELINE, visual, lambda s, rec, m: log.append(rec)
     )
     row = {"design": design, "visual": visual, "share": share, "videos": len(train)}
-    row["scl_weight"] = scl_weight
+    row.update(scl_weight=scl_weight, lr=lr)
     row.update(seed=seed, steps=steps, train_s=round(time.time() - start, 1))
     tail = log[-50:]
     row.update({k: float(np.mean([r[k] for r in tail])) for k in tail[0]})
@@ -152,8 +158,20 @@ def read(path: Path) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-def key(design, visual, share, scl_weight, seed) -> tuple:
-    return (design, visual, float(share), float(scl_weight), int(seed))
+KEYS = ("design", "visual", "share", "scl_weight", "lr", "seed")
+
+
+def key(row: dict) -> tuple:
+    """A run's settings, read from its row (DEFAULTS where the row predates a column)."""
+    row = {**DEFAULTS, **{k: v for k, v in row.items() if v not in ("", None)}}
+    return (
+        row["design"],
+        row["visual"],
+        float(row["share"]),
+        float(row["scl_weight"]),
+        float(row["lr"]),
+        int(row["seed"]),
+    )
 
 
 def summarise(path: Path) -> str:
@@ -171,12 +189,12 @@ def summarise(path: Path) -> str:
         "corr distinctiveness (rgb) all",
         "train_s",
     ]
-    by = ("design", "visual", "share", "scl_weight")
+    by = ("design", "visual", "share", "scl_weight", "lr")
     lines = [
         "| " + " | ".join([*by, "seeds", *columns]) + " |",
         "|" + "---|" * (len(by) + 1 + len(columns)),
     ]
-    rows = [{"scl_weight": 1.0, **r} for r in read_study(path)]  # first rows: weight 1
+    rows = [{**DEFAULTS, **r} for r in read_study(path)]
     for row in summarise_study(rows, by, columns):
         cells = [
             "-" if row[c] is None else f"{row[c]:.3f} ± {row[f'{c} std'] or 0:.3f}"
@@ -226,7 +244,7 @@ def main(argv=None) -> None:
     p.add_argument(
         "--balance",
         action="store_true",
-        help="run the loss-balance study (L_s weighted in Eq. (11)) instead",
+        help="run the balance study (L_s's weight in Eq. (11), the learning rate) instead",
     )
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--steps", type=int, default=500)
@@ -242,14 +260,10 @@ def main(argv=None) -> None:
     if a.baselines:
         baselines(videos, a.baselines)
         return
-    done = {
-        # the main study's first rows predate the weight's column: they weighed L_s 1
-        key(r["design"], r["visual"], r["share"], r.get("scl_weight") or 1, r["seed"])
-        for r in read(a.out)
-    }
+    done = {key(r) for r in read(a.out)}
     shard, shards = map(int, a.shard.split("/"))
     for config in runs(a.seeds, a.balance)[shard::shards]:
-        if key(*config) not in done:
+        if key(dict(zip(KEYS, config))) not in done:
             append(a.out, run(*config, a.steps, videos))
             print(*config, "done", flush=True)
 
