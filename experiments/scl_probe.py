@@ -1,19 +1,24 @@
 """Can Eq. (9) be learned on the benchmark features, by the model and by a plain linear map?
 
-Trains L_s alone (centred, identical steps no negatives) on YouTube Highlights train-split
-clips (15 rows each, batch 8, RMSprop 1e-3 as in the paper) through two pairs of encoders:
+Trains L_s alone (centred unless ``--uncentred``, identical steps no negatives) on YouTube
+Highlights train-split clips (15 rows each, batch 8, RMSprop 1e-3 as in the paper) through
+pairs of encoders:
 
 * ``model``: each modality's self-attention and conv encoder of ``rasl.model`` (r of Eq. 3);
 * ``sa``: the self-attention alone (rho_bar of Eq. 2, before the encoder);
 * ``conv``: the conv encoder alone (r of Eq. 3 without self-attention);
 * ``head``: r of the model's branches through one linear map per modality (4096 -> 128);
-* ``linear``: one linear map per modality (1024 -> 128) on the raw rows.
+* ``linear``: one linear map per modality (1024 -> 128) on the raw rows;
+* ``repaired``: each modality's self-attention and the repaired design's per-step encoder
+  (r of Eq. 3 in ``ModelConfig(design="repaired")``);
+* ``repaired_step``: the repaired design's per-step encoder alone.
 
 and prints L_s (mean over the last 50 steps) against log N for each seed. If the linear
 map learns the audio-visual pairing and the model's branches do not, the features carry
 the pairing and the architecture is what keeps L_s at log N.
 
     python experiments/scl_probe.py --steps 400 --seeds 0 1 2
+    python experiments/scl_probe.py --kinds repaired repaired_step linear [--uncentred]
 """
 
 from __future__ import annotations
@@ -37,13 +42,23 @@ from rasl.paper.benchmark import video_features
 from rasl.runtime import configure_cpu
 from rasl.train import seed_everything
 
+KINDS = ["model", "sa", "conv", "head", "linear", "repaired", "repaired_step"]
+
 
 def encoders(kind: str) -> tuple[nn.Module, dict]:
     """The trainable parameters and, per modality, a function rows (B, N, D) -> (B, N, Dr)."""
     if kind == "linear":
         maps = nn.ModuleDict({m: nn.Linear(1024, 128) for m in ("visual", "audio")})
         return maps, {m: maps[m] for m in ("visual", "audio")}
-    model = RASLModel(ModelConfig(clip_steps=15, k=1, self_attention=kind != "conv"))
+    design = "repaired" if kind.startswith("repaired") else "printed"
+    model = RASLModel(
+        ModelConfig(
+            clip_steps=15,
+            k=1,
+            design=design,
+            self_attention=kind not in ("conv", "repaired_step"),
+        )
+    )
     if kind == "sa":  # rho_bar of Eq. (2), before the conv encoder
         return model, {
             m: (lambda x, m=m: model.attended(m, {m: x})) for m in ("visual", "audio")
@@ -84,7 +99,7 @@ def mean_step_cosine(x: torch.Tensor) -> float:
     return float(((x @ x.transpose(1, 2)).sum((1, 2)) - n).mean() / (n * n - n))
 
 
-def run(kind: str, clips, seed: int, steps: int) -> float:
+def run(kind: str, clips, seed: int, steps: int, centre: bool) -> float:
     gen = seed_everything(seed)
     module, encode = encoders(kind)
     log_temperature = nn.Parameter(torch.tensor(3.1))
@@ -96,7 +111,7 @@ def run(kind: str, clips, seed: int, steps: int) -> float:
             encode["audio"](fvs["audio"]),
             encode["visual"](fvs["visual"]),
             log_temperature,
-            centre=True,
+            centre=centre,
             same=identical_steps(fvs),
         )
         opt.zero_grad()
@@ -114,7 +129,12 @@ def main(argv=None) -> None:
         "--kinds",
         nargs="+",
         default=["model", "sa", "conv", "head", "linear"],
-        choices=["model", "sa", "conv", "head", "linear"],
+        choices=KINDS,
+    )
+    p.add_argument(
+        "--uncentred",
+        action="store_true",
+        help="L_s as the model computes it, without subtracting each clip's mean r",
     )
     p.add_argument(
         "--input-scaling",
@@ -137,23 +157,32 @@ def main(argv=None) -> None:
         {v.video_id: video_features(v) for v in videos}, ("visual", "audio"), 15
     )
     torch.manual_seed(0)
-    fresh = RASLModel(ModelConfig(clip_steps=15, k=1))
+    fresh = {
+        d: RASLModel(ModelConfig(clip_steps=15, k=1, design=d))
+        for d in ("printed", "repaired")
+    }
     clips = dataclasses.replace(
         clips, fvs={m: SCALINGS[a.input_scaling](x) for m, x in clips.fvs.items()}
     )
     with torch.no_grad():
         for m, x in clips.fvs.items():
-            r = fresh.branches[m].encode(fresh.attended(m, {m: x[:64]}))
+            r = {
+                d: model.branches[m].encode(model.attended(m, {m: x[:64]}))
+                for d, model in fresh.items()
+            }
             print(
                 f"{m} ({a.input_scaling}): mean |x| {x.abs().mean():.3f}, mean spread of a dimension within a "
                 f"clip {x.std(1).mean():.3f}; mean cosine of two steps of a clip: input "
-                f"{mean_step_cosine(x[:64]):.3f}, r at initialisation {mean_step_cosine(r):.4f}"
+                f"{mean_step_cosine(x[:64]):.3f}, r at initialisation "
+                + ", ".join(f"{mean_step_cosine(v):.4f} ({d})" for d, v in r.items())
             )
     print(
-        f"log N = log 15 = {math.log(15):.3f}; L_s over the last 50 of {a.steps} steps:"
+        f"log N = log 15 = {math.log(15):.3f}; L_s "
+        f"({'uncentred' if a.uncentred else 'centred'}) over the last 50 of {a.steps} "
+        "steps:"
     )
     for kind in a.kinds:
-        values = [run(kind, clips, seed, a.steps) for seed in a.seeds]
+        values = [run(kind, clips, seed, a.steps, not a.uncentred) for seed in a.seeds]
         print(
             f"{kind:7s} {np.mean(values):.3f} +- {np.std(values, ddof=1):.3f}  (seeds {a.seeds}: "
             + ", ".join(f"{v:.3f}" for v in values)
