@@ -84,7 +84,9 @@ display(
         + ledger.RULES
         + (
             f" **The orderings of Tables III, IV and Fig. 6.** {apart} Between cells "
-            "run at different code an ordering compares more than the ablated part."
+            "run at different code an ordering may compare more than the ablated part; "
+            "the implementation notes say which reruns at later code reproduced a "
+            "committed cell exactly."
             if apart
             else ""
         )

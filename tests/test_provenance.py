@@ -101,8 +101,8 @@ def test_commits_apart_names_the_cells_at_other_code(tmp_path):
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     said = provenance.commits_apart(tmp_path, list(manifest), "full")
     assert said.startswith(
-        "Not every cell here ran at the same code: `full` at `aaa1111`"
+        "Not every cell here ran at the same code: `full` ran at `aaa1111`"
     )
-    assert "3 of the others at `bbb2222` (2 cells), `ccc3333` (1 cell)" in said
+    assert "of the other cells 2 at `bbb2222`, 1 at `ccc3333` (the" in said
     assert provenance.commits_apart(tmp_path, ["full", "repaired"], "full") == ""
     assert provenance.commits_apart(tmp_path, ["no_sa"], "absent") == ""

@@ -269,13 +269,11 @@ def commits_apart(results_dir: Path, cells: list[str], reference: str) -> str:
             apart.setdefault(manifest[cell]["commit"], []).append(cell)
     if not apart:
         return ""
-    others = ", ".join(
-        f"`{k}` ({len(v)} cell{'s' if len(v) > 1 else ''})" for k, v in apart.items()
-    )
+    others = ", ".join(f"{len(v)} at `{k}`" for k, v in apart.items())
     return (
-        f"Not every cell here ran at the same code: `{reference}` at `{at}`, "
-        f"{sum(map(len, apart.values()))} of the others at {others} (the "
-        "Reproducibility page lists each cell's command and commit)."
+        f"Not every cell here ran at the same code: `{reference}` ran at `{at}`, and of "
+        f"the other cells {others} (the Reproducibility page lists each cell's "
+        "command and commit)."
     )
 
 
