@@ -490,10 +490,11 @@ def write_result(result: Result, out: str | Path) -> tuple[Path, Path]:
 
 def one_header(table):
     """A DataFrame as a page shows it: no header row of index names under the column
-    headings. The (last) index level's name moves into the header row where the columns
-    have one level; where they have several, their level names head the index column."""
-    names = list(table.index.names)
-    unnamed = table.rename_axis(index=[None] * len(names) if len(names) > 1 else None)
+    headings. The index's name moves into the header row; of a multi-level index, the
+    levels after the first become columns. Where the columns have several levels, their
+    level names head the index column."""
+    if table.index.nlevels > 1:
+        table = table.reset_index(level=list(range(1, table.index.nlevels)))
     if table.columns.nlevels > 1:
-        return unnamed
-    return unnamed.rename_axis(columns=names[-1])
+        return table.rename_axis(index=None)
+    return table.rename_axis(index=None, columns=table.index.name)
