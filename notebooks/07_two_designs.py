@@ -206,8 +206,9 @@ display(
             + ", ".join(f"weight {w:g} at lr {lr:g}" for w, lr in learned)
             + "."
             if learned
-            else "**No setting tried keeps the pairing** under 0.8 of its chance level: "
-            "neither the weight of L_s nor the step size is what keeps it at chance."
+            else "**No setting tried keeps the pairing** under 0.8 of its chance "
+            "level: neither the weight of L_s nor the step size is what keeps it at "
+            "chance."
         )
         + " L_s at a single step is that step's batch's: at step 50 each seed's value "
         "differs by at most "
