@@ -238,7 +238,7 @@ pooled = per_video.groupby(["group", "quantile", "part"])[
 pooled["similar_per_step"] = pooled.similar / pooled.steps
 pooled["share_similar"] = pooled.similar / pooled.neighbours
 at_median = pooled.xs(0.5, level="quantile").similar_per_step.unstack("part")
-at_median.round(2).rename_axis(columns="similar vectors per step")
+at_median.round(2).pipe(one_header)  # similar vectors per step
 
 # %% [markdown]
 # How the comparison depends on the threshold (the quantile of each video's within-window
@@ -247,9 +247,8 @@ at_median.round(2).rename_axis(columns="similar vectors per step")
 # %% tags=["hide-input"]
 by_threshold = pooled.similar_per_step.unstack("part")
 by_threshold.round(2).rename_axis(
-    index=["group", "threshold (quantile of the MSEs)"],
-    columns="similar vectors per step",
-)
+    index=["group", "threshold (quantile of the MSEs)"]
+).pipe(one_header)  # similar vectors per step
 
 # %% [markdown]
 # ## Step by step

@@ -284,9 +284,9 @@ def table(names, paper_name, title):
         Markdown(f"**{title} as printed in the paper**"),
         paper.rename(
             columns={"youtube_highlights": "YouTube Highlights", "tvsum": "TVSum"}
-        ),
+        ).pipe(one_header),
         Markdown(f"**Measured here ({profile} profile, {steps} steps)**"),
-        ours.round(3).rename_axis("method"),
+        ours.round(3).rename_axis("method").pipe(one_header),
     )
     return ours
 
