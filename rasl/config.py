@@ -47,7 +47,7 @@ class ModelConfig:
     fusion: str = "scl"
     # Gamma of Eq. (9), a log-scale (see implementation notes)
     temperature_init: float = 3.1
-    # weight of L_s in Eq. (11); 1: the plain sum as printed (notes: "loss balance")
+    # weight of L_s in Eq. (11); 1: the plain sum as printed (notes: "Two designs", 1.)
     scl_weight: float = 1.0
     lowrank_rank: int = 4  # rank of the low-rank fusion (Ye et al.), Table IV only
     design: str = (
