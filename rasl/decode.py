@@ -30,6 +30,14 @@ import numpy as np
 from rasl.config import CLIP_STEPS, STEP_S
 from rasl.files import InputError
 
+# FFmpeg's own log callback instead of PyAV's, which takes the GIL from the decoder's
+# threads: freeing a frame-threaded codec context (with the GIL held) joins a thread that
+# waits for the GIL to log, and the process hangs (PyAV issues 751 and 909; seen here in
+# the test suite). FFmpeg's messages would go to stderr: only a panic is printed, so bad
+# input is still reported as one line of ours.
+av.logging.restore_default_callback()
+av.logging.set_libav_level(av.logging.PANIC)
+
 # Hz, what HuBERT and wav2vec 2.0 expect; every audio encoder gets it
 
 SAMPLE_RATE = 16000
