@@ -41,11 +41,12 @@ import numpy as np
 import torch
 
 from rasl.clips import clip_set
-from rasl.config import DESIGNS, ModelConfig, TrainConfig, default_data_root
+from rasl.config import DESIGNS, default_data_root
 from rasl.data import YOUTUBE_DOMAINS
 from rasl.losses import identical_steps
 from rasl.paper.analysis import (
     SIGNALS,
+    STUDY_DEFAULTS,
     context_scores,
     read_study,
     score_correlations,
@@ -67,15 +68,13 @@ STREAMS = ("rgb", "flow", "rgb+flow")
 FRACTIONS = (0.25, 0.5, 1.0)
 SCL_WEIGHTS = (4.0, 16.0)  # the balance study's weights of L_s in Eq. (11)
 LRS = (1e-4, 3e-4)  # and its learning rates (the paper's: 1e-3)
-# the settings the main study's rows were made with, before they had columns
-DEFAULTS = {"scl_weight": ModelConfig().scl_weight, "lr": TrainConfig().lr}
 TIMELINE = TIMELINES["native15"]
 
 
 def runs(seeds: list[int], balance: bool = False) -> list[tuple]:
     """(design, visual stream, share of the train videos, weight of L_s, learning rate,
     seed) of every run of the main study, or of the balance study, in order."""
-    w, lr = DEFAULTS["scl_weight"], DEFAULTS["lr"]
+    w, lr = STUDY_DEFAULTS["scl_weight"], STUDY_DEFAULTS["lr"]
     if balance:
         configs = [("repaired", "rgb", 1.0, weight, lr) for weight in SCL_WEIGHTS]
         configs += [("repaired", "rgb", 1.0, w, rate) for rate in LRS]
@@ -162,8 +161,8 @@ KEYS = ("design", "visual", "share", "scl_weight", "lr", "seed")
 
 
 def key(row: dict) -> tuple:
-    """A run's settings, read from its row (DEFAULTS where the row predates a column)."""
-    row = {**DEFAULTS, **{k: v for k, v in row.items() if v not in ("", None)}}
+    """A run's settings, read from its row (STUDY_DEFAULTS where it has no column)."""
+    row = {**STUDY_DEFAULTS, **{k: v for k, v in row.items() if v not in ("", None)}}
     return (
         row["design"],
         row["visual"],
@@ -194,8 +193,7 @@ def summarise(path: Path) -> str:
         "| " + " | ".join([*by, "seeds", *columns]) + " |",
         "|" + "---|" * (len(by) + 1 + len(columns)),
     ]
-    rows = [{**DEFAULTS, **r} for r in read_study(path)]
-    for row in summarise_study(rows, by, columns):
+    for row in summarise_study(read_study(path), by, columns):
         cells = [
             "-" if row[c] is None else f"{row[c]:.3f} ± {row[f'{c} std'] or 0:.3f}"
             for c in columns

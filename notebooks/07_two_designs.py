@@ -151,13 +151,8 @@ display(
 
 # %% tags=["hide-input"]
 settings = ("scl_weight", "lr")
-balance = [
-    {**r, "scl_weight": 1.0, "lr": 1e-3} for r in base if r["design"] == "repaired"
-]
-balance += [
-    {"scl_weight": 1.0, "lr": 1e-3, **r}  # the weights' rows predate the lr column
-    for r in read_study(results_dir / "loss_balance.csv")
-]
+balance = [r for r in base if r["design"] == "repaired"]
+balance += read_study(results_dir / "loss_balance.csv")
 weights = shown(
     balance,
     {

@@ -82,7 +82,14 @@ def test_summarise_study_by_hand(tmp_path):
             ]
         )
     rows = read_study(path)
-    assert rows[0] == {"design": "printed", "seed": 0.0, "mAP_train": 0.5}
+    # the settings the study's first rows ran with, having no column for them
+    assert rows[0] == {
+        "scl_weight": 1.0,
+        "lr": 1e-3,
+        "design": "printed",
+        "seed": 0.0,
+        "mAP_train": 0.5,
+    }
     printed, repaired = summarise_study(rows, ("design",), ["mAP_train", "L_s"])
     assert printed["seeds"] == 2 and printed["mAP_train"] == pytest.approx(0.6)
     assert printed["mAP_train std"] == pytest.approx(np.std([0.5, 0.7], ddof=1))

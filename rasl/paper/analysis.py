@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from rasl.clips import cut_clips, stitch
+from rasl.config import ModelConfig, TrainConfig
 from rasl.data import FeatureVideo
 from rasl.losses import random_step_mask
 from rasl.model import RASLModel
@@ -73,8 +74,13 @@ def context_scores(
     return steps.reshape(-1, timeline.repeat).mean(axis=1)
 
 
+# settings of the design study that its first rows have no column for: they ran with these
+STUDY_DEFAULTS = {"scl_weight": ModelConfig().scl_weight, "lr": TrainConfig().lr}
+
+
 def read_study(path) -> list[dict]:
-    """The rows of ``experiments/design_study.py``'s CSV, numbers as floats."""
+    """The rows of ``experiments/design_study.py``'s CSV, numbers as floats, with
+    :data:`STUDY_DEFAULTS` where a row has no value of its own."""
 
     def value(text: str):
         try:
@@ -84,7 +90,7 @@ def read_study(path) -> list[dict]:
 
     with open(path, newline="") as f:
         return [
-            {k: value(v) for k, v in row.items() if v != ""}
+            {**STUDY_DEFAULTS, **{k: value(v) for k, v in row.items() if v != ""}}
             for row in csv.DictReader(f)
         ]
 
