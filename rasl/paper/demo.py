@@ -19,10 +19,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import av
 import numpy as np
 
 from rasl.config import default_data_root
+
+# PyAV as rasl.decode sets it up (FFmpeg's own log callback: the encoder's threads never
+# wait for the GIL)
+from rasl.decode import av
 from rasl.files import InputError, atomic_path
 
 # bump when the generated content changes: the cache folder is named after it
