@@ -17,13 +17,16 @@ The runs: both designs on each visual stream (rgb, flow, rgb+flow: item 3), and 
 first 25 % and 50 % of the train videos (rgb: item 4), seeds 0-2. ``--balance`` runs the
 balance study instead (item 1): the repaired design, rgb, with L_s weighted 4 and 16 times
 in Eq. (11) (``ModelConfig.scl_weight``; the main study weighs it 1), and with RMSprop's
-learning rate at 1e-4 and 3e-4 instead of the paper's 1e-3. Rows go to ``--out``
+learning rate at 1e-4 and 3e-4 instead of the paper's 1e-3. ``--pairing`` runs both
+designs, rgb, with Eq. (9) on a per-modality linear map of the input rows that also feeds
+the self-attention (``ModelConfig(scl_on="input")``, item 1). Rows go to ``--out``
 (one CSV line per run, appended as each finishes, so a killed study resumes);
 ``--shard I/N`` runs every N-th run from the I-th, for N processes of one thread.
 
     python experiments/design_study.py --out results/fidelity/design_study.csv
     python experiments/design_study.py --summarise results/fidelity/design_study.csv
     python experiments/design_study.py --balance --out results/fidelity/loss_balance.csv
+    python experiments/design_study.py --pairing --out results/fidelity/pairing.csv
     python experiments/design_study.py --baselines results/fidelity/design_study_baselines.csv
 
 ``--baselines`` writes the label-free baselines' mAP on the same two splits.
@@ -71,16 +74,19 @@ LRS = (1e-4, 3e-4)  # and its learning rates (the paper's: 1e-3)
 TIMELINE = TIMELINES["native15"]
 
 
-def runs(seeds: list[int], balance: bool = False) -> list[tuple]:
+def runs(seeds: list[int], study: str = "main") -> list[tuple]:
     """(design, visual stream, share of the train videos, weight of L_s, learning rate,
-    seed) of every run of the main study, or of the balance study, in order."""
-    w, lr = STUDY_DEFAULTS["scl_weight"], STUDY_DEFAULTS["lr"]
-    if balance:
-        configs = [("repaired", "rgb", 1.0, weight, lr) for weight in SCL_WEIGHTS]
-        configs += [("repaired", "rgb", 1.0, w, rate) for rate in LRS]
+    what Eq. (9) compares, seed) of every run of the main, balance or pairing study, in
+    order."""
+    w, lr, on = (STUDY_DEFAULTS[k] for k in ("scl_weight", "lr", "scl_on"))
+    if study == "balance":
+        configs = [("repaired", "rgb", 1.0, weight, lr, on) for weight in SCL_WEIGHTS]
+        configs += [("repaired", "rgb", 1.0, w, rate, on) for rate in LRS]
+    elif study == "pairing":
+        configs = [(d, "rgb", 1.0, w, lr, "input") for d in DESIGNS]
     else:
-        configs = [(d, v, 1.0, w, lr) for v in STREAMS for d in DESIGNS]
-        configs += [(d, "rgb", f, w, lr) for f in FRACTIONS[:-1] for d in DESIGNS]
+        configs = [(d, v, 1.0, w, lr, on) for v in STREAMS for d in DESIGNS]
+        configs += [(d, "rgb", f, w, lr, on) for f in FRACTIONS[:-1] for d in DESIGNS]
     return [(*c, s) for c in configs for s in seeds]
 
 
@@ -91,10 +97,15 @@ def chance(clips) -> float:
     return float(torch.log(n - same.sum(-1).float() + 1).mean())
 
 
-def run(design, visual, share, scl_weight, lr, seed, steps, videos) -> dict:
+def run(design, visual, share, scl_weight, lr, scl_on, seed, steps, videos) -> dict:
     train = videos["train"][: max(1, round(share * len(videos["train"])))]
     cfg = benchmark_config(
-        TIMELINE, steps=steps, seed=seed, design=design, scl_weight=scl_weight
+        TIMELINE,
+        steps=steps,
+        seed=seed,
+        design=design,
+        scl_weight=scl_weight,
+        scl_on=scl_on,
     ).replace(train={"lr": lr})
     if visual == "rgb+flow":
         cfg = cfg.replace(model={"dim": 2048})
@@ -104,7 +115,7 @@ def run(design, visual, share, scl_weight, lr, seed, steps, videos) -> dict:
         cfg, train, TIMELINE, visual, lambda s, rec, m: log.append(rec)
     )
     row = {"design": design, "visual": visual, "share": share, "videos": len(train)}
-    row.update(scl_weight=scl_weight, lr=lr)
+    row.update(scl_weight=scl_weight, lr=lr, scl_on=scl_on)
     row.update(seed=seed, steps=steps, train_s=round(time.time() - start, 1))
     tail = log[-50:]
     row.update({k: float(np.mean([r[k] for r in tail])) for k in tail[0]})
@@ -157,7 +168,7 @@ def read(path: Path) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-KEYS = ("design", "visual", "share", "scl_weight", "lr", "seed")
+KEYS = ("design", "visual", "share", "scl_weight", "lr", "scl_on", "seed")
 
 
 def key(row: dict) -> tuple:
@@ -169,6 +180,7 @@ def key(row: dict) -> tuple:
         float(row["share"]),
         float(row["scl_weight"]),
         float(row["lr"]),
+        row["scl_on"],
         int(row["seed"]),
     )
 
@@ -188,7 +200,7 @@ def summarise(path: Path) -> str:
         "corr distinctiveness (rgb) all",
         "train_s",
     ]
-    by = ("design", "visual", "share", "scl_weight", "lr")
+    by = ("design", "visual", "share", "scl_weight", "lr", "scl_on")
     lines = [
         "| " + " | ".join([*by, "seeds", *columns]) + " |",
         "|" + "---|" * (len(by) + 1 + len(columns)),
@@ -239,10 +251,16 @@ def main(argv=None) -> None:
         metavar="CSV",
         help="write the baselines' mAP and exit",
     )
-    p.add_argument(
+    study = p.add_mutually_exclusive_group()
+    study.add_argument(
         "--balance",
         action="store_true",
         help="run the balance study (L_s's weight in Eq. (11), the learning rate) instead",
+    )
+    study.add_argument(
+        "--pairing",
+        action="store_true",
+        help="run the pairing study (Eq. (9) on a map of the input rows) instead",
     )
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--steps", type=int, default=500)
@@ -260,7 +278,8 @@ def main(argv=None) -> None:
         return
     done = {key(r) for r in read(a.out)}
     shard, shards = map(int, a.shard.split("/"))
-    for config in runs(a.seeds, a.balance)[shard::shards]:
+    kind = "balance" if a.balance else "pairing" if a.pairing else "main"
+    for config in runs(a.seeds, kind)[shard::shards]:
         if key(dict(zip(KEYS, config))) not in done:
             append(a.out, run(*config, a.steps, videos))
             print(*config, "done", flush=True)

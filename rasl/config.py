@@ -19,6 +19,7 @@ CLIP_STEPS = round(CLIP_S / STEP_S)  # 150 feature vectors per clip (N in the pa
 MODALITIES = ("visual", "audio")
 FUSIONS = ("scl", "sum", "concat", "mlp", "lowrank")
 DESIGNS = ("printed", "repaired")  # the two designs of the model (implementation notes)
+SCL_ON = ("r", "input")  # where Eq. (9) compares the modalities (ModelConfig.scl_on)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,9 @@ class ModelConfig:
         "printed"  # "printed": Section III as printed; "repaired": see the notes
     )
     hidden: int = 256  # width of the repaired design's per-step maps (StepAutoencoder)
+    # what Eq. (9) compares: "r", the branches' representations as printed; "input", a
+    # per-modality linear map of the input rows that also feeds F^m (notes: "Two designs", 1.)
+    scl_on: str = "r"
 
     def __post_init__(self) -> None:
         if self.design not in DESIGNS:
@@ -64,6 +68,8 @@ class ModelConfig:
             raise ValueError(f"modalities must be a non-empty subset of {MODALITIES}")
         if self.fusion != "scl" and set(self.modalities) != set(MODALITIES):
             raise ValueError("a fusion scheme needs both modalities")
+        if self.scl_on not in SCL_ON:
+            raise ValueError(f"scl_on must be one of {SCL_ON}, got {self.scl_on!r}")
         if self.scl_weight < 0:
             raise ValueError(f"scl_weight must be >= 0, got {self.scl_weight}")
         if self.k < 0 or 2 * self.k > self.clip_steps:

@@ -380,6 +380,15 @@ class RASLModel(nn.Module):
         self.log_temperature = (
             nn.Parameter(torch.tensor(cfg.temperature_init)) if two_branches else None
         )
+        # scl_on == "input": P^m, a bias-free map of each modality's rows (the identity at
+        # start), read by F^m and compared by Eq. (9) in place of r (notes: "Two designs", 1.)
+        self.pair = None
+        if two_branches and cfg.scl_on == "input":
+            self.pair = nn.ModuleDict(
+                {m: nn.Linear(cfg.dim, cfg.dim, bias=False) for m in cfg.modalities}
+            )
+            for p in self.pair.values():
+                nn.init.eye_(p.weight)
         # +1 or -1, set after pretraining by rasl.train.orient: the direction of s that
         # rises with a step's difficulty of reconstruction from its context
         self.register_buffer("score_sign", torch.tensor(1.0))
@@ -403,7 +412,10 @@ class RASLModel(nn.Module):
         return self._fuse(v[0], a[0]), self._fuse(v[1], a[1])
 
     def _attend(self, m: str, x: torch.Tensor, keep: torch.Tensor | None):
-        """F^m(rho^m), and with ``keep`` also F^m(M . rho^m)."""
+        """F^m(rho^m), and with ``keep`` also F^m(M . rho^m); rho^m is P^m's rows where
+        there is a P^m (``scl_on == "input"``)."""
+        if self.pair is not None:
+            x = self.pair[m](x)
         return self.attend[m](x) if keep is None else self.attend[m](x, keep)
 
     def _fuse(self, v: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
@@ -479,10 +491,13 @@ class RASLModel(nn.Module):
                         stats[f"sim/{name}"] = sim.detach().mean()
         if self.log_temperature is not None:
             same = identical_steps(fvs) if cfg.scl_skip_duplicates else None
+            if self.pair is not None:  # P^m's rows, centred over the clip
+                reps = {m: self.pair[m](fvs[m]) for m in reps}
             terms["L_s"] = symmetric_contrastive_loss(
                 reps["audio"],
                 reps["visual"],
                 self.log_temperature,
+                centre=self.pair is not None,
                 same=same,
             )
         return terms

@@ -86,6 +86,7 @@ def test_summarise_study_by_hand(tmp_path):
     assert rows[0] == {
         "scl_weight": 1.0,
         "lr": 1e-3,
+        "scl_on": "r",
         "design": "printed",
         "seed": 0.0,
         "mAP_train": 0.5,

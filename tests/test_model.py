@@ -276,6 +276,48 @@ def test_config_rejects_inconsistent_ablations():
         ModelConfig(fusion="product")
     with pytest.raises(ValueError, match="scl_weight must be >= 0, got -1"):
         ModelConfig(scl_weight=-1)
+    with pytest.raises(ValueError, match="scl_on must be one of .*, got 'rho'"):
+        ModelConfig(scl_on="rho")
+
+
+@pytest.mark.parametrize("design", DESIGNS)
+def test_eq_9_on_the_input_map_by_hand(design):
+    """scl_on="input": P^m starts as the identity, so every other term is the model's
+    without it (same seed), and L_s is Eq. (9) on the clip-centred input rows."""
+    x = fvs()
+    torch.manual_seed(0)
+    plain = RASLModel(ModelConfig(**TINY, design=design))
+    torch.manual_seed(0)
+    paired = RASLModel(ModelConfig(**TINY, design=design, scl_on="input"))
+    assert set(names(paired)) - set(names(plain)) == {
+        "pair.visual.weight",
+        "pair.audio.weight",
+    }
+    a, b = (m.losses(x, torch.Generator().manual_seed(0)) for m in (plain, paired))
+    for term in a:
+        if term != "L_s":
+            assert b[term].item() == pytest.approx(a[term].item(), rel=1e-6)
+    v, au = (x[m] - x[m].mean(1, keepdim=True) for m in ("visual", "audio"))
+    cos = torch.einsum("bid,bjd->bij", au, v) / (
+        au.norm(dim=-1)[:, :, None] * v.norm(dim=-1)[:, None, :]
+    )
+    logits = math.exp(3.1) * cos  # no identical steps among random rows
+    target = torch.arange(TINY["clip_steps"]).repeat(2)
+    by_hand = (
+        sum(
+            torch.nn.functional.cross_entropy(lg.reshape(-1, lg.shape[-1]), target)
+            for lg in (logits, logits.transpose(1, 2))
+        )
+        / 2
+    )
+    assert b["L_s"].item() == pytest.approx(by_hand.item(), rel=1e-5)
+    assert b["L_s"].item() != pytest.approx(a["L_s"].item(), rel=1e-3)
+    assert without_gradient(ModelConfig(**TINY, design=design, scl_on="input")) == []
+    paired.pair["visual"].weight.data.mul_(
+        2
+    )  # the score reads the visual rows through P^v
+    with torch.no_grad():
+        assert not torch.allclose(paired.score(x), plain.score(x))
 
 
 @pytest.mark.parametrize(

@@ -134,8 +134,11 @@ def test_compiled_objective_trains_as_the_eager_one(tmp_path, clips, monkeypatch
     ]
     # the checkpoint holds the model, not the compiled wrapper
     assert weights[0].keys() == weights[1].keys()
+    # RMSprop divides each gradient by its own running size, so where a weight's gradient is
+    # tiny, the rounding of the fused kernels moves the step by a fraction of lr (1e-3): one
+    # weight of w_q by 1.5e-5 on one CPU here, inside an absolute tolerance of 1e-4
     assert all(
-        torch.allclose(weights[0][k], weights[1][k], rtol=1e-3, atol=1e-5)
+        torch.allclose(weights[0][k], weights[1][k], rtol=1e-3, atol=1e-4)
         for k in weights[0]
     )
 

@@ -75,7 +75,11 @@ def context_scores(
 
 
 # settings of the design study that its first rows have no column for: they ran with these
-STUDY_DEFAULTS = {"scl_weight": ModelConfig().scl_weight, "lr": TrainConfig().lr}
+STUDY_DEFAULTS = {
+    "scl_weight": ModelConfig().scl_weight,
+    "lr": TrainConfig().lr,
+    "scl_on": ModelConfig().scl_on,
+}
 
 
 def read_study(path) -> list[dict]:
