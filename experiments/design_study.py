@@ -19,7 +19,8 @@ balance study instead (item 1): the repaired design, rgb, with L_s weighted 4 an
 in Eq. (11) (``ModelConfig.scl_weight``; the main study weighs it 1), and with RMSprop's
 learning rate at 1e-4 and 3e-4 instead of the paper's 1e-3. ``--pairing`` runs both
 designs, rgb, with Eq. (9) on a per-modality linear map of the input rows that also feeds
-the self-attention (``ModelConfig(scl_on="input")``, item 1). Rows go to ``--out``
+the self-attention, a full one and a low-rank one (``ModelConfig.scl_on``
+``"input"`` and ``"input_lowrank"``, ``rasl.model.InputMap``; item 1). Rows go to ``--out``
 (one CSV line per run, appended as each finishes, so a killed study resumes);
 ``--shard I/N`` runs every N-th run from the I-th, for N processes of one thread.
 
@@ -44,7 +45,7 @@ import numpy as np
 import torch
 
 from rasl.clips import clip_set
-from rasl.config import DESIGNS, default_data_root
+from rasl.config import DESIGNS, SCL_ON, default_data_root
 from rasl.data import YOUTUBE_DOMAINS
 from rasl.losses import identical_steps
 from rasl.paper.analysis import (
@@ -83,7 +84,7 @@ def runs(seeds: list[int], study: str = "main") -> list[tuple]:
         configs = [("repaired", "rgb", 1.0, weight, lr, on) for weight in SCL_WEIGHTS]
         configs += [("repaired", "rgb", 1.0, w, rate, on) for rate in LRS]
     elif study == "pairing":
-        configs = [(d, "rgb", 1.0, w, lr, "input") for d in DESIGNS]
+        configs = [(d, "rgb", 1.0, w, lr, on) for on in SCL_ON[1:] for d in DESIGNS]
     else:
         configs = [(d, v, 1.0, w, lr, on) for v in STREAMS for d in DESIGNS]
         configs += [(d, "rgb", f, w, lr, on) for f in FRACTIONS[:-1] for d in DESIGNS]

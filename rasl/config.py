@@ -19,7 +19,8 @@ CLIP_STEPS = round(CLIP_S / STEP_S)  # 150 feature vectors per clip (N in the pa
 MODALITIES = ("visual", "audio")
 FUSIONS = ("scl", "sum", "concat", "mlp", "lowrank")
 DESIGNS = ("printed", "repaired")  # the two designs of the model (implementation notes)
-SCL_ON = ("r", "input")  # where Eq. (9) compares the modalities (ModelConfig.scl_on)
+# where Eq. (9) compares the modalities (ModelConfig.scl_on, rasl.model.InputMap)
+SCL_ON = ("r", "input", "input_lowrank")
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,9 @@ class ModelConfig:
         "printed"  # "printed": Section III as printed; "repaired": see the notes
     )
     hidden: int = 256  # width of the repaired design's per-step maps (StepAutoencoder)
-    # what Eq. (9) compares: "r", the branches' representations as printed; "input", a
-    # per-modality linear map of the input rows that also feeds F^m (notes: "Two designs", 1.)
+    # what Eq. (9) compares: "r", the branches' representations as printed; "input" and
+    # "input_lowrank", a per-modality linear map of the input rows that also feeds F^m
+    # (rasl.model.InputMap; notes: "Two designs", 1.)
     scl_on: str = "r"
 
     def __post_init__(self) -> None:

@@ -349,6 +349,35 @@ def _fusion(cfg: ModelConfig) -> tuple[nn.Module | None, int]:
     return None, 2 * cfg.dim if cfg.fusion == "concat" else cfg.dim
 
 
+class InputMap(nn.Module):
+    """P^m, a bias-free linear map of one modality's input rows that F^m reads and whose
+    rows Eq. (9) compares in place of r (``ModelConfig.scl_on``; notes: "Two designs", 1.).
+    Bias-free, so P^m(M . rho) = M . P^m(rho) and Eq. (10)'s masked pass is unchanged.
+
+    - ``"input"``: P(x) = W x, W (D, D) the identity at start; Eq. (9) compares W x.
+    - ``"input_lowrank"``: P(x) = x + B A x, A (R, D) as PyTorch initialises a Linear and
+      B (D, R) zero at start; Eq. (9) compares A x, the probe's map (1024 -> 128).
+    """
+
+    def __init__(self, dim: int, kind: str, rank: int = 128):
+        super().__init__()
+        self.map = nn.Linear(dim, dim if kind == "input" else rank, bias=False)
+        self.back = None if kind == "input" else nn.Linear(rank, dim, bias=False)
+        if self.back is None:
+            nn.init.eye_(self.map.weight)
+        else:
+            nn.init.zeros_(self.back.weight)
+
+    def compared(self, x: torch.Tensor) -> torch.Tensor:
+        """The rows Eq. (9) compares: (B, N, D) -> (B, N, D or R)."""
+        return self.map(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The rows F^m reads: (B, N, D) -> (B, N, D)."""
+        y = self.map(x)
+        return y if self.back is None else x + self.back(y)
+
+
 class RASLModel(nn.Module):
     """The whole pretraining network (Fig. 3); ``score`` is its inference path.
 
@@ -380,15 +409,13 @@ class RASLModel(nn.Module):
         self.log_temperature = (
             nn.Parameter(torch.tensor(cfg.temperature_init)) if two_branches else None
         )
-        # scl_on == "input": P^m, a bias-free map of each modality's rows (the identity at
-        # start), read by F^m and compared by Eq. (9) in place of r (notes: "Two designs", 1.)
+        # with scl_on != "r", P^m of each modality's rows feeds F^m and Eq. (9) compares
+        # its rows in place of r (notes: "Two designs", 1.)
         self.pair = None
-        if two_branches and cfg.scl_on == "input":
+        if two_branches and cfg.scl_on != "r":
             self.pair = nn.ModuleDict(
-                {m: nn.Linear(cfg.dim, cfg.dim, bias=False) for m in cfg.modalities}
+                {m: InputMap(cfg.dim, cfg.scl_on) for m in cfg.modalities}
             )
-            for p in self.pair.values():
-                nn.init.eye_(p.weight)
         # +1 or -1, set after pretraining by rasl.train.orient: the direction of s that
         # rises with a step's difficulty of reconstruction from its context
         self.register_buffer("score_sign", torch.tensor(1.0))
@@ -492,7 +519,7 @@ class RASLModel(nn.Module):
         if self.log_temperature is not None:
             same = identical_steps(fvs) if cfg.scl_skip_duplicates else None
             if self.pair is not None:  # P^m's rows, centred over the clip
-                reps = {m: self.pair[m](fvs[m]) for m in reps}
+                reps = {m: self.pair[m].compared(fvs[m]) for m in reps}
             terms["L_s"] = symmetric_contrastive_loss(
                 reps["audio"],
                 reps["visual"],

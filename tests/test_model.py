@@ -280,24 +280,26 @@ def test_config_rejects_inconsistent_ablations():
         ModelConfig(scl_on="rho")
 
 
+@pytest.mark.parametrize("scl_on", ["input", "input_lowrank"])
 @pytest.mark.parametrize("design", DESIGNS)
-def test_eq_9_on_the_input_map_by_hand(design):
-    """scl_on="input": P^m starts as the identity, so every other term is the model's
-    without it (same seed), and L_s is Eq. (9) on the clip-centred input rows."""
+def test_eq_9_on_the_input_map_by_hand(design, scl_on):
+    """With scl_on != "r", P^m starts as the identity of the rows F^m reads, so every other
+    term is the model's without it (same seed), and L_s is Eq. (9) on P^m's compared rows
+    (W x, or A x for the low-rank map), centred over the clip."""
     x = fvs()
     torch.manual_seed(0)
     plain = RASLModel(ModelConfig(**TINY, design=design))
     torch.manual_seed(0)
-    paired = RASLModel(ModelConfig(**TINY, design=design, scl_on="input"))
-    assert set(names(paired)) - set(names(plain)) == {
-        "pair.visual.weight",
-        "pair.audio.weight",
-    }
+    paired = RASLModel(ModelConfig(**TINY, design=design, scl_on=scl_on))
+    assert {n.split(".")[0] for n in set(names(paired)) - set(names(plain))} == {"pair"}
     a, b = (m.losses(x, torch.Generator().manual_seed(0)) for m in (plain, paired))
     for term in a:
         if term != "L_s":
             assert b[term].item() == pytest.approx(a[term].item(), rel=1e-6)
-    v, au = (x[m] - x[m].mean(1, keepdim=True) for m in ("visual", "audio"))
+    v, au = (
+        y - y.mean(1, keepdim=True)
+        for y in (x[m] @ paired.pair[m].map.weight.T for m in ("visual", "audio"))
+    )
     cos = torch.einsum("bid,bjd->bij", au, v) / (
         au.norm(dim=-1)[:, :, None] * v.norm(dim=-1)[:, None, :]
     )
@@ -312,11 +314,10 @@ def test_eq_9_on_the_input_map_by_hand(design):
     )
     assert b["L_s"].item() == pytest.approx(by_hand.item(), rel=1e-5)
     assert b["L_s"].item() != pytest.approx(a["L_s"].item(), rel=1e-3)
-    assert without_gradient(ModelConfig(**TINY, design=design, scl_on="input")) == []
-    paired.pair["visual"].weight.data.mul_(
-        2
-    )  # the score reads the visual rows through P^v
-    with torch.no_grad():
+    assert without_gradient(ModelConfig(**TINY, design=design, scl_on=scl_on)) == []
+    with torch.no_grad():  # the score reads the visual rows through P^v
+        for p in paired.pair["visual"].parameters():
+            p.add_(0.1)
         assert not torch.allclose(paired.score(x), plain.score(x))
 
 
