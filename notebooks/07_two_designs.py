@@ -67,6 +67,7 @@ display(
     run_settings(
         results="results/fidelity/design_study.csv",
         balance="results/fidelity/loss_balance.csv",
+        pairing="results/fidelity/pairing.csv",
     )
 )
 study = read_study(results_dir / "design_study.csv")
@@ -213,6 +214,89 @@ display(
         + "), so a dip at one step says which clips were drawn, not what was learned."
     )
 )
+
+
+# %% [markdown]
+# ### Eq. (9) on a map of the input rows
+#
+# Trained alone, one linear map per modality on the input rows learns the pairing where
+# the branches do not (implementation notes, "Two designs", item 1): the rows of a clip
+# share a large common part that only centring removes, and the self-attention mixes a
+# clip's steps before the encoder. The pairing study
+# (`python experiments/design_study.py --pairing`, committed in
+# `results/fidelity/pairing.csv`) gives each modality a bias-free linear map P^m of its
+# input rows, which the self-attention then reads, and Eq. (9) compares P^m's rows,
+# centred over the clip, in place of the branches' r (`ModelConfig.scl_on`,
+# `rasl.model.InputMap`), in two forms: **input**, a full 1024 x 1024 map, the identity
+# at the start; **input_lowrank**, x + B A x with A 1024 -> 128 and B zero at the start,
+# Eq. (9) comparing A x. All else is as above: both designs, rgb, seeds 0-2.
+
+# %% tags=["hide-input"]
+pairing = [r for r in base if r["scl_on"] == "r"]
+pairing += read_study(results_dir / "pairing.csv")
+paired = shown(
+    pairing,
+    {
+        "L_s": "L_s (last 50 steps)",
+        "L_s_chance": "chance",
+        "L_e/visual": "L_e visual (last 50)",
+        "mAP_train": "mAP train",
+        "mAP_val": "mAP val (reported only)",
+        "corr norm (rgb) all": "corr. with rgb norm (val)",
+    },
+    ("design", "scl_on"),
+).rename(columns={"scl_on": "Eq. (9) on"})
+glue(
+    "pairing-table",
+    paired.set_index(["design", "Eq. (9) on"]).pipe(one_header),
+    display=False,
+)
+glue("rgb-norm-train", float(baseline.loc["norm (rgb)", "train"]), display=False)
+
+# %% [markdown]
+# ```{glue:figure} pairing-table
+# :name: tbl-pairing
+#
+# Eq. (9) on the branches' r (as printed) or on a map P^m of the input rows, for each
+# design (mean ± std over seeds 0-2; rgb visual stream). On the same train videos
+# the rgb norm scores {glue:text}`rgb-norm-train:.3f`.
+# ```
+
+# %% tags=["remove-input"]
+per_seed = pd.DataFrame(pairing).assign(ratio=lambda t: t["L_s"] / t["L_s_chance"])
+summary = {
+    (r["design"], r["scl_on"]): r
+    for r in summarise_study(pairing, ("design", "scl_on"), ["mAP_train"])
+}
+
+
+def interval(r: dict) -> tuple[float, float]:
+    return r["mAP_train"] - r["mAP_train std"], r["mAP_train"] + r["mAP_train std"]
+
+
+def verdict(design: str, on: str) -> str:
+    seeds = per_seed[(per_seed.design == design) & (per_seed.scl_on == on)]
+    seeds = seeds.sort_values("seed")
+    met = bool((seeds.ratio < 0.8).all())
+    (low, high), (was_low, was_high) = (interval(summary[design, x]) for x in (on, "r"))
+    ranking = (
+        "better than with Eq. (9) on r, beyond the spread"
+        if low > was_high
+        else "worse than with Eq. (9) on r, beyond the spread"
+        if high < was_low
+        else "within the spread of Eq. (9) on r"
+    )
+    return (
+        f"**{design}, {on}**: L_s at "
+        + ", ".join(f"{x:.2f}" for x in seeds.ratio)
+        + " of chance (seeds 0-2), "
+        + ("under 0.8 on every seed" if met else "**not** under 0.8 on every seed")
+        + f"; mAP train {summary[design, on]['mAP_train']:.3f} against "
+        f"{summary[design, 'r']['mAP_train']:.3f}, {ranking}."
+    )
+
+
+display(Markdown("\n".join(f"- {verdict(d, on)}" for d, on in summary if on != "r")))
 
 
 # %% [markdown]
