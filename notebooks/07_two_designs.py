@@ -154,17 +154,16 @@ display(
 settings = ("scl_weight", "lr")
 balance = [r for r in base if r["design"] == "repaired"]
 balance += read_study(results_dir / "loss_balance.csv")
+# the columns that this study and the pairing study below show of every setting
+ls_columns = {"L_s": "L_s (last 50 steps)", "L_s_chance": "chance"}
+rank_columns = {
+    "mAP_train": "mAP train",
+    "mAP_val": "mAP val (reported only)",
+    "corr norm (rgb) all": "corr. with rgb norm (val)",
+}
 weights = shown(
     balance,
-    {
-        "L_s": "L_s (last 50 steps)",
-        "L_s_chance": "chance",
-        "L_s@50": "step 50",
-        "L_s@300": "step 300",
-        "mAP_train": "mAP train",
-        "mAP_val": "mAP val (reported only)",
-        "corr norm (rgb) all": "corr. with rgb norm (val)",
-    },
+    {**ls_columns, "L_s@50": "step 50", "L_s@300": "step 300", **rank_columns},
     settings,
 ).rename(columns={"scl_weight": "weight of L_s", "lr": "learning rate"})
 glue(
@@ -236,14 +235,7 @@ pairing = [r for r in base if r["scl_on"] == "r"]
 pairing += read_study(results_dir / "pairing.csv")
 paired = shown(
     pairing,
-    {
-        "L_s": "L_s (last 50 steps)",
-        "L_s_chance": "chance",
-        "L_e/visual": "L_e visual (last 50)",
-        "mAP_train": "mAP train",
-        "mAP_val": "mAP val (reported only)",
-        "corr norm (rgb) all": "corr. with rgb norm (val)",
-    },
+    {**ls_columns, "L_e/visual": "L_e visual (last 50)", **rank_columns},
     ("design", "scl_on"),
 ).rename(columns={"scl_on": "Eq. (9) on"})
 glue(
