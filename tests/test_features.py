@@ -329,6 +329,8 @@ def test_the_features_command_fills_the_cache_the_smoke_profile_reads(
     feats = extract_features(video, smoke().features, cache_dir=tmp_path)
     assert feats.meta["visual_bf16"] == native_bf16("cpu")
     monkeypatch.undo()
+    # the other precision than the default, which follows the CPU (bf16 where it is native)
+    other = "--no-bf16" if native_bf16("cpu") else "--bf16"
     assert (
         main(
             [
@@ -338,13 +340,13 @@ def test_the_features_command_fills_the_cache_the_smoke_profile_reads(
                 str(tmp_path),
                 "--device",
                 "cpu",
-                "--no-bf16",
+                other,
                 "--quiet",
             ]
         )
         == 0
     )
-    # float32 features are another cache entry
+    # features of the other precision are another cache entry
     assert len(list(tmp_path.glob("*.npz"))) == 2
 
 
