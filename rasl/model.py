@@ -440,7 +440,7 @@ class RASLModel(nn.Module):
 
     def _attend(self, m: str, x: torch.Tensor, keep: torch.Tensor | None):
         """F^m(rho^m), and with ``keep`` also F^m(M . rho^m); rho^m is P^m's rows where
-        there is a P^m (``scl_on == "input"``)."""
+        there is a P^m (``scl_on != "r"``)."""
         if self.pair is not None:
             x = self.pair[m](x)
         return self.attend[m](x) if keep is None else self.attend[m](x, keep)
