@@ -173,8 +173,7 @@ KEYS = ("design", "visual", "share", "scl_weight", "lr", "scl_on", "seed")
 
 
 def key(row: dict) -> tuple:
-    """A run's settings, read from its row (STUDY_DEFAULTS where it has no column)."""
-    row = {**STUDY_DEFAULTS, **{k: v for k, v in row.items() if v not in ("", None)}}
+    """A run's settings, from a run's config or a row of ``read_study``."""
     return (
         row["design"],
         row["visual"],
@@ -277,7 +276,7 @@ def main(argv=None) -> None:
     if a.baselines:
         baselines(videos, a.baselines)
         return
-    done = {key(r) for r in read(a.out)}
+    done = {key(r) for r in read_study(a.out)} if a.out.is_file() else set()
     shard, shards = map(int, a.shard.split("/"))
     kind = "balance" if a.balance else "pairing" if a.pairing else "main"
     for config in runs(a.seeds, kind)[shard::shards]:
