@@ -58,6 +58,7 @@ from rasl.paper.analysis import (
     read_study,
     separated_design,
     summarise_study,
+    train_intervals,
 )
 from rasl.paper.book import ROOT, run_settings
 from rasl.paper.tables import one_header
@@ -261,16 +262,14 @@ summary = {
     for r in summarise_study(pairing, ("design", "scl_on"), ["mAP_train"])
 }
 
-
-def interval(r: dict) -> tuple[float, float]:
-    return r["mAP_train"] - r["mAP_train std"], r["mAP_train"] + r["mAP_train std"]
+intervals = train_intervals(pairing, ("design", "scl_on"))
 
 
 def verdict(design: str, on: str) -> str:
     seeds = per_seed[(per_seed.design == design) & (per_seed.scl_on == on)]
     seeds = seeds.sort_values("seed")
     met = bool((seeds.ratio < 0.8).all())
-    (low, high), (was_low, was_high) = (interval(summary[design, x]) for x in (on, "r"))
+    (low, high), (was_low, was_high) = intervals[design, on], intervals[design, "r"]
     ranking = (
         "better than with Eq. (9) on r, beyond the spread"
         if low > was_high

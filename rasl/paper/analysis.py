@@ -118,16 +118,19 @@ def summarise_study(
     return out
 
 
-def train_intervals(rows: list[dict]) -> dict[str, tuple[float, float]]:
-    """Per design, its mAP_train interval, mean ± one std over seeds, in the design
-    study's main setting (rgb as the visual stream, every pretraining video)."""
+def train_intervals(
+    rows: list[dict], by: tuple[str, ...] = ("design",)
+) -> dict[tuple, tuple[float, float]]:
+    """Per group of ``by`` (keyed by its values), the mAP_train interval, mean ± one std
+    over seeds, in the design study's main setting (rgb as the visual stream, every
+    pretraining video)."""
     base = [r for r in rows if r["visual"] == "rgb" and r["share"] == 1.0]
     return {
-        r["design"]: (
+        tuple(r[b] for b in by): (
             r["mAP_train"] - (r["mAP_train std"] or 0.0),
             r["mAP_train"] + (r["mAP_train std"] or 0.0),
         )
-        for r in summarise_study(base, ("design",), ["mAP_train"])
+        for r in summarise_study(base, by, ["mAP_train"])
     }
 
 
@@ -135,8 +138,8 @@ def separated_design(rows: list[dict]) -> str | None:
     """The design whose :func:`train_intervals` interval lies wholly above every other
     design's (the ledger's rule for an ordering), or None when the intervals overlap."""
     intervals = train_intervals(rows)
-    for design, (low, _) in intervals.items():
-        if all(low > high for d, (_, high) in intervals.items() if d != design):
+    for (design,), (low, _) in intervals.items():
+        if all(low > high for d, (_, high) in intervals.items() if d != (design,)):
             return design
     return None
 
